@@ -1,0 +1,55 @@
+/**
+ * `deno run -A main.ts [flags]`: configuration -> supervisor -> shard Workers.
+ * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a configuration or startup error.
+ */
+import { ConfigError, HELP_TEXT, loadConfig } from "./src/config/mod.ts";
+import { StartupError, startServer } from "./src/server/supervisor.ts";
+import { log, setLogLevel } from "./src/server/log.ts";
+import { SKUA_VERSION } from "./src/server/version.ts";
+
+function fail(msg: string): never {
+  console.error(`skua: ${msg}`);
+  Deno.exit(1);
+}
+
+async function main(args: string[]): Promise<void> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(HELP_TEXT);
+    return;
+  }
+  if (args.includes("--version") || args.includes("-v")) {
+    console.log(`skua ${SKUA_VERSION}`);
+    return;
+  }
+  let cfg;
+  try {
+    cfg = loadConfig(args, Deno.env.toObject(), (p) => {
+      try {
+        return Deno.readTextFileSync(p);
+      } catch {
+        return null;
+      }
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  setLogLevel(cfg.loglevel);
+  let server;
+  try {
+    server = await startServer(cfg);
+  } catch (e) {
+    if (e instanceof StartupError) fail(e.message);
+    throw e;
+  }
+  const shutdown = async (sig: string) => {
+    log("notice", `received ${sig}, shutting down`);
+    await server.stop();
+    log("notice", "bye");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,26 @@
+/** Argument parsing shared by command handlers; each helper writes Redis's error on failure. */
+import type { Ctx } from "./table.ts";
+import { NOT_INTEGER } from "./errors.ts";
+import { parseInt64, parseSafeInt } from "../util/numbers.ts";
+
+/** A 64-bit integer argument that fits a JS safe integer, or null after replying the error. */
+export function intArg(ctx: Ctx, b: Uint8Array, err = NOT_INTEGER): number | null {
+  const n = parseSafeInt(b);
+  if (!Number.isNaN(n)) return n;
+  const v = parseInt64(b);
+  if (v === null) {
+    ctx.w.error(err);
+    return null;
+  }
+  // beyond 2^53: still a valid int64; callers that need exactness use int64Arg
+  return Number(v);
+}
+
+/** A full-range signed 64-bit integer argument as a bigint or number, or null after the error. */
+export function int64Arg(ctx: Ctx, b: Uint8Array, err = NOT_INTEGER): number | bigint | null {
+  const n = parseSafeInt(b);
+  if (!Number.isNaN(n)) return n;
+  const v = parseInt64(b);
+  if (v === null) ctx.w.error(err);
+  return v;
+}

@@ -1,0 +1,107 @@
+/** Connection commands: PING, ECHO, QUIT, HELLO, SELECT, TIME. They run on the client's own shard. */
+import { type CommandSpec, type Ctx, register, ROUTE_LOCAL } from "./table.ts";
+import { INVALID_DB, NOT_INTEGER } from "./errors.ts";
+import { eqi, latin1 } from "../util/bytes.ts";
+import { parseInt64 } from "../util/numbers.ts";
+import { REDIS_VERSION } from "../server/version.ts";
+
+function ping(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  if (argc > 2) return ctx.w.error("ERR wrong number of arguments for 'ping' command");
+  if (argc === 1) ctx.w.simple("PONG");
+  else ctx.w.bulk(argv[1]);
+}
+
+function echo(ctx: Ctx, argv: Uint8Array[]): void {
+  ctx.w.bulk(argv[1]);
+}
+
+function quit(ctx: Ctx): void {
+  ctx.w.ok();
+  if (ctx.client !== null) ctx.client.closing = true;
+}
+
+function select(ctx: Ctx, argv: Uint8Array[]): void {
+  const v = parseInt64(argv[1]);
+  if (v === null || v > 2147483647 || v < -2147483648) return ctx.w.error(NOT_INTEGER);
+  const id = Number(v);
+  if (id < 0 || id >= ctx.shard.dbs.length) return ctx.w.error(INVALID_DB);
+  ctx.client!.db = id;
+  ctx.w.ok();
+}
+
+/** Client names: printable ASCII without spaces, as Redis's clientSetName requires. */
+export function validClientName(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] < 33 || b[i] > 126) return false;
+  return true;
+}
+export const BAD_CLIENT_NAME =
+  "ERR Client names cannot contain spaces, newlines or special characters.";
+
+function hello(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  const c = ctx.client!;
+  let ver = 0;
+  let next = 1;
+  if (argc >= 2) {
+    const v = parseInt64(argv[next++]);
+    if (v === null) {
+      return ctx.w.error("ERR Protocol version is not an integer or out of range");
+    }
+    if (v < 2 || v > 3) return ctx.w.error("NOPROTO unsupported protocol version");
+    ver = Number(v);
+  }
+  let name: Uint8Array | null = null;
+  for (let j = next; j < argc; j++) {
+    const more = argc - 1 - j;
+    if (eqi(argv[j], "auth") && more >= 2) {
+      // no ACL users yet: the default user has no password and accepts any
+      if (!eqi(argv[j + 1], "default")) {
+        return ctx.w.error("WRONGPASS invalid username-password pair or user is disabled.");
+      }
+      j += 2;
+    } else if (eqi(argv[j], "setname") && more >= 1) {
+      name = argv[++j];
+    } else {
+      return ctx.w.error(`ERR Syntax error in HELLO option '${latin1(argv[j])}'`);
+    }
+  }
+  if (name !== null) {
+    if (!validClientName(name)) return ctx.w.error(BAD_CLIENT_NAME);
+    c.name = latin1(name);
+  }
+  if (ver !== 0) c.out.proto = ver as 2 | 3;
+  const w = ctx.w;
+  w.proto = c.out.proto;
+  w.mapHeader(7);
+  w.bulkStr("server");
+  w.bulkStr("redis");
+  w.bulkStr("version");
+  w.bulkStr(REDIS_VERSION);
+  w.bulkStr("proto");
+  w.integer(c.out.proto);
+  w.bulkStr("id");
+  w.integer(c.id);
+  w.bulkStr("mode");
+  w.bulkStr("standalone");
+  w.bulkStr("role");
+  w.bulkStr("master");
+  w.bulkStr("modules");
+  w.arrayHeader(0);
+}
+
+function time(ctx: Ctx): void {
+  const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  ctx.w.arrayHeader(2);
+  ctx.w.bulkStr(String(us / 1000000n));
+  ctx.w.bulkStr(String(us % 1000000n));
+}
+
+export const specs: CommandSpec[] = [
+  { name: "ping", route: ROUTE_LOCAL, handler: ping },
+  { name: "echo", route: ROUTE_LOCAL, handler: echo },
+  { name: "quit", route: ROUTE_LOCAL, handler: quit },
+  { name: "select", route: ROUTE_LOCAL, handler: select },
+  { name: "hello", route: ROUTE_LOCAL, handler: hello },
+  { name: "time", route: ROUTE_LOCAL, handler: time },
+];
+
+register(specs);

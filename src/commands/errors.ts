@@ -1,0 +1,15 @@
+/** Redis's error replies, word for word: clients and tools match on this text. */
+export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+export const SYNTAX = "ERR syntax error";
+export const NOT_INTEGER = "ERR value is not an integer or out of range";
+export const NOT_FLOAT = "ERR value is not a valid float";
+export const OVERFLOW = "ERR increment or decrement would overflow";
+export const NAN_OR_INF = "ERR increment would produce NaN or Infinity";
+export const INVALID_DB = "ERR DB index is out of range";
+export const INVALID_CURSOR = "ERR invalid cursor";
+export const NO_SUCH_CLIENT = "ERR No such client";
+export const MAX_STRING = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+export function invalidExpire(cmd: string): string {
+  return `ERR invalid expire time in '${cmd}' command`;
+}

@@ -1,0 +1,156 @@
+/**
+ * The command table: one entry per command with Redis's own metadata (arity, flags, key
+ * positions from `meta.json`, generated from redis-server) plus how Skua routes it and its
+ * handler. Routing, COMMAND and arity checks all read this one table.
+ */
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Db } from "../store/keyspace.ts";
+import type { Client } from "../shard/client.ts";
+import type { Shard } from "../shard/shard.ts";
+import { commandMeta } from "./meta.ts";
+import { latin1 } from "../util/bytes.ts";
+
+/** Where a command runs. */
+export const ROUTE_LOCAL = 0; // on the connection's own shard (no keys)
+export const ROUTE_KEYS = 1; // on the shard(s) owning its keys
+export const ROUTE_ALL = 2; // on every shard, replies folded
+
+export interface Ctx {
+  shard: Shard;
+  db: Db;
+  dbIndex: number;
+  w: ReplyWriter;
+  now: number;
+  /** the connection, when running on its own shard; null when forwarded from a peer */
+  client: Client | null;
+}
+
+export type Handler = (ctx: Ctx, argv: Uint8Array[], argc: number) => void;
+
+/**
+ * Folds the per-shard replies of a command that ran on several shards into one reply.
+ * `parts[i]` is the reply of the i-th part; `plan` is what the router recorded when splitting.
+ */
+export type Fold = (parts: Uint8Array[], w: ReplyWriter, plan: SplitPlan) => void;
+
+/** How a multi-key command was split: for each part, the positions of its keys in the request. */
+export interface SplitPlan {
+  argc: number;
+  keyPos: number[][];
+}
+
+export interface CommandSpec {
+  name: string;
+  route: number;
+  handler: Handler;
+  /** for ROUTE_KEYS commands whose keys may span shards, and for ROUTE_ALL */
+  fold?: Fold;
+  /** ROUTE_KEYS: how many args follow each key (MSET: 1) */
+  keyStride?: number;
+  /** ROUTE_KEYS commands without keys that still pick a shard from their arguments (SCAN) */
+  target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
+  /** subcommands (CONFIG GET, CLIENT LIST ...), keyed by lower-case name */
+  sub?: CommandSpec[];
+}
+
+export interface Command {
+  name: string;
+  arity: number;
+  flags: string[];
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  route: number;
+  handler: Handler;
+  fold?: Fold;
+  keyStride: number;
+  target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
+  write: boolean;
+  sub: Map<string, Command> | null;
+  /** "parent|sub" for subcommands */
+  fullName: string;
+}
+
+const table = new Map<string, Command>();
+
+function build(spec: CommandSpec, parent: string | null): Command {
+  const fullName = parent === null ? spec.name : `${parent}|${spec.name}`;
+  const meta = commandMeta(fullName);
+  if (meta === undefined) throw new Error(`no Redis metadata for command '${fullName}'`);
+  const cmd: Command = {
+    name: spec.name,
+    fullName,
+    arity: meta.arity,
+    flags: meta.flags,
+    firstKey: meta.firstKey,
+    lastKey: meta.lastKey,
+    step: meta.step,
+    route: spec.route,
+    handler: spec.handler,
+    fold: spec.fold,
+    keyStride: spec.keyStride ?? 0,
+    target: spec.target,
+    write: meta.flags.includes("write"),
+    sub: null,
+  };
+  if (spec.sub !== undefined) {
+    cmd.sub = new Map();
+    for (const s of spec.sub) {
+      const c = build(s, spec.name);
+      cmd.sub.set(s.name, c);
+      cmd.sub.set(s.name.toUpperCase(), c);
+    }
+  }
+  return cmd;
+}
+
+export function register(specs: CommandSpec[]): void {
+  for (const spec of specs) {
+    const cmd = build(spec, null);
+    table.set(spec.name, cmd);
+    table.set(spec.name.toUpperCase(), cmd);
+  }
+}
+
+/** Lookup by the raw name bytes, case-insensitively, without allocating for the usual cases. */
+export function lookup(name: Uint8Array): Command | undefined {
+  const s = latin1(name);
+  return table.get(s) ?? table.get(s.toLowerCase());
+}
+
+export function lookupSub(cmd: Command, name: Uint8Array): Command | undefined {
+  const s = latin1(name);
+  return cmd.sub!.get(s) ?? cmd.sub!.get(s.toLowerCase());
+}
+
+/** All registered top-level commands (each once). */
+export function allCommands(): Command[] {
+  const out: Command[] = [];
+  for (const [k, c] of table) if (k === c.name) out.push(c);
+  return out;
+}
+
+export function findCommand(name: string): Command | undefined {
+  const lower = name.toLowerCase();
+  const bar = lower.indexOf("|");
+  if (bar < 0) return table.get(lower);
+  return table.get(lower.slice(0, bar))?.sub?.get(lower.slice(bar + 1));
+}
+
+/** Arity check as Redis does it: exact when positive, minimum when negative. */
+export function arityOk(cmd: Command, argc: number): boolean {
+  const a = cmd.arity;
+  return a > 0 ? argc === a : argc >= -a;
+}
+
+/**
+ * Key positions of one invocation, from the (first, last, step) spec. Returns the positions
+ * into `out` and their count.
+ */
+export function keyPositions(cmd: Command, argc: number, out: number[]): number {
+  out.length = 0;
+  if (cmd.firstKey <= 0) return 0;
+  const last = cmd.lastKey < 0 ? argc + cmd.lastKey : cmd.lastKey;
+  for (let i = cmd.firstKey; i <= last && i < argc; i += cmd.step) out.push(i);
+  return out.length;
+}

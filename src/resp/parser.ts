@@ -1,0 +1,439 @@
+/**
+ * Server-side request parser: RESP multibulk and inline commands, with the exact semantics and
+ * error texts of Redis 7.0's `processMultibulkBuffer` / `processInlineBuffer` (networking.c).
+ *
+ * Redis quirks reproduced on purpose, because clients and test suites observe them:
+ * - Lines are found by searching for '\r' (multibulk) or '\n' (inline) with `strchr`, which stops
+ *   at a NUL byte: a NUL before the terminator means "line not complete yet", so the request
+ *   waits until more than 64KB are pending and then fails with a "too big" error.
+ * - The byte after a line's '\r' is skipped without being checked, and the two bytes after a bulk
+ *   payload are skipped without being checked ("$3\r\nfooXY" is accepted).
+ * - "expected '$'" is only reported once the whole line has arrived.
+ * - Counts and lengths are parsed with `string2ll`: no sign '+', no leading zeros, no spaces, at
+ *   most 20 characters, 64-bit range. A multibulk count <= 0 is an empty request and is skipped.
+ */
+
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** Redis 7 accepts any count up to INT_MAX (the 1024*1024 limit was removed in Redis 6). */
+  maxMultibulkLen: number;
+  /** PROTO_INLINE_MAX_SIZE: pending bytes allowed while a line is still incomplete */
+  maxInlineLen: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ParserLimits> = {
+  maxBulkLen: 512 * 1024 * 1024,
+  maxMultibulkLen: 2147483647,
+  maxInlineLen: 64 * 1024,
+};
+
+/** Redis's limits while a password is required and the client has not authenticated yet. */
+const UNAUTH_MAX_MULTIBULK = 10;
+const UNAUTH_MAX_BULK = 16384;
+
+const STAR = 42;
+const DOLLAR = 36;
+const CR = 13;
+const LF = 10;
+const NUL = 0;
+
+const INITIAL_CAPACITY = 16 * 1024;
+/** An idle parser whose buffer grew past this (a big argument) drops back to a small buffer. */
+const SHRINK_ABOVE = 1024 * 1024;
+
+/** Returned by readNumber when the line is not complete yet. */
+const NEED_MORE = -Infinity;
+/** Scan memo value meaning "a NUL was seen: this line can never complete". */
+const BLOCKED = Number.MAX_SAFE_INTEGER;
+
+const ERR_MBULK = "Protocol error: invalid multibulk length";
+const ERR_BULK = "Protocol error: invalid bulk length";
+const ERR_QUOTES = "Protocol error: unbalanced quotes in request";
+const ERR_BIG_INLINE = "Protocol error: too big inline request";
+const ERR_BIG_MBULK = "Protocol error: too big mbulk count string";
+const ERR_BIG_BULK = "Protocol error: too big bulk count string";
+const ERR_UNAUTH_MBULK = "Protocol error: unauthenticated multibulk length";
+const ERR_UNAUTH_BULK = "Protocol error: unauthenticated bulk length";
+
+export class RequestParser {
+  /** Mutable: CONFIG SET proto-max-bulk-len changes it live. */
+  limits: ParserLimits;
+  /** Set while `requirepass` is on and the client has not authenticated (Redis's authRequired). */
+  authRequired = false;
+  /**
+   * Arguments of the command returned by the last next(): entries [0, n) are views into the
+   * internal buffer, valid until the next push(). Entries at n and beyond are stale.
+   */
+  readonly argv: Uint8Array[] = [];
+
+  private buf: Uint8Array;
+  /** Start of the first unconsumed line (or of the awaited bulk payload). */
+  private pos = 0;
+  private end = 0;
+  /** Start of the command being parsed; bytes from here on are kept by push(). */
+  private cmdStart = 0;
+  /** Argument count of the multibulk command in progress; 0 between commands. */
+  private mbCount = 0;
+  private argc = 0;
+  /** Length of the bulk whose header has been read but whose payload has not; -1 if none. */
+  private bulkLen = -1;
+  private readonly offs: number[] = [];
+  private readonly lens: number[] = [];
+  /** Index just past the '\r\n' of the line most recently read by readNumber(). */
+  private lineNext = 0;
+  /** Scan memo: the line starting at scanLine has no terminator before scanTo. */
+  private scanLine = -1;
+  private scanTo = 0;
+
+  constructor(limits?: Partial<ParserLimits>) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.buf = new Uint8Array(INITIAL_CAPACITY);
+  }
+
+  /** Bytes of requests received but not yet returned by next() (client-info qbuf, EOF check). */
+  get pending(): number {
+    return this.end - (this.mbCount > 0 ? this.cmdStart : this.pos);
+  }
+
+  /** Appends received bytes. Invalidates argv views returned before. */
+  push(chunk: Uint8Array): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    if (this.mbCount === 0 && this.pos === this.end) {
+      // Everything consumed: restart at the front instead of compacting.
+      this.pos = this.end = this.cmdStart = 0;
+      this.scanLine = -1;
+      if (this.buf.length > SHRINK_ABOVE && n <= INITIAL_CAPACITY) {
+        this.buf = new Uint8Array(INITIAL_CAPACITY);
+      }
+    }
+    if (this.end + n > this.buf.length) this.makeRoom(n);
+    this.buf.set(chunk, this.end);
+    this.end += n;
+  }
+
+  /**
+   * Parses the next complete command: returns its argument count and fills argv[0, n), or 0 if
+   * more bytes are needed. Empty requests are skipped. Throws ProtocolError on malformed input.
+   */
+  next(): number {
+    for (;;) {
+      let n: number;
+      if (this.mbCount > 0) {
+        n = this.readArgs();
+      } else {
+        const p = this.pos;
+        if (p >= this.end) return 0;
+        this.cmdStart = p;
+        n = this.buf[p] === STAR ? this.readCount(p) : this.readInline(p);
+      }
+      if (n !== 0) return n > 0 ? n : 0;
+    }
+  }
+
+  /** Moves the kept bytes to the front of a buffer large enough for `n` more. */
+  private makeRoom(n: number): void {
+    const base = this.mbCount > 0 ? this.cmdStart : this.pos;
+    const keep = this.end - base;
+    let need = keep + n;
+    // A long bulk announced by its header is given its full size at once (as Redis does for
+    // big arguments), so a 100MB payload arriving in 64KB chunks is not copied log(n) times.
+    if (this.mbCount > 0 && this.bulkLen >= 0) {
+      need = Math.max(need, this.pos - base + this.bulkLen + 2);
+    }
+    if (need > this.buf.length) {
+      const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
+      grown.set(this.buf.subarray(base, this.end));
+      this.buf = grown;
+    } else if (base > 0) {
+      this.buf.copyWithin(0, base, this.end);
+    }
+    if (base > 0) {
+      this.pos -= base;
+      this.cmdStart -= base;
+      const offs = this.offs;
+      for (let i = 0; i < this.argc; i++) offs[i] -= base;
+    }
+    this.end = keep;
+    this.scanLine = -1;
+  }
+
+  /** Reads the `*<count>` line at p, then as many arguments as are available. */
+  private readCount(p: number): number {
+    const ll = this.readNumber(p);
+    if (ll === NEED_MORE) {
+      if (this.end - p > this.limits.maxInlineLen) throw new ProtocolError(ERR_BIG_MBULK);
+      return -1;
+    }
+    if (!(ll <= this.limits.maxMultibulkLen)) throw new ProtocolError(ERR_MBULK);
+    if (ll > UNAUTH_MAX_MULTIBULK && this.authRequired) throw new ProtocolError(ERR_UNAUTH_MBULK);
+    this.pos = this.lineNext;
+    if (ll <= 0) return 0;
+    this.mbCount = ll;
+    this.argc = 0;
+    this.bulkLen = -1;
+    return this.readArgs();
+  }
+
+  /** Continues the multibulk command in progress; -1 if it is still incomplete. */
+  private readArgs(): number {
+    const d = this.buf;
+    const end = this.end;
+    const count = this.mbCount;
+    const offs = this.offs;
+    const lens = this.lens;
+    let p = this.pos;
+    let argc = this.argc;
+    let len = this.bulkLen;
+    while (argc < count) {
+      if (len < 0) {
+        if (p >= end) break;
+        const ll = this.readNumber(p);
+        if (ll === NEED_MORE) {
+          if (end - p > this.limits.maxInlineLen) throw new ProtocolError(ERR_BIG_BULK);
+          break;
+        }
+        if (d[p] !== DOLLAR) throw new ProtocolError(expectedDollar(d[p]));
+        if (!(ll >= 0 && ll <= this.limits.maxBulkLen)) throw new ProtocolError(ERR_BULK);
+        if (ll > UNAUTH_MAX_BULK && this.authRequired) throw new ProtocolError(ERR_UNAUTH_BULK);
+        p = this.lineNext;
+        len = ll;
+      }
+      if (end - p < len + 2) break;
+      offs[argc] = p;
+      lens[argc] = len;
+      argc++;
+      p += len + 2;
+      len = -1;
+    }
+    this.pos = p;
+    this.argc = argc;
+    this.bulkLen = len;
+    if (argc < count) return -1;
+    this.mbCount = 0;
+    return this.fillArgv(argc);
+  }
+
+  private fillArgv(argc: number): number {
+    const d = this.buf;
+    const argv = this.argv;
+    const offs = this.offs;
+    const lens = this.lens;
+    for (let i = 0; i < argc; i++) argv[i] = d.subarray(offs[i], offs[i] + lens[i]);
+    return argc;
+  }
+
+  /**
+   * Reads the number on the line at p (after its one-byte type prefix, whatever it is). Returns
+   * NEED_MORE if the line is incomplete, NaN if it is not a valid `string2ll` number. On success
+   * lineNext is set past the line.
+   */
+  private readNumber(p: number): number {
+    const d = this.buf;
+    const end = this.end;
+    // Fast path: 1 to 15 digits, no sign, then '\r' and at least one more byte.
+    let i = p + 1;
+    if (i < end) {
+      let c = d[i];
+      if (c >= 49 && c <= 57) {
+        let v = c - 48;
+        const stop = Math.min(end, i + 15);
+        for (i++; i < stop; i++) {
+          c = d[i];
+          if (c < 48 || c > 57) break;
+          v = v * 10 + c - 48;
+        }
+        if (i + 1 < end && d[i] === CR) {
+          this.lineNext = i + 2;
+          return v;
+        }
+      }
+    }
+    const cr = this.findLine(p, CR);
+    if (cr < 0) return NEED_MORE;
+    this.lineNext = cr + 2;
+    return string2ll(d, p + 1, cr);
+  }
+
+  /**
+   * Index of the first `term` byte at or after p, as strchr finds it (a NUL stops the search);
+   * -1 if none yet. A '\r' must also be followed by one more byte (the skipped '\n').
+   */
+  private findLine(p: number, term: number): number {
+    const d = this.buf;
+    const end = this.end;
+    let i = this.scanLine === p ? this.scanTo : p;
+    for (; i < end; i++) {
+      const c = d[i];
+      if (c === term) {
+        if (term === CR && i + 1 >= end) break;
+        return i;
+      }
+      if (c === NUL) {
+        i = BLOCKED;
+        break;
+      }
+    }
+    this.scanLine = p;
+    this.scanTo = i;
+    return -1;
+  }
+
+  private readInline(p: number): number {
+    const nl = this.findLine(p, LF);
+    if (nl < 0) {
+      if (this.end - p > this.limits.maxInlineLen) throw new ProtocolError(ERR_BIG_INLINE);
+      return -1;
+    }
+    const stop = nl > p && this.buf[nl - 1] === CR ? nl - 1 : nl;
+    const argc = this.splitInline(p, stop);
+    this.pos = nl + 1;
+    return argc === 0 ? 0 : this.fillArgv(argc);
+  }
+
+  /**
+   * Splits [p, stop) into arguments like Redis's sdssplitargs. Unescaped argument bytes are
+   * written back in place (they never outgrow their source), so argv can still be views.
+   */
+  private splitInline(p: number, stop: number): number {
+    const d = this.buf;
+    const offs = this.offs;
+    const lens = this.lens;
+    let argc = 0;
+    for (;;) {
+      while (p < stop && isSpace(d[p])) p++;
+      if (p >= stop) return argc;
+      const start = p;
+      let w = p;
+      let quote = 0; // 0, or the open quote character (34 '"' or 39 '\'')
+      for (;;) {
+        if (p >= stop) {
+          if (quote !== 0) throw new ProtocolError(ERR_QUOTES);
+          break;
+        }
+        const c = d[p];
+        if (quote === 34) {
+          if (c === 92 && p + 3 < stop && d[p + 1] === 120 && isHex(d[p + 2]) && isHex(d[p + 3])) {
+            d[w++] = hexValue(d[p + 2]) * 16 + hexValue(d[p + 3]);
+            p += 4;
+          } else if (c === 92 && p + 1 < stop) {
+            d[w++] = unescape(d[p + 1]);
+            p += 2;
+          } else if (c === 34) {
+            // The closing quote must be followed by a space or the end of the line.
+            if (p + 1 < stop && !isSpace(d[p + 1])) throw new ProtocolError(ERR_QUOTES);
+            p++;
+            break;
+          } else {
+            d[w++] = c;
+            p++;
+          }
+        } else if (quote === 39) {
+          if (c === 92 && p + 1 < stop && d[p + 1] === 39) {
+            d[w++] = 39;
+            p += 2;
+          } else if (c === 39) {
+            if (p + 1 < stop && !isSpace(d[p + 1])) throw new ProtocolError(ERR_QUOTES);
+            p++;
+            break;
+          } else {
+            d[w++] = c;
+            p++;
+          }
+        } else if (c === 32 || c === 10 || c === 13 || c === 9) {
+          p++;
+          break;
+        } else {
+          if (c === 34 || c === 39) quote = c;
+          else d[w++] = c;
+          p++;
+        }
+      }
+      offs[argc] = start;
+      lens[argc] = w - start;
+      argc++;
+    }
+  }
+}
+
+function expectedDollar(c: number): string {
+  // addReplyErrorFormat turns '\r' and '\n' into spaces so the reply stays one line.
+  const shown = c === CR || c === LF ? 32 : c;
+  return `Protocol error: expected '$', got '${String.fromCharCode(shown)}'`;
+}
+
+/** C isspace() in the "C" locale. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+
+function unescape(c: number): number {
+  switch (c) {
+    case 110: // n
+      return 10;
+    case 114: // r
+      return 13;
+    case 116: // t
+      return 9;
+    case 98: // b
+      return 8;
+    case 97: // a
+      return 7;
+    default:
+      return c;
+  }
+}
+
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+
+/**
+ * Redis's string2ll over d[s, e): the value, or NaN if the text is not a valid signed 64-bit
+ * decimal. Magnitudes above 2^53 come back rounded, which is enough to compare with limits.
+ */
+export function string2ll(d: Uint8Array, s: number, e: number): number {
+  const slen = e - s;
+  if (slen <= 0 || slen >= 21) return NaN;
+  if (slen === 1 && d[s] === 48) return 0;
+  let p = s;
+  const negative = d[p] === 45;
+  if (negative) {
+    p++;
+    if (p === e) return NaN;
+  }
+  if (d[p] < 49 || d[p] > 57) return NaN;
+  const first = p;
+  let v = 0;
+  for (; p < e; p++) {
+    const c = d[p];
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + c - 48;
+  }
+  const digits = e - first;
+  if (digits > 19) return NaN;
+  if (digits === 19) {
+    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+    for (let i = 0; i < 19; i++) {
+      const c = d[first + i];
+      const l = limit.charCodeAt(i);
+      if (c !== l) {
+        if (c > l) return NaN;
+        break;
+      }
+    }
+  }
+  return negative ? -v : v;
+}

@@ -1,0 +1,77 @@
+/**
+ * One client connection as the shard sees it, independent of the io engine: parser, reply
+ * buffer, and the queue that keeps replies in request order while some of them are still
+ * being computed on other shards.
+ */
+import { RequestParser } from "../resp/parser.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+
+/** The engine side of a connection: how the shard asks for output to be sent or the socket closed. */
+export interface Transport {
+  /** bytes are waiting in client.out: send them (now or when the current send completes) */
+  flush(): void;
+  /** close the socket (after flushing what is in client.out if graceful) */
+  close(): void;
+}
+
+/**
+ * A reply that is not ready yet. Parts are filled as the shards answer; when the last part
+ * arrives the fold (or the single part) produces `bytes`.
+ */
+export class Slot {
+  bytes: Uint8Array | null = null;
+  parts: (Uint8Array | null)[] = [];
+  remaining = 0;
+  /** runs when every part has arrived; writes the final reply into w */
+  done: ((parts: Uint8Array[]) => Uint8Array) | null = null;
+}
+
+export class Client {
+  name = "";
+  db = 0;
+  /** lib-name / lib-ver from CLIENT SETINFO-style HELLO data, kept for CLIENT INFO */
+  readonly parser: RequestParser;
+  readonly out = new ReplyWriter(16 * 1024);
+  /** replies waiting for earlier, still-pending replies (request order) */
+  readonly queue: Slot[] = [];
+  closing = false;
+  closed = false;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  lastCommand = "NULL";
+  /** bytes received in total and commands processed, for CLIENT INFO / INFO */
+  totalCommands = 0;
+  /** killed by CLIENT KILL: stop processing input */
+  killed = false;
+
+  constructor(
+    readonly id: number,
+    readonly addr: string,
+    readonly laddr: string,
+    readonly fd: number,
+    public transport: Transport,
+    maxBulkLen: number,
+  ) {
+    this.parser = new RequestParser({ maxBulkLen });
+  }
+
+  get proto(): 2 | 3 {
+    return this.out.proto;
+  }
+
+  /** True while some earlier reply is still pending: new replies must queue behind it. */
+  get blocked(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Move every finished reply at the head of the queue into `out`. */
+  drain(): void {
+    const q = this.queue;
+    let i = 0;
+    while (i < q.length && q[i].bytes !== null) {
+      this.out.raw(q[i].bytes!);
+      i++;
+    }
+    if (i > 0) q.splice(0, i);
+  }
+}

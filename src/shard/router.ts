@@ -1,0 +1,296 @@
+/**
+ * From parsed request to reply: command lookup, arity, and routing. A command whose keys are
+ * all owned by this shard runs inline (the fast path); otherwise it is forwarded to the owner,
+ * or split per owning shard and folded. Replies leave in request order (see Client.queue).
+ */
+import {
+  arityOk,
+  type Command,
+  type Ctx,
+  keyPositions,
+  lookup,
+  lookupSub,
+  ROUTE_ALL,
+  ROUTE_KEYS,
+  type SplitPlan,
+} from "../commands/table.ts";
+import { ProtocolError } from "../resp/parser.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+import { keySlot } from "../util/crc16.ts";
+import { latin1 } from "../util/bytes.ts";
+import type { Shard } from "./shard.ts";
+import { type Client, Slot } from "./client.ts";
+
+const ctx: Ctx = {
+  shard: undefined as unknown as Shard,
+  db: undefined as unknown as Ctx["db"],
+  dbIndex: 0,
+  w: undefined as unknown as ReplyWriter,
+  now: 0,
+  client: null,
+};
+const keyPos: number[] = [];
+const foldW = new ReplyWriter(4096);
+
+/** Feed bytes received on a connection; runs every complete command in them. */
+export function onData(shard: Shard, c: Client, data: Uint8Array): void {
+  if (c.closing) return;
+  shard.stats.netInput += data.length;
+  const p = c.parser;
+  p.push(data);
+  const now = Date.now();
+  c.lastInteraction = now;
+  for (;;) {
+    let argc: number;
+    try {
+      argc = p.next();
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      replyError(c, "ERR " + e.message);
+      c.closing = true;
+      break;
+    }
+    if (argc === 0) break;
+    dispatch(shard, c, p.argv, argc, now);
+    if (c.closing) break;
+  }
+}
+
+function replyError(c: Client, msg: string): void {
+  if (c.blocked) {
+    const s = new Slot();
+    const w = new ReplyWriter(64);
+    w.error(msg);
+    s.bytes = w.take();
+    c.queue.push(s);
+  } else {
+    c.out.error(msg);
+  }
+}
+
+function unknownCommand(c: Client, argv: Uint8Array[], argc: number): void {
+  let args = "";
+  for (let i = 1; i < argc && args.length < 128; i++) args += `'${latin1(argv[i]).slice(0, 128)}' `;
+  replyError(
+    c,
+    `ERR unknown command '${latin1(argv[0]).slice(0, 128)}', with args beginning with: ${args}`,
+  );
+}
+
+export function dispatch(
+  shard: Shard,
+  c: Client,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
+  c.totalCommands++;
+  shard.stats.commands++;
+  let cmd = lookup(argv[0]);
+  if (cmd === undefined) return unknownCommand(c, argv, argc);
+  if (cmd.sub !== null && argc >= 2) {
+    const sub = lookupSub(cmd, argv[1]);
+    if (sub === undefined) {
+      return replyError(
+        c,
+        `ERR unknown subcommand '${
+          latin1(argv[1]).slice(0, 128)
+        }'. Try ${cmd.name.toUpperCase()} HELP.`,
+      );
+    }
+    cmd = sub;
+  }
+  c.lastCommand = cmd.fullName;
+  if (!arityOk(cmd, argc)) {
+    return replyError(c, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+  }
+  if (cmd.route === ROUTE_KEYS) return routeKeys(shard, c, cmd, argv, argc, now);
+  if (cmd.route === ROUTE_ALL) return fanout(shard, c, cmd, argv, argc, now);
+  runLocal(shard, c, cmd, argv, argc, now);
+}
+
+/** Run on this shard, writing the reply in order. */
+function runLocal(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
+  if (!c.blocked) {
+    exec(shard, c, cmd, argv, argc, now, c.out);
+    return;
+  }
+  const w = shard.scratch;
+  w.reset();
+  w.proto = c.proto;
+  exec(shard, c, cmd, argv, argc, now, w);
+  const s = new Slot();
+  s.bytes = w.take();
+  c.queue.push(s);
+}
+
+function exec(
+  shard: Shard,
+  c: Client | null,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+  w: ReplyWriter,
+  db = c === null ? 0 : c.db,
+): void {
+  ctx.shard = shard;
+  ctx.db = shard.dbs[db];
+  ctx.dbIndex = db;
+  ctx.w = w;
+  ctx.now = now;
+  ctx.client = c;
+  cmd.handler(ctx, argv, argc);
+}
+
+function routeKeys(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
+  const nk = keyPositions(cmd, argc, keyPos);
+  const owner = shard.slotOwner;
+  const target = nk > 0
+    ? owner[keySlot(argv[keyPos[0]])]
+    : cmd.target !== undefined
+    ? cmd.target(shard, argv, argc)
+    : shard.id;
+  let same = true;
+  for (let i = 1; i < nk; i++) {
+    if (owner[keySlot(argv[keyPos[i]])] !== target) {
+      same = false;
+      break;
+    }
+  }
+  if (same) {
+    if (target === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
+    const s = new Slot();
+    s.remaining = 1;
+    c.queue.push(s);
+    shard.forward(target, c, s, 0, argv, argc, null);
+    return;
+  }
+  split(shard, c, cmd, argv, argc, nk, now);
+}
+
+/** Split a multi-key command per owning shard; the command's fold joins the parts. */
+function split(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  nk: number,
+  now: number,
+): void {
+  const byShard: number[][] = [];
+  const keysByShard: number[][] = [];
+  const order: number[] = [];
+  for (let i = 0; i < nk; i++) {
+    const p = keyPos[i];
+    const t = shard.slotOwner[keySlot(argv[p])];
+    if (byShard[t] === undefined) {
+      byShard[t] = [0];
+      keysByShard[t] = [];
+      order.push(t);
+    }
+    for (let j = 0; j <= cmd.keyStride; j++) byShard[t].push(p + j);
+    keysByShard[t].push(p);
+  }
+  const plan: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
+  const fold = cmd.fold!;
+  const proto = c.proto;
+  runParts(shard, c, cmd, argv, argc, now, order, byShard, (parts) => {
+    foldW.reset();
+    foldW.proto = proto;
+    fold(parts, foldW, plan);
+    return foldW.take();
+  });
+}
+
+/** Run a command on every shard and fold the replies. */
+function fanout(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
+  const order: number[] = [];
+  for (let i = 0; i < shard.n; i++) order.push(i);
+  const fold = cmd.fold!;
+  const plan: SplitPlan = { argc, keyPos: [] };
+  const proto = c.proto;
+  runParts(shard, c, cmd, argv, argc, now, order, null, (parts) => {
+    foldW.reset();
+    foldW.proto = proto;
+    fold(parts, foldW, plan);
+    return foldW.take();
+  });
+}
+
+function runParts(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+  order: number[],
+  pos: number[][] | null,
+  done: (parts: Uint8Array[]) => Uint8Array,
+): void {
+  const s = new Slot();
+  s.done = done;
+  s.remaining = order.length;
+  s.parts = new Array(order.length).fill(null);
+  c.queue.push(s);
+  let localPart = -1;
+  for (let i = 0; i < order.length; i++) {
+    const t = order[i];
+    if (t === shard.id) localPart = i;
+    else shard.forward(t, c, s, i, argv, argc, pos === null ? null : pos[t]);
+  }
+  if (localPart >= 0) {
+    const w = shard.scratch;
+    w.reset();
+    w.proto = c.proto;
+    let av = argv, ac = argc;
+    if (pos !== null) {
+      const p = pos[shard.id];
+      av = p.map((i) => argv[i]);
+      ac = p.length;
+    }
+    exec(shard, c, cmd, av, ac, now, w);
+    s.parts[localPart] = w.take();
+    s.remaining--;
+  }
+  if (s.remaining === 0) {
+    s.bytes = done(s.parts as Uint8Array[]);
+    c.drain();
+  }
+}
+
+/** Execute a request forwarded by a peer; the reply goes to shard.remoteW. */
+export function executeForwarded(
+  shard: Shard,
+  db: number,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
+  let cmd = lookup(argv[0])!;
+  if (cmd.sub !== null && argc >= 2) cmd = lookupSub(cmd, argv[1])!;
+  exec(shard, null, cmd, argv, argc, now, shard.remoteW, db < shard.dbs.length ? db : 0);
+}

@@ -1,0 +1,219 @@
+/**
+ * Per-shard state: the keyspace it owns, its local connections, and its side of the ring mesh
+ * (outgoing batches per peer, tokens of requests waiting for a peer's reply). Command routing
+ * lives in router.ts; the io engines (src/io/) feed bytes in and send `client.out` back.
+ */
+import { Db } from "../store/keyspace.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+import { Mesh, type MeshInit } from "../mesh/mesh.ts";
+import { ConfigStore } from "../config/mod.ts";
+import { BatchBuilder, BatchReader, ITEM_REQUEST } from "./wire.ts";
+import { Client, type Slot, type Transport } from "./client.ts";
+import { executeForwarded } from "./router.ts";
+
+export const SLOTS = 16384;
+
+export interface ShardInit {
+  id: number;
+  n: number;
+  port: number;
+  bind: string;
+  databases: number;
+  io: string;
+  params: [string, string][];
+  mesh: MeshInit;
+  startedAt: number;
+  configFile: string | null;
+  executable: string;
+}
+
+interface Waiting {
+  slot: Slot;
+  part: number;
+  client: Client;
+}
+
+export class Stats {
+  commands = 0;
+  connectionsReceived = 0;
+  rejectedConnections = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  netInput = 0;
+  netOutput = 0;
+  expiredKeysBase = 0;
+}
+
+export class Shard {
+  readonly id: number;
+  readonly n: number;
+  readonly dbs: Db[];
+  /** slot -> owning shard */
+  readonly slotOwner = new Uint16Array(SLOTS);
+  readonly slotStart: number;
+  readonly slotEnd: number;
+  readonly mesh: Mesh;
+  readonly config: ConfigStore;
+  readonly clients = new Map<number, Client>();
+  readonly stats = new Stats();
+  /** where local parts and queued replies are rendered before they are copied into a slot */
+  readonly scratch = new ReplyWriter(4096);
+  /** where forwarded requests are executed */
+  readonly remoteW = new ReplyWriter(4096);
+  private readonly batches: BatchBuilder[];
+  private readonly dirty: boolean[];
+  private readonly waiting = new Map<number, Waiting>();
+  private nextToken = 1;
+  private nextClient = 0;
+  private readonly reader = new BatchReader();
+  readonly init: ShardInit;
+
+  constructor(init: ShardInit) {
+    this.init = init;
+    this.id = init.id;
+    this.n = init.n;
+    this.dbs = [];
+    for (let i = 0; i < init.databases; i++) this.dbs.push(new Db());
+    for (let s = 0; s < init.n; s++) {
+      const a = Math.floor((s * SLOTS) / init.n), b = Math.floor(((s + 1) * SLOTS) / init.n);
+      this.slotOwner.fill(s, a, b);
+    }
+    this.slotStart = Math.floor((init.id * SLOTS) / init.n);
+    this.slotEnd = Math.floor(((init.id + 1) * SLOTS) / init.n) - 1;
+    this.mesh = new Mesh(init.mesh);
+    this.config = new ConfigStore(new Map(init.params));
+    this.batches = [];
+    this.dirty = [];
+    for (let i = 0; i < init.n; i++) {
+      this.batches.push(new BatchBuilder());
+      this.dirty.push(false);
+    }
+  }
+
+  /** Apply live config values this shard acts on (after CONFIG SET). */
+  applyConfig(): void {
+    const maxBulk = Number(this.config.value("proto-max-bulk-len") ?? 512 * 1024 * 1024);
+    for (const c of this.clients.values()) c.parser.limits.maxBulkLen = maxBulk;
+  }
+
+  /** Active expiry runs hz times per second, as in Redis. */
+  get hz(): number {
+    const hz = Number(this.config.value("hz") ?? 10);
+    return hz >= 1 && hz <= 500 ? hz : 10;
+  }
+
+  /** Slot range owned by shard s, inclusive. */
+  slotRange(s: number): [number, number] {
+    return [Math.floor((s * SLOTS) / this.n), Math.floor(((s + 1) * SLOTS) / this.n) - 1];
+  }
+
+  newClient(addr: string, laddr: string, fd: number, t: Transport): Client {
+    // ids are unique across shards and tell which shard owns the connection (id % n)
+    const id = ++this.nextClient * this.n + this.id;
+    const maxBulk = Number(this.config.value("proto-max-bulk-len") ?? 512 * 1024 * 1024);
+    const c = new Client(id, addr, laddr, fd, t, maxBulk);
+    this.clients.set(id, c);
+    this.stats.connectionsReceived++;
+    return c;
+  }
+
+  dropClient(c: Client): void {
+    c.closed = true;
+    this.clients.delete(c.id);
+  }
+
+  /** Queue a request for `target`; its reply fills part `part` of `slot`. */
+  forward(
+    target: number,
+    client: Client,
+    slot: Slot,
+    part: number,
+    argv: Uint8Array[],
+    argc: number,
+    pos: number[] | null,
+  ): void {
+    const token = this.nextToken;
+    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    this.waiting.set(token, { slot, part, client });
+    this.batches[target].request(token, client.db, client.proto, argv, argc, pos);
+    this.dirty[target] = true;
+  }
+
+  /** A ring record from peer `source`: requests to execute or replies to our requests. */
+  onRecord = (source: number, rec: Uint8Array): void => {
+    const r = this.reader;
+    r.reset(rec);
+    let kind: number;
+    const now = Date.now();
+    while ((kind = r.next()) !== 0) {
+      if (kind === ITEM_REQUEST) {
+        const w = this.remoteW;
+        w.reset();
+        w.proto = r.proto === 3 ? 3 : 2;
+        executeForwarded(this, r.db, r.argv, r.argc, now);
+        this.batches[source].reply(r.token, w.view());
+        this.dirty[source] = true;
+      } else {
+        this.completePart(r.token, r.body);
+      }
+    }
+  };
+
+  private completePart(token: number, body: Uint8Array): void {
+    const wt = this.waiting.get(token);
+    if (wt === undefined) return;
+    this.waiting.delete(token);
+    const c = wt.client;
+    if (c.closed) return;
+    const slot = wt.slot;
+    slot.parts[wt.part] = body.slice();
+    if (--slot.remaining > 0) return;
+    slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
+    if (c.queue[0] === slot) {
+      c.drain();
+      c.transport.flush();
+    }
+  }
+
+  /** Send this iteration's batches, retry backlogs, wake parked peers. Returns true if a backlog remains. */
+  flushPeers(): boolean {
+    for (let t = 0; t < this.n; t++) {
+      if (!this.dirty[t]) continue;
+      this.dirty[t] = false;
+      const b = this.batches[t];
+      if (b.len > 0) this.mesh.send(t, b.view());
+      b.reset();
+    }
+    const more = this.mesh.flush();
+    this.mesh.wakePeers();
+    return more;
+  }
+
+  /**
+   * Active expiry, Redis-style: sample volatile keys in every database, and keep going while
+   * samples come back mostly expired, within a time budget so the shard never stalls.
+   */
+  tick(now: number, budgetMs: number): void {
+    const deadline = performance.now() + budgetMs;
+    for (const db of this.dbs) {
+      while (db.volatile.length > 0) {
+        const before = db.expiredKeys;
+        const sampled = db.activeExpire(now, 400);
+        if ((db.expiredKeys - before) * 4 <= sampled) break;
+        if (performance.now() >= deadline) return;
+      }
+    }
+  }
+
+  expiredKeys(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.expiredKeys;
+    return n;
+  }
+
+  keyCount(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Encoding of the records shards exchange over the ring mesh. One ring record is a batch: the
+ * concatenation of items, all requests or replies a shard produced for one peer in one loop
+ * iteration.
+ *
+ *   request: [1][token u32][db u16][proto u8][argc u32] then argc x ([len u32][bytes])
+ *   reply:   [2][token u32][len u32][bytes]          (bytes = the RESP reply)
+ *
+ * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot.
+ */
+export const ITEM_REQUEST = 1;
+export const ITEM_REPLY = 2;
+
+/** A growable little-endian byte builder for one batch. */
+export class BatchBuilder {
+  buf = new Uint8Array(4096);
+  len = 0;
+  private dv = new DataView(this.buf.buffer);
+
+  ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+    this.dv = new DataView(nb.buffer);
+  }
+
+  u8(v: number): void {
+    this.buf[this.len++] = v;
+  }
+
+  u16(v: number): void {
+    this.dv.setUint16(this.len, v, true);
+    this.len += 2;
+  }
+
+  u32(v: number): void {
+    this.dv.setUint32(this.len, v, true);
+    this.len += 4;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  setU32(at: number, v: number): void {
+    this.dv.setUint32(at, v, true);
+  }
+
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  reset(): void {
+    this.len = 0;
+  }
+
+  /** Append a request item. `pos` selects the argv positions to send (null: all argc). */
+  request(
+    token: number,
+    db: number,
+    proto: number,
+    argv: Uint8Array[],
+    argc: number,
+    pos: number[] | null,
+  ): void {
+    const n = pos === null ? argc : pos.length;
+    let size = 12;
+    for (let i = 0; i < n; i++) size += 4 + argv[pos === null ? i : pos[i]].length;
+    this.ensure(size);
+    this.u8(ITEM_REQUEST);
+    this.u32(token);
+    this.u16(db);
+    this.u8(proto);
+    this.u32(n);
+    for (let i = 0; i < n; i++) {
+      const a = argv[pos === null ? i : pos[i]];
+      this.u32(a.length);
+      this.bytes(a);
+    }
+  }
+
+  /** Append a reply item. */
+  reply(token: number, body: Uint8Array): void {
+    this.ensure(9 + body.length);
+    this.u8(ITEM_REPLY);
+    this.u32(token);
+    this.u32(body.length);
+    this.bytes(body);
+  }
+}
+
+/** Reads the items of one batch record. Views into `rec` are valid only during the callback. */
+export class BatchReader {
+  private rec: Uint8Array = new Uint8Array(0);
+  private dv: DataView = new DataView(this.rec.buffer);
+  off = 0;
+  readonly argv: Uint8Array[] = [];
+  argc = 0;
+  token = 0;
+  db = 0;
+  proto = 2;
+  body: Uint8Array = new Uint8Array(0);
+
+  reset(rec: Uint8Array): void {
+    this.rec = rec;
+    this.dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+    this.off = 0;
+  }
+
+  /** Next item's kind (ITEM_REQUEST / ITEM_REPLY), or 0 at the end. Fields are decoded into this. */
+  next(): number {
+    const r = this.rec, dv = this.dv;
+    if (this.off >= r.length) return 0;
+    const kind = r[this.off];
+    let o = this.off + 1;
+    this.token = dv.getUint32(o, true);
+    o += 4;
+    if (kind === ITEM_REQUEST) {
+      this.db = dv.getUint16(o, true);
+      this.proto = r[o + 2];
+      const n = dv.getUint32(o + 3, true);
+      o += 7;
+      this.argc = n;
+      for (let i = 0; i < n; i++) {
+        const l = dv.getUint32(o, true);
+        o += 4;
+        this.argv[i] = r.subarray(o, o + l);
+        o += l;
+      }
+    } else {
+      const l = dv.getUint32(o, true);
+      o += 4;
+      this.body = r.subarray(o, o + l);
+      o += l;
+    }
+    this.off = o;
+    return kind;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Differential testing: the same command sequence goes to redis-server (the reference) and to
+ * Skua with 1 and 3 shards, in RESP2 and in RESP3, and every reply is compared byte for byte.
+ * Only what legitimately differs between two servers is normalized, per command, by the
+ * sequence itself (see the `norm` helpers below); everything else must be identical.
+ */
+
+import { AssertionError } from "node:assert/strict";
+import { type Arg, parse, type Reply, RespConn, show, toLatin1 } from "./resp.ts";
+import { type ServerHandle, startRedis, startSkua, withServers } from "./server.ts";
+
+/** Maps raw reply bytes to the form that is compared. */
+export type Normalizer = (raw: Uint8Array) => string;
+
+export interface Step {
+  args: Arg[];
+  /** applied to the reply of both servers before comparing */
+  norm?: Normalizer;
+}
+
+export type Cmd = Arg[] | Step;
+
+export interface Target {
+  name: string;
+  port: number;
+}
+
+export interface RunOptions {
+  /** run with HELLO 3 first */
+  resp3?: boolean;
+  /** skip the FLUSHALL that starts every sequence */
+  noFlush?: boolean;
+}
+
+function stepOf(c: Cmd): Step {
+  return Array.isArray(c) ? { args: c } : c;
+}
+
+function label(args: Arg[]): string {
+  return args.map((a) => typeof a === "string" ? show(a, 60) : String(a)).join(" ");
+}
+
+/** Runs `cmds` on one connection; returns the replies (normalized if the step says so). */
+async function runOn(port: number, cmds: Cmd[], opts: RunOptions): Promise<string[]> {
+  const c = await RespConn.connect(port);
+  try {
+    if (opts.resp3) await c.hello3();
+    if (!opts.noFlush) await c.send("FLUSHALL");
+    const out: string[] = [];
+    for (const cmd of cmds) {
+      const s = stepOf(cmd);
+      let raw: Uint8Array;
+      try {
+        raw = await c.send(...s.args);
+      } catch (e) {
+        out.push(`<no reply: ${(e as Error).message}>`);
+        break;
+      }
+      out.push(s.norm ? s.norm(raw) : toLatin1(raw));
+    }
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+/** Compares every target against targets[0]; returns one line per differing reply. */
+export async function differences(
+  targets: Target[],
+  cmds: Cmd[],
+  opts: RunOptions = {},
+): Promise<string[]> {
+  const [ref, ...rest] = targets;
+  const want = await runOn(ref.port, cmds, opts);
+  const diffs: string[] = [];
+  for (const t of rest) {
+    const got = await runOn(t.port, cmds, opts);
+    for (let i = 0; i < Math.max(want.length, got.length); i++) {
+      if (want[i] === got[i]) continue;
+      const args = i < cmds.length ? label(stepOf(cmds[i]).args) : "?";
+      diffs.push(
+        `[${t.name} ${opts.resp3 ? "resp3" : "resp2"}] #${i} ${args}\n` +
+          `    ${ref.name}: ${show(want[i] ?? "<none>")}\n    ${t.name}: ${show(got[i] ?? "<none>")}`,
+      );
+    }
+  }
+  return diffs;
+}
+
+/** Asserts identical replies in RESP2 and in RESP3 (unless `only` restricts it). */
+export async function assertSame(
+  targets: Target[],
+  cmds: Cmd[],
+  only?: "resp2" | "resp3",
+): Promise<void> {
+  const diffs: string[] = [];
+  if (only !== "resp3") diffs.push(...await differences(targets, cmds, {}));
+  if (only !== "resp2") diffs.push(...await differences(targets, cmds, { resp3: true }));
+  if (diffs.length > 0) {
+    throw new AssertionError({
+      message: `${diffs.length} replies differ from redis-server:\n${diffs.join("\n")}`,
+    });
+  }
+}
+
+/**
+ * Starts redis-server, Skua with 1 shard and Skua with 3 shards, runs `fn` with them as targets
+ * (redis-server first: it is the reference), and stops all three.
+ * With SKUA_DIFF_SELFTEST=1 the two "Skua" targets are more redis-servers: that checks the
+ * tests themselves are deterministic (any difference then is a flaw in the test, not Skua).
+ */
+export async function withDiffTargets(fn: (targets: Target[]) => Promise<void>): Promise<void> {
+  const selfTest = Deno.env.get("SKUA_DIFF_SELFTEST") === "1";
+  await withServers(
+    selfTest
+      ? [() => startRedis(), () => startRedis(), () => startRedis()]
+      : [() => startRedis(), () => startSkua({ shards: 1 }), () => startSkua({ shards: 3 })],
+    async (s: ServerHandle[]) => {
+      await fn([
+        { name: "redis", port: s[0].port },
+        { name: "skua1", port: s[1].port },
+        { name: "skua3", port: s[2].port },
+      ]);
+    },
+  );
+}
+
+// ---- normalizers: each says what legitimately differs ------------------------------------
+
+/** Any integer reply becomes `:<int>`: for values that depend on the server (ids, clocks). */
+export const anyInt: Normalizer = (raw) => toLatin1(raw).replace(/^:-?\d+\r\n$/, ":<int>\r\n");
+
+/** Integer reply within `tol` of `center` (TTLs counting down) shown as `:~center`. */
+export function near(center: number, tol: number): Normalizer {
+  return (raw) => {
+    const m = /^:(-?\d+)\r\n$/.exec(toLatin1(raw));
+    if (m && Math.abs(Number(m[1]) - center) <= tol) return `:~${center}`;
+    return toLatin1(raw);
+  };
+}
+
+/**
+ * Array/set of bulk strings compared as a sorted list: for replies whose order depends on the
+ * hash table layout (KEYS, SCAN pages), which differs between any two servers.
+ */
+export const sorted: Normalizer = (raw) => {
+  const r = parse(raw);
+  const items = Array.isArray(r) ? r : setItems(r);
+  if (items === null) return toLatin1(raw);
+  const head = toLatin1(raw).slice(0, 1);
+  return `${head}${items.map(render).sort().join(",")}`;
+};
+
+/** CONFIG GET replies: the (name, value) pairs as a sorted list; the order is dict order. */
+export const sortedPairs: Normalizer = (raw) => {
+  const r = parse(raw);
+  const pairs: string[] = [];
+  if (Array.isArray(r)) {
+    for (let i = 0; i + 1 < r.length; i += 2) pairs.push(`${render(r[i])}=${render(r[i + 1])}`);
+  } else if (mapEntries(r) !== null) {
+    for (const [k, v] of mapEntries(r)!) pairs.push(`${render(k)}=${render(v)}`);
+  } else return toLatin1(raw);
+  return `${toLatin1(raw).slice(0, 1)}${pairs.sort().join(",")}`;
+};
+
+function isObj(r: Reply): r is Exclude<Reply, Uint8Array | Reply[]> & object {
+  return r !== null && typeof r === "object" && !(r instanceof Uint8Array) && !Array.isArray(r);
+}
+
+/** Elements of a RESP3 set reply, else null. */
+export function setItems(r: Reply): Reply[] | null {
+  return isObj(r) && "set" in r ? r.set : null;
+}
+
+/** Entries of a RESP3 map reply, else null. */
+export function mapEntries(r: Reply): [Reply, Reply][] | null {
+  return isObj(r) && "map" in r ? r.map : null;
+}
+
+/** A compact, type-revealing text form of a parsed reply (for normalizers). */
+export function render(r: Reply): string {
+  if (r === null) return "nil";
+  if (r instanceof Uint8Array) return `$${JSON.stringify(toLatin1(r))}`;
+  if (typeof r === "string") return `+${r}`;
+  if (typeof r === "number" || typeof r === "bigint") return `:${r}`;
+  if (typeof r === "boolean") return `#${r}`;
+  if (Array.isArray(r)) return `[${r.map(render).join(",")}]`;
+  if ("error" in r) return `-${r.error}`;
+  if ("map" in r) return `{${r.map.map(([k, v]) => `${render(k)}:${render(v)}`).join(",")}}`;
+  if ("set" in r) return `~[${r.set.map(render).join(",")}]`;
+  if ("double" in r) return `,${r.double}`;
+  if ("verbatim" in r) return `=${JSON.stringify(r.verbatim)}`;
+  if ("push" in r) return `>[${r.push.map(render).join(",")}]`;
+  return `(${r.big}`;
+}
