@@ -3,7 +3,7 @@
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a configuration or startup error.
  */
 import { ConfigError, HELP_TEXT, loadConfig } from "./src/config/mod.ts";
-import { StartupError, startServer } from "./src/server/supervisor.ts";
+import { startServer, StartupError } from "./src/server/supervisor.ts";
 import { log, setLogLevel } from "./src/server/log.ts";
 import { SKUA_VERSION } from "./src/server/version.ts";
 

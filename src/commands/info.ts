@@ -24,19 +24,30 @@ interface ShardReport {
   config: Record<string, string>;
 }
 
-const DEFAULT = ["server", "clients", "memory", "stats", "replication", "cpu", "cluster", "keyspace"];
+const DEFAULT = [
+  "server",
+  "clients",
+  "memory",
+  "stats",
+  "replication",
+  "cpu",
+  "cluster",
+  "keyspace",
+];
 const ALL = [...DEFAULT, "shards"];
 
-const runId = Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) =>
-  b.toString(16).padStart(2, "0")).join("");
+const runId = Array.from(
+  crypto.getRandomValues(new Uint8Array(20)),
+  (b) => b.toString(16).padStart(2, "0"),
+).join("");
 
 function wantedSections(argv: Uint8Array[], argc: number): string[] {
   if (argc === 1) return DEFAULT;
   const out = new Set<string>();
   for (let i = 1; i < argc; i++) {
     const s = latin1(argv[i]).toLowerCase();
-    if (s === "all" || s === "everything") for (const x of ALL) out.add(x);
-    else if (s === "default") for (const x of DEFAULT) out.add(x);
+    if (s === "all" || s === "everything") { for (const x of ALL) out.add(x); }
+    else if (s === "default") { for (const x of DEFAULT) out.add(x); }
     else out.add(s);
   }
   return ALL.filter((s) => out.has(s));

@@ -1,6 +1,6 @@
 /** The generic keyspace: DEL, EXISTS, expiry, TYPE, KEYS, SCAN, DBSIZE, FLUSHDB/FLUSHALL. */
 import { type CommandSpec, type Ctx, register, ROUTE_ALL, ROUTE_KEYS } from "./table.ts";
-import { invalidExpire, INVALID_CURSOR, NOT_INTEGER, SYNTAX } from "./errors.ts";
+import { INVALID_CURSOR, invalidExpire, NOT_INTEGER, SYNTAX } from "./errors.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import { globMatch } from "../config/glob.ts";

@@ -1,7 +1,7 @@
 /** String commands: GET, SET, MGET, MSET, INCR family, INCRBYFLOAT, APPEND, STRLEN. */
 import { type CommandSpec, type Ctx, register, ROUTE_KEYS } from "./table.ts";
 import type { Entry } from "../store/keyspace.ts";
-import { TYPE_STRING } from "../store/types.ts";
+import { MAX_STRING_VALUE, TYPE_STRING } from "../store/types.ts";
 import {
   invalidExpire,
   MAX_STRING,
@@ -12,13 +12,18 @@ import {
   SYNTAX,
   WRONGTYPE,
 } from "./errors.ts";
-import { eqi, fromLatin1, latin1 } from "../util/bytes.ts";
-import { INCRFLOAT_NAN_INF, incrByFloat, parseInt64, parseSafeInt } from "../util/numbers.ts";
+import { eqi, latin1, toValue, valueBytes } from "../util/bytes.ts";
+import {
+  incrByFloat,
+  INCRFLOAT_NAN_INF,
+  parseInt64,
+  parseInt64Str,
+  parseSafeInt,
+} from "../util/numbers.ts";
 import { foldAllOk, foldMget } from "./folds.ts";
 
 const I64_MAX = 9223372036854775807n;
 const I64_MIN = -9223372036854775808n;
-const enc = new TextEncoder();
 
 /** The string entry at key, undefined when absent, null when of another type (error replied). */
 export function stringEntry(ctx: Ctx, key: Uint8Array): Entry | undefined | null {
@@ -41,7 +46,7 @@ function get(ctx: Ctx, argv: Uint8Array[]): void {
     ctx.w.error(WRONGTYPE);
   } else {
     st.keyspaceHits++;
-    ctx.w.bulk(e.value);
+    ctx.w.bulkValue(e.value);
   }
 }
 
@@ -95,17 +100,22 @@ function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   }
   const key = latin1(argv[1]);
   const db = ctx.db;
+  if ((flags & (SET_NX | SET_XX | SET_GET)) === 0) {
+    const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0, ctx.now);
+    if (at !== 0) db.setExpire(e, at);
+    return ctx.w.ok();
+  }
   const old = db.get(key, ctx.now);
   if (flags & SET_GET) {
     if (old === undefined) ctx.w.nullBulk();
     else if (old.type !== TYPE_STRING) return ctx.w.error(WRONGTYPE);
-    else ctx.w.bulk(old.value);
+    else ctx.w.bulkValue(old.value);
   }
   if ((flags & SET_NX && old !== undefined) || (flags & SET_XX && old === undefined)) {
     if (!(flags & SET_GET)) ctx.w.nullBulk();
     return;
   }
-  const e = db.set(key, argv[2].slice(), TYPE_STRING, (flags & SET_KEEPTTL) !== 0);
+  const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0);
   if (at !== 0) db.setExpire(e, at);
   if (!(flags & SET_GET)) ctx.w.ok();
 }
@@ -116,13 +126,13 @@ function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   for (let i = 1; i < argc; i++) {
     const e = ctx.db.get(latin1(argv[i]), ctx.now);
     if (e === undefined || e.type !== TYPE_STRING) w.nullBulk();
-    else w.bulk(e.value);
+    else w.bulkValue(e.value);
   }
 }
 
 function mset(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'mset' command");
-  for (let i = 1; i < argc; i += 2) ctx.db.set(latin1(argv[i]), argv[i + 1].slice(), TYPE_STRING);
+  for (let i = 1; i < argc; i += 2) ctx.db.set(latin1(argv[i]), toValue(argv[i + 1]), TYPE_STRING);
   ctx.w.ok();
 }
 
@@ -132,13 +142,9 @@ function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
   if (e === null) return;
   let cur: number | bigint = 0;
   if (e !== undefined) {
-    const n = parseSafeInt(e.value);
-    if (!Number.isNaN(n)) cur = n;
-    else {
-      const v = parseInt64(e.value);
-      if (v === null) return ctx.w.error(NOT_INTEGER);
-      cur = v;
-    }
+    const v = intValue(e.value);
+    if (v === null) return ctx.w.error(NOT_INTEGER);
+    cur = v;
   }
   let res: number | bigint;
   if (typeof cur === "number" && typeof by === "number") {
@@ -153,9 +159,9 @@ function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
       res = Number(res);
     }
   }
-  const bytes = enc.encode(String(res));
-  if (e !== undefined) e.value = bytes;
-  else ctx.db.set(latin1(key), bytes, TYPE_STRING);
+  const text = String(res);
+  if (e !== undefined) e.value = text;
+  else ctx.db.set(latin1(key), text, TYPE_STRING);
   if (typeof res === "number") ctx.w.integer(res);
   else ctx.w.bigint(res);
 }
@@ -182,10 +188,9 @@ function incrbyfloat(ctx: Ctx, argv: Uint8Array[]): void {
   // computed on exact decimals / emulated long doubles so the text matches Redis's
   const r = incrByFloat(e === undefined ? null : e.value, argv[2]);
   if (typeof r === "number") return ctx.w.error(r === INCRFLOAT_NAN_INF ? NAN_OR_INF : NOT_FLOAT);
-  const bytes = fromLatin1(r);
-  if (e !== undefined) e.value = bytes;
-  else ctx.db.set(latin1(argv[1]), bytes, TYPE_STRING);
-  ctx.w.bulk(bytes);
+  if (e !== undefined) e.value = r;
+  else ctx.db.set(latin1(argv[1]), r, TYPE_STRING);
+  ctx.w.bulkStr(r);
 }
 
 function append(ctx: Ctx, argv: Uint8Array[]): void {
@@ -193,26 +198,28 @@ function append(ctx: Ctx, argv: Uint8Array[]): void {
   if (e === null) return;
   const add = argv[2];
   if (e === undefined) {
-    ctx.db.set(latin1(argv[1]), add.slice(), TYPE_STRING);
+    ctx.db.set(latin1(argv[1]), toValue(add), TYPE_STRING);
     return ctx.w.integer(add.length);
   }
   const old = e.value;
   const len = old.length + add.length;
   const max = Number(ctx.shard.config.value("proto-max-bulk-len"));
   if (len > max) return ctx.w.error(MAX_STRING);
-  // grow geometrically inside the same ArrayBuffer so repeated APPENDs stay amortized O(1)
-  const room = old.buffer.byteLength - old.byteOffset;
-  if (room >= len) {
-    const v = new Uint8Array(old.buffer, old.byteOffset, len);
-    v.set(add, old.length);
-    e.value = v;
+  if (typeof old === "string" && len <= MAX_STRING_VALUE) {
+    // V8 builds a rope: repeated APPENDs stay amortized O(1), flattened on the next read
+    e.value = old + latin1(add);
   } else {
-    const buf = new Uint8Array(Math.max(len, Math.min(len * 2, len + 1024 * 1024)));
-    buf.set(old);
+    const buf = new Uint8Array(len);
+    buf.set(valueBytes(old));
     buf.set(add, old.length);
-    e.value = buf.subarray(0, len);
+    e.value = buf;
   }
   ctx.w.integer(len);
+}
+
+/** The integer held in a string value (Redis string2ll rules), or null. */
+function intValue(v: string | Uint8Array): number | bigint | null {
+  return typeof v === "string" ? parseInt64Str(v) : parseInt64(v);
 }
 
 function strlen(ctx: Ctx, argv: Uint8Array[]): void {

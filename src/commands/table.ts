@@ -72,6 +72,18 @@ export interface Command {
 }
 
 const table = new Map<string, Command>();
+/** Names of up to 6 bytes packed into a number (lower-cased): a lookup without a string. */
+const packed = new Map<number, Command>();
+
+function packName(b: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    let c = b[i];
+    if (c >= 65 && c <= 90) c |= 0x20;
+    n = n * 256 + c;
+  }
+  return n;
+}
 
 function build(spec: CommandSpec, parent: string | null): Command {
   const fullName = parent === null ? spec.name : `${parent}|${spec.name}`;
@@ -109,11 +121,15 @@ export function register(specs: CommandSpec[]): void {
     const cmd = build(spec, null);
     table.set(spec.name, cmd);
     table.set(spec.name.toUpperCase(), cmd);
+    if (spec.name.length <= 6) {
+      packed.set(packName(new TextEncoder().encode(spec.name)), cmd);
+    }
   }
 }
 
 /** Lookup by the raw name bytes, case-insensitively, without allocating for the usual cases. */
 export function lookup(name: Uint8Array): Command | undefined {
+  if (name.length <= 6) return packed.get(packName(name));
   const s = latin1(name);
   return table.get(s) ?? table.get(s.toLowerCase());
 }

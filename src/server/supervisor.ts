@@ -35,7 +35,10 @@ function checkPort(bind: string, port: number): void {
 export async function startServer(cfg: Config): Promise<Server> {
   checkPort(cfg.bind, cfg.port);
   const n = cfg.shards;
-  // only `listen` exists so far: `auto` resolves to it, `uring` is refused by config validation
+  // only the readiness engine exists so far: `auto` resolves to it and `uring` fails fast
+  if (cfg.io === "uring") {
+    throw new StartupError("io 'uring' is not available: this build has only the listen engine");
+  }
   const io = "listen";
   const mesh = createMeshInit(n, RING_CAPACITY);
   const workers: Worker[] = [];

@@ -19,6 +19,7 @@ import { ReplyWriter } from "../resp/writer.ts";
 import { keySlot } from "../util/crc16.ts";
 import { latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
+import { log } from "../server/log.ts";
 import { type Client, Slot } from "./client.ts";
 
 const ctx: Ctx = {
@@ -147,7 +148,16 @@ function exec(
   ctx.w = w;
   ctx.now = now;
   ctx.client = c;
-  cmd.handler(ctx, argv, argc);
+  const mark = w.len;
+  try {
+    cmd.handler(ctx, argv, argc);
+  } catch (e) {
+    // a bug must not take the connection (or the shard) down: drop any partial reply, say so
+    w.len = mark;
+    const msg = e instanceof Error ? e.message : String(e);
+    w.error(`ERR internal error in '${cmd.fullName}': ${msg}`);
+    log("warning", `internal error in '${cmd.fullName}': ${e instanceof Error ? e.stack : msg}`);
+  }
 }
 
 function routeKeys(
@@ -158,8 +168,15 @@ function routeKeys(
   argc: number,
   now: number,
 ): void {
-  const nk = keyPositions(cmd, argc, keyPos);
+  // fast paths: one shard owns everything; a command with exactly one key
+  if (shard.n === 1) return runLocal(shard, c, cmd, argv, argc, now);
   const owner = shard.slotOwner;
+  if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey) {
+    const t = owner[keySlot(argv[cmd.firstKey])];
+    if (t === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
+    return forwardWhole(shard, c, t, argv, argc);
+  }
+  const nk = keyPositions(cmd, argc, keyPos);
   const target = nk > 0
     ? owner[keySlot(argv[keyPos[0]])]
     : cmd.target !== undefined
@@ -174,13 +191,22 @@ function routeKeys(
   }
   if (same) {
     if (target === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
-    const s = new Slot();
-    s.remaining = 1;
-    c.queue.push(s);
-    shard.forward(target, c, s, 0, argv, argc, null);
-    return;
+    return forwardWhole(shard, c, target, argv, argc);
   }
   split(shard, c, cmd, argv, argc, nk, now);
+}
+
+function forwardWhole(
+  shard: Shard,
+  c: Client,
+  target: number,
+  argv: Uint8Array[],
+  argc: number,
+): void {
+  const s = new Slot();
+  s.remaining = 1;
+  c.queue.push(s);
+  shard.forward(target, c, s, 0, argv, argc, null);
 }
 
 /** Split a multi-key command per owning shard; the command's fold joins the parts. */

@@ -229,7 +229,9 @@ export class Db {
     if (v.length === 0) return 0;
     const n = Math.min(v.length, 64);
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += Math.max(0, v[(Math.random() * v.length) | 0].expireAt - now);
+    for (let i = 0; i < n; i++) {
+      sum += Math.max(0, v[(Math.random() * v.length) | 0].expireAt - now);
+    }
     return Math.round(sum / n);
   }
 }

@@ -16,6 +16,16 @@ export function latin1(b: Uint8Array): string {
   return slice.call(b, 0, b.length);
 }
 
+/** A received argument as a stored string value (copied out of the receive buffer). */
+export function toValue(b: Uint8Array): string | Uint8Array {
+  return b.length <= 256 * 1024 * 1024 ? slice.call(b, 0, b.length) : b.slice();
+}
+
+/** A stored string value as bytes. */
+export function valueBytes(v: string | Uint8Array): Uint8Array {
+  return typeof v === "string" ? fromLatin1(v) : v;
+}
+
 /** A one-char-per-byte string back to bytes (chars above 0xff are truncated to 8 bits). */
 export function fromLatin1(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
