@@ -19,6 +19,7 @@ import {
   type Target,
   withDiffTargets,
 } from "./helpers/diff.ts";
+import { IMPLEMENTED, IMPLEMENTED_SUB } from "./helpers/commands.ts";
 import { parse, type Reply, RespConn, str, toLatin1, withConn } from "./helpers/resp.ts";
 
 /** The text of a bulk string or RESP3 verbatim string reply (INFO, CLIENT INFO), else null. */
@@ -94,18 +95,6 @@ const infoText: Normalizer = (raw) => {
   if (text === null) return toLatin1(raw);
   return `${toLatin1(raw)[0]}${text.replace(/avg_ttl=\d+/g, "avg_ttl=*")}`;
 };
-
-const IMPLEMENTED = [
-  "ping", "echo", "quit", "hello", "select", "time", "dbsize", "flushdb", "flushall", "get",
-  "set", "del", "unlink", "exists", "touch", "mget", "mset", "incr", "decr", "incrby", "decrby",
-  "incrbyfloat", "append", "strlen", "expire", "pexpire", "expireat", "pexpireat", "ttl", "pttl",
-  "expiretime", "pexpiretime", "persist", "type", "keys", "scan", "info",
-]; // prettier-ignore
-const IMPLEMENTED_SUB = [
-  "client|id", "client|setname", "client|getname", "client|info", "client|list", "client|kill",
-  "config|get", "config|set", "config|resetstat", "command|count", "command|info", "command|docs",
-  "command|getkeys", "command|list",
-]; // prettier-ignore
 
 const GROUPS: Record<string, Cmd[]> = {
   "PING, ECHO, TIME, QUIT": [
@@ -268,6 +257,8 @@ const GROUPS: Record<string, Cmd[]> = {
     [""],
     ["", "a"],
     ["bin\x00ary\xff", "x"],
+    ["FOO", "a\r\nb", "c\nd"],
+    ["FO\r\nO", "x"],
     ["CONFIG", "HELP!"],
     ["PING"],
   ],

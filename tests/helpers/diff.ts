@@ -80,7 +80,9 @@ export async function differences(
       const args = i < cmds.length ? label(stepOf(cmds[i]).args) : "?";
       diffs.push(
         `[${t.name} ${opts.resp3 ? "resp3" : "resp2"}] #${i} ${args}\n` +
-          `    ${ref.name}: ${show(want[i] ?? "<none>")}\n    ${t.name}: ${show(got[i] ?? "<none>")}`,
+          `    ${ref.name}: ${show(want[i] ?? "<none>")}\n    ${t.name}: ${
+            show(got[i] ?? "<none>")
+          }`,
       );
     }
   }

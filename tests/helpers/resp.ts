@@ -4,7 +4,7 @@
  * Strings are latin1 (one char per byte) in both directions, so any byte can be expressed.
  */
 
-import { type Reply, readReply, skipReply } from "../../src/resp/reply_reader.ts";
+import { readReply, type Reply, skipReply } from "../../src/resp/reply_reader.ts";
 
 export type { Reply };
 export type Arg = string | Uint8Array | number;
@@ -147,7 +147,9 @@ export class RespConn {
    * Reads until the server closes the connection or `timeoutMs` passes.
    * Returns the unread bytes and whether the server closed the connection.
    */
-  async readUntilClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ data: Uint8Array; closed: boolean }> {
+  async readUntilClosed(
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<{ data: Uint8Array; closed: boolean }> {
     const deadline = Date.now() + timeoutMs;
     let closed = this.eof;
     while (!closed) {
