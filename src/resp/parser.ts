@@ -72,6 +72,8 @@ export class RequestParser {
   readonly argv: Uint8Array[] = [];
 
   private buf: Uint8Array;
+  /** The parser's own buffer while `buf` is a borrowed chunk (see borrow()). */
+  private own: Uint8Array | null = null;
   /** Start of the first unconsumed line (or of the awaited bulk payload). */
   private pos = 0;
   private end = 0;
@@ -134,6 +136,43 @@ export class RequestParser {
       }
       if (n !== 0) return n > 0 ? n : 0;
     }
+  }
+
+  /**
+   * Parse straight out of `chunk` (a kernel-provided receive buffer) when no earlier bytes are
+   * pending, without copying it; otherwise append it like push(). The caller runs next() to
+   * exhaustion and then release(), which copies only an incomplete trailing command.
+   */
+  borrow(chunk: Uint8Array): void {
+    if (this.own !== null || this.mbCount !== 0 || this.pos !== this.end) return this.push(chunk);
+    this.own = this.buf;
+    this.buf = chunk;
+    this.pos = this.end = this.cmdStart = 0;
+    this.end = chunk.length;
+    this.scanLine = -1;
+  }
+
+  /** Stop using a borrowed chunk: keep its unparsed tail in the parser's own buffer. */
+  release(): void {
+    const dst0 = this.own;
+    if (dst0 === null) return;
+    this.own = null;
+    const src = this.buf;
+    const base = this.mbCount > 0 ? this.cmdStart : this.pos;
+    const keep = this.end - base;
+    let need = keep;
+    if (this.mbCount > 0 && this.bulkLen >= 0) {
+      need = Math.max(need, this.pos - base + this.bulkLen + 2);
+    }
+    const dst = need > dst0.length ? new Uint8Array(Math.max(need, dst0.length * 2)) : dst0;
+    dst.set(src.subarray(base, this.end));
+    this.buf = dst;
+    this.pos -= base;
+    this.cmdStart -= base;
+    const offs = this.offs;
+    for (let i = 0; i < this.argc; i++) offs[i] -= base;
+    this.end = keep;
+    this.scanLine = -1;
   }
 
   /** Moves the kept bytes to the front of a buffer large enough for `n` more. */

@@ -2,7 +2,8 @@
  * The supervisor runs on the main thread and owns no keys: it builds the ring mesh, spawns one
  * Worker per shard, waits until every shard listens, and shuts them down on request.
  */
-import { createMeshInit } from "../mesh/mesh.ts";
+import { createMeshInit, Mesh } from "../mesh/mesh.ts";
+import { loadUring, probeUring, type UringLib } from "../../ffi/uring.ts";
 import type { ShardInit } from "../shard/shard.ts";
 import type { Config } from "../config/mod.ts";
 import { log } from "./log.ts";
@@ -35,11 +36,8 @@ function checkPort(bind: string, port: number): void {
 export async function startServer(cfg: Config): Promise<Server> {
   checkPort(cfg.bind, cfg.port);
   const n = cfg.shards;
-  // only the readiness engine exists so far: `auto` resolves to it and `uring` fails fast
-  if (cfg.io === "uring") {
-    throw new StartupError("io 'uring' is not available: this build has only the listen engine");
-  }
-  const io = "listen";
+  const { io, lib } = chooseEngine(cfg.io);
+  const efds = lib === null ? [] : Array.from({ length: n }, () => lib.symbols.sk_eventfd());
   const mesh = createMeshInit(n, RING_CAPACITY);
   const workers: Worker[] = [];
   const startedAt = Date.now();
@@ -60,6 +58,7 @@ export async function startServer(cfg: Config): Promise<Server> {
       startedAt,
       configFile: cfg.configFile,
       executable: Deno.execPath(),
+      efds,
     };
     ready.push(
       new Promise((resolve, reject) => {
@@ -67,7 +66,7 @@ export async function startServer(cfg: Config): Promise<Server> {
           const m = e.data as { type: string; message?: string };
           if (m.type === "ready") resolve();
           else if (m.type === "error") {
-            reject(new StartupError(`cannot listen on ${cfg.bind}:${cfg.port}: ${m.message}`));
+            reject(new StartupError(`shard ${i} failed to start: ${m.message}`));
           }
         };
         w.onerror = (e) => {
@@ -81,6 +80,9 @@ export async function startServer(cfg: Config): Promise<Server> {
   try {
     await Promise.all(ready);
   } catch (e) {
+    Mesh.requestStop(mesh.control, n);
+    for (const fd of efds) lib!.symbols.sk_eventfd_write(fd);
+    await new Promise((r) => setTimeout(r, 50));
     for (const w of workers) w.terminate();
     throw e;
   }
@@ -91,13 +93,34 @@ export async function startServer(cfg: Config): Promise<Server> {
     shards: n,
     io,
     stop() {
-      stopped ??= stopAll(workers);
+      stopped ??= stopAll(workers, () => {
+        Mesh.requestStop(mesh.control, n);
+        for (const fd of efds) lib!.symbols.sk_eventfd_write(fd);
+      });
       return stopped;
     },
   };
 }
 
-async function stopAll(workers: Worker[]): Promise<void> {
+/**
+ * `--io auto` takes io_uring when the shim loads and the probe passes, else the listen engine
+ * with one log line saying why; `--io uring` fails fast with that reason instead.
+ */
+function chooseEngine(want: string): { io: string; lib: UringLib | null } {
+  if (want === "listen") return { io: "listen", lib: null };
+  const p = probeUring();
+  if (p.ok) {
+    const lib = loadUring();
+    if (!("error" in lib)) return { io: "io_uring", lib };
+  }
+  const reason = p.ok ? "the shim failed to load" : p.reason;
+  if (want === "uring") throw new StartupError(`io_uring is not available: ${reason}`);
+  log("notice", `io_uring is not available (${reason}); using the listen engine`);
+  return { io: "listen", lib: null };
+}
+
+async function stopAll(workers: Worker[], signal: () => void): Promise<void> {
+  signal();
   const done = workers.map((w) =>
     new Promise<void>((resolve) => {
       w.onmessage = (e) => {

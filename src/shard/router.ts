@@ -34,11 +34,13 @@ const keyPos: number[] = [];
 const foldW = new ReplyWriter(4096);
 
 /** Feed bytes received on a connection; runs every complete command in them. */
-export function onData(shard: Shard, c: Client, data: Uint8Array): void {
+export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = false): void {
   if (c.closing) return;
   shard.stats.netInput += data.length;
   const p = c.parser;
-  p.push(data);
+  // a borrowed chunk (a kernel-provided buffer) is parsed in place; release() keeps the tail
+  if (borrowed) p.borrow(data);
+  else p.push(data);
   const now = Date.now();
   c.lastInteraction = now;
   for (;;) {
@@ -55,6 +57,7 @@ export function onData(shard: Shard, c: Client, data: Uint8Array): void {
     dispatch(shard, c, p.argv, argc, now);
     if (c.closing) break;
   }
+  if (borrowed) p.release();
 }
 
 function replyError(c: Client, msg: string): void {

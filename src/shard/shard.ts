@@ -5,7 +5,7 @@
  */
 import { Db } from "../store/keyspace.ts";
 import { ReplyWriter } from "../resp/writer.ts";
-import { Mesh, type MeshInit } from "../mesh/mesh.ts";
+import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
 import { BatchBuilder, BatchReader, ITEM_REQUEST } from "./wire.ts";
 import { Client, type Slot, type Transport } from "./client.ts";
@@ -25,6 +25,8 @@ export interface ShardInit {
   startedAt: number;
   configFile: string | null;
   executable: string;
+  /** io_uring: every shard's eventfd (index = shard id), written to wake a parked shard */
+  efds: number[];
 }
 
 interface Waiting {
@@ -68,7 +70,8 @@ export class Shard {
   private readonly reader = new BatchReader();
   readonly init: ShardInit;
 
-  constructor(init: ShardInit) {
+  /** `waker` replaces the Atomics wake of parked peers (io_uring shards sleep in the kernel) */
+  constructor(init: ShardInit, waker?: Waker) {
     this.init = init;
     this.id = init.id;
     this.n = init.n;
@@ -80,7 +83,7 @@ export class Shard {
     }
     this.slotStart = Math.floor((init.id * SLOTS) / init.n);
     this.slotEnd = Math.floor(((init.id + 1) * SLOTS) / init.n) - 1;
-    this.mesh = new Mesh(init.mesh);
+    this.mesh = new Mesh(init.mesh, waker);
     this.config = new ConfigStore(new Map(init.params));
     this.batches = [];
     this.dirty = [];

@@ -1,0 +1,333 @@
+/**
+ * The completion engine: each shard drives its sockets through its own io_uring (liburing via
+ * the shim in native/, bound in ffi/). The shard loop is synchronous and owns its thread:
+ * submit+wait, handle completions, drain inbound rings, execute, flush batches to peers, wake
+ * parked peers, start sends, tick. A parked shard waits in the kernel with a read armed on its
+ * eventfd; peers wake it by writing that eventfd.
+ *
+ * Requests are tagged (slot << 8 | generation << 3 | op): a completion for a connection slot
+ * that has since been reused carries an old generation and is ignored.
+ */
+import {
+  Errno,
+  listenFd,
+  localAddr,
+  peerAddr,
+  pointerOf,
+  Uring,
+  type UringLib,
+} from "../../ffi/uring.ts";
+import type { Shard } from "../shard/shard.ts";
+import type { Client, Transport } from "../shard/client.ts";
+import { onData } from "../shard/router.ts";
+import { log } from "../server/log.ts";
+
+const OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_WAKE = 4, OP_CLOSE = 5, OP_CANCEL = 6;
+const MORE = 2; // IORING_CQE_F_MORE
+/** Stop parsing a client's input while this much output waits to be sent. */
+const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** Redis's client-query-buffer-limit: a client buffering more input than this is closed. */
+const QUERY_LIMIT = 1024 * 1024 * 1024;
+/** Idle loop turns (each one a cheap submit+reap) before parking in the kernel. */
+const SPIN_ITERATIONS = 256;
+
+function tagOf(slot: number, gen: number, op: number): number {
+  return ((slot << 8) | ((gen & 31) << 3) | op) >>> 0;
+}
+
+/** One send buffer with its native address, taken once. */
+interface SendBuf {
+  buf: Uint8Array;
+  ptr: Deno.PointerValue;
+}
+
+function sendBuf(buf: Uint8Array = new Uint8Array(new ArrayBuffer(16 * 1024))): SendBuf {
+  return { buf, ptr: pointerOf(buf) };
+}
+
+class UringConn implements Transport {
+  client!: Client;
+  sending = false;
+  /** the buffer the reply writer fills, the one the kernel is sending, and a spare */
+  wbuf: SendBuf | null = null;
+  inflight: SendBuf | null = null;
+  spare: SendBuf | null = null;
+  sendOff = 0;
+  sendLen = 0;
+  queued = false;
+  closed = false;
+
+  constructor(
+    readonly engine: UringEngine,
+    readonly fd: number,
+    readonly slot: number,
+    readonly gen: number,
+  ) {}
+
+  flush(): void {
+    if (!this.queued && !this.closed) {
+      this.queued = true;
+      this.engine.sendQueue.push(this);
+    }
+  }
+
+  close(): void {
+    this.engine.closeConn(this);
+  }
+}
+
+export class UringEngine {
+  readonly name = "io_uring";
+  readonly sendQueue: UringConn[] = [];
+  private ring: Uring;
+  private listenFd = -1;
+  private conns: (UringConn | undefined)[] = [];
+  private gens: number[] = [];
+  private freeSlots: number[] = [];
+  /** closed connections whose buffers the kernel may still use, until their close completes */
+  private closing = new Map<number, UringConn>();
+  private wakeBuf = new Uint8Array(new ArrayBuffer(8));
+  private wakePtr: Deno.PointerValue;
+  private stopping = false;
+
+  constructor(private shard: Shard, private lib: UringLib, private efd: number) {
+    this.ring = new Uring(lib, { entries: 512, bufCount: 1024, bufSize: 16 * 1024 });
+    this.wakePtr = pointerOf(this.wakeBuf);
+  }
+
+  /** Bind the listener (throws on failure). */
+  listen(accept: boolean): void {
+    const sh = this.shard;
+    if (accept) {
+      this.listenFd = listenFd(this.lib, sh.init.bind, sh.init.port, {
+        backlog: 511,
+        reusePort: true,
+      });
+      this.ring.prepAcceptMultishot(this.listenFd, tagOf(0, 0, OP_ACCEPT));
+    }
+    this.ring.prepRead(this.efd, this.wakePtr, 0, 8, tagOf(0, 0, OP_WAKE));
+  }
+
+  /** The shard loop; returns after a stop request, once replies in flight went out. */
+  run(): void {
+    const sh = this.shard, ring = this.ring, mesh = sh.mesh;
+    let idle = 0;
+    let nextTick = 0;
+    let deadline = 0;
+    for (;;) {
+      let n = ring.submitAndWait(0, 0);
+      if (n > 0) this.completions(n);
+      const polled = mesh.poll(sh.onRecord);
+      const backlog = sh.flushPeers();
+      this.startSends();
+      const now = Date.now();
+      if (now >= nextTick) {
+        const hz = sh.hz;
+        sh.tick(now, 250 / hz);
+        nextTick = now + 1000 / hz;
+      }
+      if (mesh.stopRequested) {
+        if (!this.stopping) deadline = this.beginStop(now);
+        if (this.drained() || now >= deadline) break;
+      }
+      if (n > 0 || polled > 0 || backlog) {
+        idle = 0;
+        continue;
+      }
+      if (++idle < SPIN_ITERATIONS) continue;
+      if (!mesh.beginPark()) continue;
+      n = ring.submitAndWait(1, Math.max(1, Math.min(nextTick - Date.now(), 1000)));
+      mesh.endPark();
+      if (n > 0) this.completions(n);
+      idle = 0;
+    }
+    this.shutdown();
+  }
+
+  private completions(n: number): void {
+    const ring = this.ring;
+    for (let i = 0; i < n; i++) {
+      const tag = ring.tag(i) >>> 0;
+      const res = ring.res(i);
+      const op = tag & 7;
+      if (op === OP_RECV) this.onRecv(tag, res, ring.flags(i), ring.bid(i));
+      else if (op === OP_SEND) this.onSend(tag, res);
+      else if (op === OP_ACCEPT) this.onAccept(res, ring.flags(i));
+      else if (op === OP_WAKE) {
+        if (!this.stopping || res >= 0) {
+          ring.prepRead(this.efd, this.wakePtr, 0, 8, tagOf(0, 0, OP_WAKE));
+        }
+      } else if (op === OP_CLOSE) this.closing.delete(tag >>> 3);
+    }
+    // a full completion array may have left more behind: the next turn reaps them
+  }
+
+  private connOf(tag: number): UringConn | undefined {
+    const c = this.conns[tag >>> 8];
+    return c !== undefined && c.gen === ((tag >>> 3) & 31) ? c : undefined;
+  }
+
+  private onAccept(fd: number, flags: number): void {
+    if ((flags & MORE) === 0 && !this.stopping && this.listenFd >= 0) {
+      this.ring.prepAcceptMultishot(this.listenFd, tagOf(0, 0, OP_ACCEPT));
+    }
+    if (fd < 0) return;
+    if (this.stopping) {
+      this.lib.symbols.sk_close(fd);
+      return;
+    }
+    const sh = this.shard;
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.conns.length;
+    const gen = ((this.gens[slot] ?? 0) + 1) & 31;
+    this.gens[slot] = gen;
+    const conn = new UringConn(this, fd, slot, gen);
+    this.lib.symbols.sk_set_nodelay(fd);
+    conn.client = sh.newClient(peerAddr(this.lib, fd), localAddr(this.lib, fd), fd, conn);
+    this.conns[slot] = conn;
+    this.ring.prepRecvMultishot(fd, tagOf(slot, gen, OP_RECV));
+  }
+
+  private onRecv(tag: number, res: number, flags: number, bid: number): void {
+    const conn = this.connOf(tag);
+    const ring = this.ring;
+    if (conn === undefined || conn.closed) {
+      if (bid >= 0) ring.recycle(bid);
+      return;
+    }
+    if (res > 0) {
+      const c = conn.client;
+      const off = ring.bufOffset(bid);
+      const chunk = ring.bufs.subarray(off, off + res);
+      if (c.out.len > OUTPUT_HIGH_WATER || c.closing) {
+        // the client is not reading its replies: keep its input, parse it once they drain
+        c.parser.push(chunk);
+        if (c.parser.pending > QUERY_LIMIT) {
+          log("warning", `closing client ${c.addr}: query buffer over 1gb`);
+          this.closeConn(conn);
+        }
+      } else {
+        onData(this.shard, c, chunk, true);
+      }
+      ring.recycle(bid);
+      if (c.out.len > 0) conn.flush();
+      if ((flags & MORE) === 0 && !conn.closed) {
+        ring.prepRecvMultishot(conn.fd, tagOf(conn.slot, conn.gen, OP_RECV));
+      }
+      return;
+    }
+    if (bid >= 0) ring.recycle(bid);
+    if (res === -Errno.ENOBUFS) {
+      // every provided buffer is in use: the data waits in the socket; re-arm after recycling
+      ring.prepRecvMultishot(conn.fd, tagOf(conn.slot, conn.gen, OP_RECV));
+      return;
+    }
+    // EOF, reset or cancel: replies still owed are dropped with the connection, as in Redis
+    if (res === 0 || (flags & MORE) === 0) this.closeConn(conn);
+  }
+
+  /** Start a send on every connection with output and none in flight. */
+  private startSends(): void {
+    const q = this.sendQueue;
+    for (let i = 0; i < q.length; i++) {
+      const conn = q[i];
+      conn.queued = false;
+      if (!conn.closed && !conn.sending) this.sendNext(conn);
+    }
+    q.length = 0;
+  }
+
+  /** Hand the accumulated replies to the kernel, swapping in the spare buffer meanwhile. */
+  private sendNext(conn: UringConn): void {
+    const c = conn.client;
+    const w = c.out;
+    if (w.len === 0) {
+      if (c.closing && c.queue.length === 0) this.closeConn(conn);
+      else if (c.parser.pending > 0 && w.len < OUTPUT_HIGH_WATER) this.resumeInput(conn);
+      return;
+    }
+    const len = w.len;
+    let cur = conn.wbuf;
+    // the writer grows by reallocating: take the new buffer's address once
+    if (cur === null || cur.buf !== w.buf) cur = sendBuf(w.buf);
+    const next = conn.spare ?? sendBuf();
+    conn.spare = null;
+    w.buf = next.buf;
+    w.len = 0;
+    conn.wbuf = next;
+    conn.inflight = cur;
+    conn.sendOff = 0;
+    conn.sendLen = len;
+    conn.sending = true;
+    this.shard.stats.netOutput += len;
+    this.ring.prepSend(conn.fd, cur.ptr, 0, len, tagOf(conn.slot, conn.gen, OP_SEND));
+  }
+
+  private onSend(tag: number, res: number): void {
+    const conn = this.connOf(tag);
+    if (conn === undefined || conn.closed) return;
+    if (res < 0) return this.closeConn(conn);
+    conn.sendOff += res;
+    if (conn.sendOff < conn.sendLen) {
+      const sb = conn.inflight!;
+      this.ring.prepSend(
+        conn.fd,
+        sb.ptr,
+        conn.sendOff,
+        conn.sendLen - conn.sendOff,
+        tagOf(conn.slot, conn.gen, OP_SEND),
+      );
+      return;
+    }
+    conn.sending = false;
+    const done = conn.inflight!;
+    conn.inflight = null;
+    // a buffer that grew for one huge reply is not kept
+    if (done.buf.length <= 1 << 20) conn.spare = done;
+    this.sendNext(conn);
+  }
+
+  /** Input parked while the client was not reading: parse it now that output drained. */
+  private resumeInput(conn: UringConn): void {
+    onData(this.shard, conn.client, new Uint8Array(0), false);
+    if (conn.client.out.len > 0) this.sendNext(conn);
+  }
+
+  closeConn(conn: UringConn): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.client.closing = true;
+    this.shard.dropClient(conn.client);
+    this.conns[conn.slot] = undefined;
+    this.freeSlots.push(conn.slot);
+    // the kernel may still hold the send buffer: keep it alive until the close completes
+    this.closing.set(tagOf(conn.slot, conn.gen, OP_CLOSE) >>> 3, conn);
+    this.ring.prepCancelFd(conn.fd, tagOf(conn.slot, conn.gen, OP_CANCEL));
+    this.ring.prepClose(conn.fd, tagOf(conn.slot, conn.gen, OP_CLOSE));
+  }
+
+  private beginStop(now: number): number {
+    this.stopping = true;
+    if (this.listenFd >= 0) {
+      this.ring.prepCancelFd(this.listenFd, tagOf(0, 0, OP_CANCEL));
+      this.ring.prepClose(this.listenFd, tagOf(0, 0, OP_CLOSE));
+      this.listenFd = -1;
+    }
+    return now + 1000;
+  }
+
+  /** Every connection has sent what it owed. */
+  private drained(): boolean {
+    for (const conn of this.conns) {
+      if (conn === undefined) continue;
+      const c = conn.client;
+      if (conn.sending || c.out.len > 0 || c.queue.length > 0) return false;
+    }
+    return true;
+  }
+
+  private shutdown(): void {
+    for (const conn of this.conns) if (conn !== undefined) this.closeConn(conn);
+    this.ring.submitAndWait(0, 0);
+    this.ring.destroy();
+  }
+}
