@@ -35,21 +35,22 @@ async function main(args: string[]): Promise<void> {
     throw e;
   }
   setLogLevel(cfg.loglevel);
-  let server;
+  // listen for signals before the ready line: a SIGTERM right after it must still exit 0
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  const shutdown = async (sig: string) => {
+    log("notice", `received ${sig}, shutting down`);
+    await server?.stop();
+    log("notice", "bye");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
   try {
     server = await startServer(cfg);
   } catch (e) {
     if (e instanceof StartupError) fail(e.message);
     throw e;
   }
-  const shutdown = async (sig: string) => {
-    log("notice", `received ${sig}, shutting down`);
-    await server.stop();
-    log("notice", "bye");
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 if (import.meta.main) await main(Deno.args);

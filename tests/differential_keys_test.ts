@@ -109,6 +109,7 @@ const GROUPS: Record<string, Cmd[]> = {
     ["PEXPIREAT", C, I64_MAX],
     ["SET", C, "v"],
     ["PEXPIREAT", C, I64_MAX],
+    // the exact int64 must come back (not :9223372036854776000 from a double)
     ["PEXPIRETIME", C],
     ["EXPIRE"],
     ["EXPIRE", A],
@@ -181,7 +182,10 @@ const GROUPS: Record<string, Cmd[]> = {
     ["SET", A, "1"],
     ["SCAN", "abc"],
     ["SCAN", "1.5"],
-    ["SCAN", ""],
+    // Redis parses the cursor with strtoul, so "" is cursor 0 and "-1" wraps to 2^64-1.
+    // Cursor values are normalized: with several shards the cursor after the first page
+    // legitimately points at the next shard instead of being 0.
+    { args: ["SCAN", ""], norm: scanPage },
     ["SCAN", "18446744073709551616"],
     { args: ["SCAN", "-1"], norm: scanPage },
     { args: ["SCAN", "18446744073709551615"], norm: scanPage },

@@ -15,6 +15,7 @@ import {
   mapEntries,
   type Normalizer,
   render,
+  sorted,
   sortedPairs,
   type Target,
   withDiffTargets,
@@ -139,6 +140,7 @@ const GROUPS: Record<string, Cmd[]> = {
   ],
   "COMMAND": [
     { args: ["COMMAND", "COUNT"], norm: anyInt },
+    // an unknown name in COMMAND INFO is a null bulk ($-1) in RESP2
     ["COMMAND", "INFO", "get", "set", "nosuch", "MGET"],
     ["COMMAND", "INFO", "nosuch"],
     ["COMMAND", "INFO", ...IMPLEMENTED],
@@ -160,6 +162,9 @@ const GROUPS: Record<string, Cmd[]> = {
     ["COMMAND", "GETKEYS", "scan", "0"],
     ["COMMAND", "GETKEYS", "nosuch", "a"],
     ["COMMAND", "COUNT", "x"],
+    { args: ["COMMAND", "LIST", "FILTERBY", "PATTERN", "incr*"], norm: sorted },
+    { args: ["COMMAND", "LIST", "FILTERBY", "pattern", "*expire*"], norm: sorted },
+    { args: ["COMMAND", "LIST", "FILTERBY", "PATTERN", "nosuch*"], norm: sorted },
     ["COMMAND", "LIST", "FILTERBY"],
     ["COMMAND", "LIST", "FILTERBY", "foo", "bar"],
     ["COMMAND", "LIST", "FILTERBY", "PATTERN"],
@@ -251,6 +256,8 @@ const GROUPS: Record<string, Cmd[]> = {
     ["FOO"],
     ["FOO", "a", "b"],
     ["foo", "a b", "c"],
+    // Redis stops quoting arguments once the message reaches 128 characters, cutting the last
+    // one short ('%.*s' with the room left), and formats names as C strings (up to a NUL byte).
     ["FOO", ...Array.from({ length: 30 }, (_, i) => `arg-${i}-${"y".repeat(20)}`)],
     ["FOO", "x".repeat(300)],
     ["x".repeat(300)],

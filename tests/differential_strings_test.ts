@@ -114,8 +114,11 @@ const GROUPS: Record<string, Cmd[]> = {
     ["MGET", A, A, B, A],
     ["MSET", A, "x", A, "y"],
     ["GET", A],
+    // an odd-length MSET whose keys span shards must fail with the arity error, not be split
     ["MSET", E, "5", F],
     ["MGET", E, F],
+    ["MSET", C, "1", D, "2", E],
+    ["MGET", C, D, E],
     ["MSET", E],
     ["MSET"],
     ["MGET"],
@@ -228,6 +231,15 @@ const GROUPS: Record<string, Cmd[]> = {
     { args: ["PTTL", D], norm: near(1_000_000, 2000) },
     ["INCRBYFLOAT", D],
     ["INCRBYFLOAT", D, "1", "2"],
+  ],
+  "large values across shards": [
+    ["SET", A, "a".repeat(1 << 20)],
+    ["MSET", B, "b".repeat(3 << 20), C, "c".repeat(3 << 20), D, "d".repeat(3 << 20)],
+    ["MGET", A, B, C, D, E],
+    ["APPEND", D, "e".repeat(2 << 20)],
+    ["STRLEN", D],
+    ["GET", D],
+    ["DEL", A, B, C, D],
   ],
   "APPEND and STRLEN": [
     ["APPEND", A, "hello"],

@@ -66,7 +66,7 @@ function info(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   ctx.w.arrayHeader(argc - 2);
   for (let i = 2; i < argc; i++) {
     const c = findCommand(latin1(argv[i]));
-    if (c === undefined) ctx.w.nullArray();
+    if (c === undefined) ctx.w.nullBulk();
     else ctx.w.raw(entryBytes(c, false, ctx.w.proto === 3));
   }
 }

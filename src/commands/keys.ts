@@ -6,10 +6,9 @@ import { parseInt64 } from "../util/numbers.ts";
 import { globMatch } from "../config/glob.ts";
 import { TYPE_NAMES, typeCode } from "../store/types.ts";
 import { foldAllOk, foldConcat, foldSum } from "./folds.ts";
+import { computeExpire, expireOf, lessThan, writeInt64 } from "./expire.ts";
 import type { ScanFilter } from "../store/keyspace.ts";
 import type { Shard } from "../shard/shard.ts";
-
-const I64_MAX = 9223372036854775807;
 
 function del(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   let n = 0;
@@ -45,25 +44,20 @@ function expireGeneric(name: string, relative: boolean, seconds: boolean) {
     }
     const v = parseInt64(argv[2]);
     if (v === null) return ctx.w.error(NOT_INTEGER);
-    let when = Number(v);
-    if (seconds) {
-      if (when > I64_MAX / 1000 || when < -I64_MAX / 1000) return ctx.w.error(invalidExpire(name));
-      when *= 1000;
-    }
-    const base = relative ? ctx.now : 0;
-    if (when > I64_MAX - base) return ctx.w.error(invalidExpire(name));
-    when += base;
+    const at = computeExpire(v, seconds, relative ? ctx.now : 0);
+    if (at === null) return ctx.w.error(invalidExpire(name));
+    const when = at.exact ?? at.when;
     const e = ctx.db.get(latin1(argv[1]), ctx.now);
     if (e === undefined) return ctx.w.integer(0);
     if (flags) {
-      const cur = e.expireAt === 0 ? -1 : e.expireAt;
+      const cur = expireOf(e);
       if (flags & EXP_NX && cur !== -1) return ctx.w.integer(0);
       if (flags & EXP_XX && cur === -1) return ctx.w.integer(0);
-      if (flags & EXP_GT && (when <= cur || cur === -1)) return ctx.w.integer(0);
-      if (flags & EXP_LT && cur !== -1 && when >= cur) return ctx.w.integer(0);
+      if (flags & EXP_GT && (!lessThan(cur, when) || cur === -1)) return ctx.w.integer(0);
+      if (flags & EXP_LT && cur !== -1 && !lessThan(when, cur)) return ctx.w.integer(0);
     }
-    if (when <= ctx.now) ctx.db.remove(e);
-    else ctx.db.setExpire(e, when);
+    if (at.when <= ctx.now) ctx.db.remove(e);
+    else ctx.db.setExpire(e, at.when, at.exact);
     ctx.w.integer(1);
   };
 }
@@ -73,6 +67,10 @@ function ttlGeneric(ms: boolean, absolute: boolean) {
     const e = ctx.db.get(latin1(argv[1]), ctx.now);
     if (e === undefined) return ctx.w.integer(-2);
     if (e.expireAt === 0) return ctx.w.integer(-1);
+    if (e.expireExact !== undefined) {
+      const x = absolute ? e.expireExact : e.expireExact - BigInt(ctx.now);
+      return writeInt64(ctx.w, ms ? x : (x + 500n) / 1000n);
+    }
     if (absolute) return ctx.w.integer(ms ? e.expireAt : Math.floor((e.expireAt + 500) / 1000));
     const ttl = Math.max(0, e.expireAt - ctx.now);
     ctx.w.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
@@ -103,27 +101,39 @@ function keys(ctx: Ctx, argv: Uint8Array[]): void {
   for (const k of out) ctx.w.bulkStr(k);
 }
 
-/** Parse a SCAN cursor as Redis does (unsigned decimal); -1 when invalid. */
-function parseCursor(b: Uint8Array): number {
-  if (b.length === 0 || b.length > 20) return -1;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Parse a SCAN cursor as Redis does (strtoul: optional sign, "" is 0, "-1" wraps to 2^64-1);
+ * -1 when invalid. Cursors beyond 2^53 are returned as Infinity: no Skua cursor is that big.
+ */
+export function parseCursor(b: Uint8Array): number {
+  if (b.length === 0) return 0;
+  if (b.length > 21) return -1;
+  let i = 0;
+  const neg = b[0] === 45;
+  if (neg || b[0] === 43) i = 1;
+  if (i === b.length) return -1;
+  let v = 0n;
+  for (; i < b.length; i++) {
     const c = b[i] - 48;
     if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
+    v = v * 10n + BigInt(c);
   }
-  return n;
+  if (v > U64_MAX) return -1;
+  if (neg && v !== 0n) v = (1n << 64n) - v;
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
 }
 
 /** The shard a SCAN cursor points into: cursor = position * shards + shard. */
 function scanTarget(shard: Shard, argv: Uint8Array[]): number {
   const c = parseCursor(argv[1]);
-  return c < 0 ? shard.id : c % shard.n;
+  return c < 0 || c === Infinity ? shard.id : c % shard.n;
 }
 
 function scan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const cursor = parseCursor(argv[1]);
-  if (cursor < 0 || cursor > Number.MAX_SAFE_INTEGER) return ctx.w.error(INVALID_CURSOR);
+  if (cursor < 0) return ctx.w.error(INVALID_CURSOR);
   let count = 10;
   const f: ScanFilter = {};
   for (let i = 2; i < argc; i += 2) {
@@ -145,13 +155,14 @@ function scan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     }
   }
   const n = ctx.shard.n;
-  const shard = cursor % n;
+  const shard = cursor === Infinity ? 0 : cursor % n;
   const inner = Math.floor(cursor / n);
   const out: string[] = [];
-  const next = ctx.db.scan(inner, count, ctx.now, f, out);
+  // an out-of-range cursor ends the scan with an empty page, as in Redis
+  const next = cursor === Infinity ? 0 : ctx.db.scan(inner, count, ctx.now, f, out);
   let global = 0;
   if (next !== 0) global = next * n + shard;
-  else if (shard + 1 < n) global = shard + 1;
+  else if (shard + 1 < n && cursor !== Infinity) global = shard + 1;
   const w = ctx.w;
   w.arrayHeader(2);
   w.bulkStr(String(global));

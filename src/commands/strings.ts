@@ -21,6 +21,7 @@ import {
   parseSafeInt,
 } from "../util/numbers.ts";
 import { foldAllOk, foldMget } from "./folds.ts";
+import { computeExpire, type ExpireAt } from "./expire.ts";
 
 const I64_MAX = 9223372036854775807n;
 const I64_MIN = -9223372036854775808n;
@@ -84,25 +85,20 @@ function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       return;
     }
   }
-  let at = 0;
+  let at: ExpireAt | null = null;
   if (expArg !== null) {
     const v = parseInt64(expArg);
     if (v === null) return ctx.w.error(NOT_INTEGER);
     const secs = (flags & (SET_EX | SET_EXAT)) !== 0;
-    let ms = Number(v);
-    if (ms <= 0 || (secs && ms > 9223372036854775807 / 1000)) {
-      return ctx.w.error(invalidExpire("set"));
-    }
-    if (secs) ms *= 1000;
-    if (flags & (SET_EX | SET_PX)) ms += ctx.now;
-    if (ms <= 0 || ms >= 9223372036854775807) return ctx.w.error(invalidExpire("set"));
-    at = ms;
+    if (v <= 0) return ctx.w.error(invalidExpire("set"));
+    at = computeExpire(v, secs, flags & (SET_EX | SET_PX) ? ctx.now : 0);
+    if (at === null) return ctx.w.error(invalidExpire("set"));
   }
   const key = latin1(argv[1]);
   const db = ctx.db;
   if ((flags & (SET_NX | SET_XX | SET_GET)) === 0) {
     const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0, ctx.now);
-    if (at !== 0) db.setExpire(e, at);
+    if (at !== null) db.setExpire(e, at.when, at.exact);
     return ctx.w.ok();
   }
   const old = db.get(key, ctx.now);
@@ -116,7 +112,7 @@ function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     return;
   }
   const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0);
-  if (at !== 0) db.setExpire(e, at);
+  if (at !== null) db.setExpire(e, at.when, at.exact);
   if (!(flags & SET_GET)) ctx.w.ok();
 }
 

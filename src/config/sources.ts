@@ -109,8 +109,12 @@ let envNames: Map<string, string> | null = null;
 
 /**
  * `SKUA_<NAME>` for every parameter and Skua key (SKUA_PORT, SKUA_MAXMEMORY,
- * SKUA_PROTO_MAX_BULK_LEN, SKUA_SERVER_CPULIST). Any other SKUA_ variable is an error.
+ * SKUA_PROTO_MAX_BULK_LEN, SKUA_SERVER_CPULIST). Any other SKUA_ variable is an error, except
+ * the few that are not configuration (NOT_CONFIG).
  */
+/** SKUA_ variables read elsewhere: the io_uring shim's path, and the test harness's knobs. */
+const NOT_CONFIG = /^SKUA_(URING_LIB|TEST_\w*)$/;
+
 export function readEnv(env: Record<string, string>): RawSetting[] {
   if (!envNames) {
     envNames = new Map();
@@ -119,7 +123,7 @@ export function readEnv(env: Record<string, string>): RawSetting[] {
   }
   const out: RawSetting[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("SKUA_")) continue;
+    if (!name.startsWith("SKUA_") || NOT_CONFIG.test(name)) continue;
     const key = envNames.get(name.slice(5));
     if (!key) throw new ConfigError(`unknown config key '${name}' in the environment`);
     out.push({ key, value, source: name });

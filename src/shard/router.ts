@@ -72,12 +72,22 @@ function replyError(c: Client, msg: string): void {
   }
 }
 
+/** An argument as C's %s prints it: up to the first NUL byte, at most `max` bytes. */
+function cstr(b: Uint8Array, max: number): string {
+  let n = b.indexOf(0);
+  if (n < 0) n = b.length;
+  return latin1(b.subarray(0, Math.min(n, max)));
+}
+
 function unknownCommand(c: Client, argv: Uint8Array[], argc: number): void {
+  // Redis quotes arguments until 128 bytes are used, cutting the last one to fit
   let args = "";
-  for (let i = 1; i < argc && args.length < 128; i++) args += `'${latin1(argv[i]).slice(0, 128)}' `;
+  for (let i = 1; i < argc && args.length < 128; i++) {
+    args += `'${cstr(argv[i], 128 - args.length)}' `;
+  }
   replyError(
     c,
-    `ERR unknown command '${latin1(argv[0]).slice(0, 128)}', with args beginning with: ${args}`,
+    `ERR unknown command '${cstr(argv[0], 128)}', with args beginning with: ${args}`,
   );
 }
 
@@ -97,9 +107,7 @@ export function dispatch(
     if (sub === undefined) {
       return replyError(
         c,
-        `ERR unknown subcommand '${
-          latin1(argv[1]).slice(0, 128)
-        }'. Try ${cmd.name.toUpperCase()} HELP.`,
+        `ERR unknown subcommand '${cstr(argv[1], 128)}'. Try ${cmd.name.toUpperCase()} HELP.`,
       );
     }
     cmd = sub;
@@ -178,6 +186,10 @@ function routeKeys(
     const t = owner[keySlot(argv[cmd.firstKey])];
     if (t === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, t, argv, argc);
+  }
+  // a split needs whole key groups (MSET pairs); a malformed one is an arity error anyway
+  if (cmd.keyStride > 0 && (argc - cmd.firstKey) % (cmd.keyStride + 1) !== 0) {
+    return replyError(c, `ERR wrong number of arguments for '${cmd.fullName}' command`);
   }
   const nk = keyPositions(cmd, argc, keyPos);
   const target = nk > 0

@@ -3,10 +3,11 @@
  * this class so the representation can change later without touching commands.
  *
  * - `map` is the primary index (latin1 key -> Entry).
- * - `order` lists entries by a monotonically increasing id (with holes for deleted entries,
- *   compacted when they pile up). SCAN resumes by binary search on the id, so a key present
- *   for the whole scan is never missed, whatever else is inserted or deleted meanwhile, and
- *   RANDOMKEY probes it in O(1) expected time.
+ * - `buckets` chains the same entries by a 32-bit hash of the key, as Redis's dict does, so
+ *   SCAN can walk buckets with Redis's reverse-binary cursor: every key present for the whole
+ *   scan is returned, and the scan ends even while keys are added and removed, because the
+ *   cursor walks a bounded space of buckets rather than insertion order. RANDOMKEY probes
+ *   random buckets.
  * - `volatile` holds the entries that have a TTL, swap-removed in O(1), for Redis-style random
  *   sampling in the active expiry cycle.
  */
@@ -14,15 +15,35 @@ import type { Value } from "./types.ts";
 import { TYPE_STRING } from "./types.ts";
 
 export class Entry {
-  id = 0;
-  /** position in Db.order (kept up to date on compaction) */
-  pos = 0;
+  /** 32-bit hash of the key: its bucket is hash & mask */
+  hash = 0;
+  /** next entry in the same bucket */
+  next: Entry | null = null;
   /** index in Db.volatile, or -1 when the key has no TTL */
   vi = -1;
   /** absolute expiry in ms since the epoch, 0 = none */
   expireAt = 0;
+  /** the exact expiry when it is beyond 2^53 ms (EXPIRETIME must echo it), else undefined */
+  expireExact?: bigint;
   constructor(public key: string, public value: Value, public type: number) {}
 }
+
+/** FNV-1a over the key's bytes (one char per byte). */
+function hashKey(k: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function rev32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
+const MIN_BUCKETS = 16;
 
 export interface ScanFilter {
   match?: (key: string) => boolean;
@@ -31,9 +52,8 @@ export interface ScanFilter {
 
 export class Db {
   map = new Map<string, Entry>();
-  private order: (Entry | null)[] = [];
-  private holes = 0;
-  private nextId = 1;
+  private buckets: (Entry | null)[] = new Array(MIN_BUCKETS).fill(null);
+  private mask = MIN_BUCKETS - 1;
   volatile: Entry[] = [];
   /** stats for INFO: keys removed by expiry */
   expiredKeys = 0;
@@ -76,11 +96,27 @@ export class Db {
 
   private insert(key: string, value: Value, type: number): Entry {
     const e = new Entry(key, value, type);
-    e.id = this.nextId++;
-    e.pos = this.order.length;
-    this.order.push(e);
+    const h = hashKey(key);
+    e.hash = h;
+    const b = h & this.mask;
+    e.next = this.buckets[b];
+    this.buckets[b] = e;
     this.map.set(key, e);
+    if (this.map.size > this.buckets.length) this.resize(this.buckets.length * 2);
     return e;
+  }
+
+  /** Relink every entry into a table of `size` buckets (a power of two). */
+  private resize(size: number): void {
+    const nb: (Entry | null)[] = new Array(size).fill(null);
+    const mask = size - 1;
+    for (const e of this.map.values()) {
+      const b = e.hash & mask;
+      e.next = nb[b];
+      nb[b] = e;
+    }
+    this.buckets = nb;
+    this.mask = mask;
   }
 
   /** Delete by key (expired keys count as absent). Returns true if a live key was removed. */
@@ -94,27 +130,21 @@ export class Db {
   remove(e: Entry): void {
     this.map.delete(e.key);
     if (e.vi >= 0) this.clearExpire(e);
-    this.order[e.pos] = null;
-    this.holes++;
-    if (this.holes > 64 && this.holes * 2 > this.order.length) this.compact();
-  }
-
-  private compact(): void {
-    const o = this.order;
-    let j = 0;
-    for (let i = 0; i < o.length; i++) {
-      const e = o[i];
-      if (e !== null) {
-        e.pos = j;
-        o[j++] = e;
-      }
+    const b = e.hash & this.mask;
+    let p = this.buckets[b];
+    if (p === e) this.buckets[b] = e.next;
+    else {
+      while (p !== null && p.next !== e) p = p.next;
+      if (p !== null) p.next = e.next;
     }
-    o.length = j;
-    this.holes = 0;
+    e.next = null;
+    const n = this.buckets.length;
+    if (n > MIN_BUCKETS && this.map.size * 8 < n) this.resize(n / 2);
   }
 
-  setExpire(e: Entry, at: number): void {
+  setExpire(e: Entry, at: number, exact?: bigint): void {
     e.expireAt = at;
+    e.expireExact = exact;
     if (e.vi < 0) {
       e.vi = this.volatile.length;
       this.volatile.push(e);
@@ -123,6 +153,7 @@ export class Db {
 
   clearExpire(e: Entry): void {
     e.expireAt = 0;
+    e.expireExact = undefined;
     const i = e.vi;
     if (i < 0) return;
     const last = this.volatile.pop()!;
@@ -136,53 +167,46 @@ export class Db {
   /** Drop everything. */
   flush(): void {
     this.map = new Map();
-    this.order = [];
-    this.holes = 0;
+    this.buckets = new Array(MIN_BUCKETS).fill(null);
+    this.mask = MIN_BUCKETS - 1;
     this.volatile = [];
   }
 
   /**
-   * One SCAN step: entries with id > cursor, up to `count` visited entries. Returns the id to
-   * resume from (0 when the scan is complete).
+   * One SCAN step from `cursor` (Redis's reverse-binary bucket cursor, 32 bits): visits
+   * buckets until `count` keys were seen or 10*count buckets were empty. Returns the next
+   * cursor, 0 when the scan is complete.
    */
   scan(cursor: number, count: number, now: number, f: ScanFilter, out: string[]): number {
-    const o = this.order;
-    let lo = 0, hi = o.length;
-    // binary search first non-hole entry with id > cursor (holes are skipped while bisecting)
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      let m = mid;
-      while (m < hi && o[m] === null) m++;
-      if (m === hi) {
-        hi = mid;
-        continue;
+    if (this.map.size === 0) return 0;
+    let v = cursor >>> 0;
+    let budget = count * 10;
+    let seen = 0;
+    const m = this.mask;
+    do {
+      for (let e = this.buckets[v & m]; e !== null; e = e.next) {
+        seen++;
+        if (e.expireAt !== 0 && e.expireAt <= now) continue;
+        if (f.type !== undefined && e.type !== f.type) continue;
+        if (f.match !== undefined && !f.match(e.key)) continue;
+        out.push(e.key);
       }
-      if (o[m]!.id <= cursor) lo = m + 1;
-      else hi = mid;
-    }
-    let visited = 0;
-    let i = lo;
-    let last = cursor;
-    for (; i < o.length && visited < count; i++) {
-      const e = o[i];
-      if (e === null) continue;
-      visited++;
-      last = e.id;
-      if (e.expireAt !== 0 && e.expireAt <= now) continue;
-      if (f.type !== undefined && e.type !== f.type) continue;
-      if (f.match !== undefined && !f.match(e.key)) continue;
-      out.push(e.key);
-    }
-    while (i < o.length && o[i] === null) i++;
-    return i >= o.length ? 0 : last;
+      v = (v | ~m) >>> 0;
+      v = rev32((rev32(v) + 1) >>> 0);
+    } while (v !== 0 && budget-- > 0 && seen < count);
+    return v;
   }
 
   /** A random live key, or null. */
   randomKey(now: number): string | null {
+    const bk = this.buckets;
     for (let tries = 0; tries < 100 && this.map.size > 0; tries++) {
-      const o = this.order;
-      const e = o[(Math.random() * o.length) | 0];
-      if (e === null || e === undefined) continue;
+      const head = bk[(Math.random() * bk.length) | 0];
+      if (head === null) continue;
+      let len = 0;
+      for (let x: Entry | null = head; x !== null; x = x.next) len++;
+      let e = head;
+      for (let k = (Math.random() * len) | 0; k > 0; k--) e = e.next!;
       if (e.expireAt !== 0 && e.expireAt <= now) {
         this.remove(e);
         this.expiredKeys++;
@@ -190,7 +214,6 @@ export class Db {
       }
       return e.key;
     }
-    // dense fallback: everything sampled was a hole or expired
     for (const e of this.map.values()) {
       if (e.expireAt === 0 || e.expireAt > now) return e.key;
     }

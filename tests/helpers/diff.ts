@@ -6,8 +6,8 @@
  */
 
 import { AssertionError } from "node:assert/strict";
-import { type Arg, parse, type Reply, RespConn, show, toLatin1 } from "./resp.ts";
-import { type ServerHandle, startRedis, startSkua, withServers } from "./server.ts";
+import { type Arg, encode, parse, type Reply, RespConn, show, toLatin1 } from "./resp.ts";
+import { type ServerHandle, startRedis, startUnderTest, withServers } from "./server.ts";
 
 /** Maps raw reply bytes to the form that is compared. */
 export type Normalizer = (raw: Uint8Array) => string;
@@ -28,36 +28,55 @@ export interface Target {
 export interface RunOptions {
   /** run with HELLO 3 first */
   resp3?: boolean;
-  /** skip the FLUSHALL that starts every sequence */
-  noFlush?: boolean;
+  /** send all commands in one write, then read the replies */
+  pipelined?: boolean;
 }
 
 function stepOf(c: Cmd): Step {
   return Array.isArray(c) ? { args: c } : c;
 }
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 function label(args: Arg[]): string {
   return args.map((a) => typeof a === "string" ? show(a, 60) : String(a)).join(" ");
 }
 
-/** Runs `cmds` on one connection; returns the replies (normalized if the step says so). */
+/**
+ * Runs `cmds` on a new connection, after a FLUSHALL; returns the replies (normalized where the
+ * step says so). A missing reply (the server closed the connection) ends the list.
+ */
 async function runOn(port: number, cmds: Cmd[], opts: RunOptions): Promise<string[]> {
   const c = await RespConn.connect(port);
   try {
     if (opts.resp3) await c.hello3();
-    if (!opts.noFlush) await c.send("FLUSHALL");
+    await c.send("FLUSHALL");
     const out: string[] = [];
+    // Replies are read while the pipeline is still being written: a server that stops reading
+    // until its replies are consumed must not deadlock the test.
+    const writing = opts.pipelined
+      ? c.writeRaw(concat(cmds.map((cmd) => encode(stepOf(cmd).args)))).catch((e: Error) => e)
+      : null;
     for (const cmd of cmds) {
       const s = stepOf(cmd);
       let raw: Uint8Array;
       try {
-        raw = await c.send(...s.args);
+        raw = opts.pipelined ? await c.readRaw() : await c.send(...s.args);
       } catch (e) {
         out.push(`<no reply: ${(e as Error).message}>`);
         break;
       }
       out.push(s.norm ? s.norm(raw) : toLatin1(raw));
     }
+    await writing;
     return out;
   } finally {
     c.close();
@@ -78,8 +97,9 @@ export async function differences(
     for (let i = 0; i < Math.max(want.length, got.length); i++) {
       if (want[i] === got[i]) continue;
       const args = i < cmds.length ? label(stepOf(cmds[i]).args) : "?";
+      const mode = `${opts.resp3 ? "resp3" : "resp2"}${opts.pipelined ? " pipelined" : ""}`;
       diffs.push(
-        `[${t.name} ${opts.resp3 ? "resp3" : "resp2"}] #${i} ${args}\n` +
+        `[${t.name} ${mode}] #${i} ${args}\n` +
           `    ${ref.name}: ${show(want[i] ?? "<none>")}\n    ${t.name}: ${
             show(got[i] ?? "<none>")
           }`,
@@ -89,15 +109,15 @@ export async function differences(
   return diffs;
 }
 
-/** Asserts identical replies in RESP2 and in RESP3 (unless `only` restricts it). */
-export async function assertSame(
-  targets: Target[],
-  cmds: Cmd[],
-  only?: "resp2" | "resp3",
-): Promise<void> {
+/**
+ * Asserts identical replies in RESP2 and in RESP3, one command at a time, and once more with
+ * the whole sequence pipelined in one write (RESP2).
+ */
+export async function assertSame(targets: Target[], cmds: Cmd[]): Promise<void> {
   const diffs: string[] = [];
-  if (only !== "resp3") diffs.push(...await differences(targets, cmds, {}));
-  if (only !== "resp2") diffs.push(...await differences(targets, cmds, { resp3: true }));
+  diffs.push(...await differences(targets, cmds, {}));
+  diffs.push(...await differences(targets, cmds, { resp3: true }));
+  diffs.push(...await differences(targets, cmds, { pipelined: true }));
   if (diffs.length > 0) {
     throw new AssertionError({
       message: `${diffs.length} replies differ from redis-server:\n${diffs.join("\n")}`,
@@ -108,15 +128,12 @@ export async function assertSame(
 /**
  * Starts redis-server, Skua with 1 shard and Skua with 3 shards, runs `fn` with them as targets
  * (redis-server first: it is the reference), and stops all three.
- * With SKUA_DIFF_SELFTEST=1 the two "Skua" targets are more redis-servers: that checks the
+ * With SKUA_TEST_REFERENCE=1 the two "Skua" targets are more redis-servers: that checks the
  * tests themselves are deterministic (any difference then is a flaw in the test, not Skua).
  */
 export async function withDiffTargets(fn: (targets: Target[]) => Promise<void>): Promise<void> {
-  const selfTest = Deno.env.get("SKUA_DIFF_SELFTEST") === "1";
   await withServers(
-    selfTest
-      ? [() => startRedis(), () => startRedis(), () => startRedis()]
-      : [() => startRedis(), () => startSkua({ shards: 1 }), () => startSkua({ shards: 3 })],
+    [() => startRedis(), () => startUnderTest({ shards: 1 }), () => startUnderTest({ shards: 3 })],
     async (s: ServerHandle[]) => {
       await fn([
         { name: "redis", port: s[0].port },

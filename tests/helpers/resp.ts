@@ -95,7 +95,7 @@ export class RespConn {
     return parse(await this.send(...args));
   }
 
-  /** Sends all commands in one write, then reads one raw reply per command. */
+  /** Sends all commands in one write and reads one raw reply per command. */
   async pipeline(cmds: Arg[][], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Uint8Array[]> {
     const encoded = cmds.map(encode);
     let size = 0;
@@ -106,9 +106,19 @@ export class RespConn {
       all.set(e, o);
       o += e.length;
     }
-    await this.writeRaw(all);
+    // Read while writing: a server that stops reading until its replies are consumed would
+    // otherwise deadlock a big pipeline.
+    let writeError: unknown = null;
+    const writing = this.writeRaw(all).catch((e) => {
+      writeError = e;
+    });
     const out: Uint8Array[] = [];
-    for (let i = 0; i < cmds.length; i++) out.push(await this.readRaw(timeoutMs));
+    try {
+      for (let i = 0; i < cmds.length; i++) out.push(await this.readRaw(timeoutMs));
+    } finally {
+      await writing;
+    }
+    if (writeError !== null) throw writeError;
     return out;
   }
 

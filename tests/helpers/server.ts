@@ -120,6 +120,9 @@ export async function startSkua(opts: SkuaOptions = {}): Promise<ServerHandle> {
     const args = ["run", "-A", "main.ts", "--port", String(port), "--bind", "127.0.0.1"];
     if (opts.shards !== undefined) args.push("--shards", String(opts.shards));
     args.push(...(opts.args ?? []));
+    // SKUA_TEST_IO=listen|uring runs the suite on a given io engine (tests/run.sh does both)
+    const io = Deno.env.get("SKUA_TEST_IO");
+    if (io && !args.includes("--io")) args.push("--io", io);
     const [proc, out] = spawn(Deno.execPath(), args, REPO_ROOT);
     let exited = false;
     const exitWatch = proc.status.then(() => {
@@ -192,6 +195,17 @@ export async function startRedis(extraArgs: string[] = []): Promise<ServerHandle
     lastErr = `redis-server (port ${port}) did not start:\n${out.text}`;
   }
   throw new Error(lastErr);
+}
+
+/**
+ * True when SKUA_TEST_REFERENCE=1: tests then run against redis-server where they would run
+ * against Skua, which checks the tests themselves (a failure then is a flaw in the test).
+ */
+export const AGAINST_REFERENCE = Deno.env.get("SKUA_TEST_REFERENCE") === "1";
+
+/** The server under test: Skua, or redis-server when AGAINST_REFERENCE. */
+export function startUnderTest(opts: SkuaOptions = {}): Promise<ServerHandle> {
+  return AGAINST_REFERENCE ? startRedis() : startSkua(opts);
 }
 
 /** Runs `fn` with servers started by `starts`, stopping every one of them afterwards. */

@@ -1,0 +1,240 @@
+// Big pipelines against both io engines (io_uring and Deno.listen): 100 MB of SETs written
+// without reading replies while another client must stay responsive, and clients killed in
+// the middle of a pipeline, while the server writes replies to them or while they write.
+// Every scenario must leave the server's fds and connected_clients at their idle baseline
+// (see engineTests in helpers/fds.ts).
+import assert from "node:assert/strict";
+import { encode, fromLatin1, RespConn, show, str, withConn } from "./helpers/resp.ts";
+import { delay, type EngineServer, engineTests } from "./helpers/fds.ts";
+
+const PIPE_BYTES = 100 * 1024 * 1024;
+const PIPE_KEYS = 1000;
+const PIPE_VALUE = 1000;
+/** Longest a PING may wait while another client floods the server. */
+const PROMPT_MS = 1000;
+const WRITE_TIMEOUT_MS = 40_000;
+const BIG = 1024 * 1024;
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let o = 0;
+  while (o < data.length) o += await conn.write(data.subarray(o));
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function pipeValue(j: number): string {
+  return `${j}:`.padEnd(PIPE_VALUE, String.fromCharCode(97 + (j % 26)));
+}
+
+/** PIPE_KEYS SETs (about 1 MB), written over and over. */
+function pipeChunk(prefix: string): Uint8Array {
+  return concat(
+    Array.from(
+      { length: PIPE_KEYS },
+      (_, j) => encode(["SET", `${prefix}:${j}`, pipeValue(j)]),
+    ),
+  );
+}
+
+/** Server's resident memory in MB (Linux /proc). */
+async function rssMb(pid: number): Promise<number> {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${pid}/status`));
+  return m === null ? 0 : Math.round(Number(m[1]) / 1024);
+}
+
+/**
+ * Reads exactly `count` repetitions of `unit` from `conn`; throws on any other byte, on EOF
+ * and after `timeoutMs` (closing `conn` then, which is the only way to end a pending read).
+ */
+async function readRepeated(conn: Deno.Conn, unit: string, count: number, timeoutMs: number) {
+  const want = fromLatin1(unit), total = want.length * count, buf = new Uint8Array(64 * 1024);
+  let got = 0, timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, timeoutMs);
+  const where = () => `reply ${Math.floor(got / want.length)} of ${count}`;
+  try {
+    while (got < total) {
+      const n = await conn.read(buf);
+      if (n === null) throw new Error(`connection closed by the server at ${where()}`);
+      for (let i = 0; i < n; i++) {
+        if (buf[i] !== want[(got + i) % want.length]) {
+          got += i;
+          throw new Error(`unexpected bytes at ${where()}: ${show(buf.subarray(i, i + 80))}`);
+        }
+      }
+      got += n;
+    }
+  } catch (e) {
+    if (timedOut) throw new Error(`timed out after ${timeoutMs} ms at ${where()}`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function hugePipeline(s: EngineServer): Promise<void> {
+  const chunk = pipeChunk("pipe");
+  const reps = Math.ceil(PIPE_BYTES / chunk.length);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  let written = 0, writing = true, writeError: unknown = null;
+  const t0 = performance.now();
+  // the flood: nothing is read on this connection until every byte is written
+  const writer = (async () => {
+    try {
+      for (let r = 0; r < reps; r++) {
+        await writeAll(conn, chunk);
+        written += chunk.length;
+      }
+    } catch (e) {
+      writeError = e;
+    } finally {
+      writing = false;
+    }
+  })();
+  try {
+    let worst = 0, pings = 0, peakRss = 0;
+    await withConn(s.port, async (c) => {
+      const deadline = Date.now() + WRITE_TIMEOUT_MS;
+      while (writing && Date.now() < deadline) {
+        const p0 = performance.now();
+        assert.equal(str(await c.call("PING")), "PONG");
+        worst = Math.max(worst, performance.now() - p0);
+        pings++;
+        peakRss = Math.max(peakRss, await rssMb(s.pid));
+        await delay(20);
+      }
+    });
+    const writeMs = performance.now() - t0;
+    if (writing) conn.close(); // ends the stalled write so the test can report it
+    await writer;
+    assert.equal(
+      written,
+      reps * chunk.length,
+      `the flooding client could write only ${written} of ${reps * chunk.length} bytes in ` +
+        `${WRITE_TIMEOUT_MS} ms (${writeError ?? "server stopped reading"})`,
+    );
+    console.log(
+      `  ${(written / 1048576).toFixed(0)} MB written in ${writeMs.toFixed(0)} ms; ` +
+        `${pings} PINGs, slowest ${worst.toFixed(0)} ms; server peak RSS ${peakRss} MB`,
+    );
+    assert.ok(pings > 0, "no PING completed during the flood");
+    assert.ok(worst < PROMPT_MS, `a PING took ${worst.toFixed(0)} ms during the flood`);
+    await readRepeated(conn, "+OK\r\n", reps * PIPE_KEYS, 30_000);
+  } finally {
+    conn.close();
+  }
+  await withConn(s.port, async (c) => {
+    for (const j of [0, 7, PIPE_KEYS - 1]) {
+      assert.equal(str(await c.call("GET", `pipe:${j}`)), pipeValue(j));
+    }
+    assert.equal(
+      await c.call("DEL", ...Array.from({ length: PIPE_KEYS }, (_, j) => `pipe:${j}`)),
+      PIPE_KEYS,
+    );
+  });
+}
+
+/** The exact reply to GET big. */
+function bigValue(): { value: Uint8Array; reply: Uint8Array } {
+  const value = new Uint8Array(BIG);
+  for (let i = 0; i < BIG; i++) value[i] = (i * 7 + (i >> 12)) & 255;
+  return { value, reply: concat([fromLatin1(`$${BIG}\r\n`), value, fromLatin1("\r\n")]) };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Asks for 24 MB of replies, reads `readBytes` of them, then closes. */
+async function killWhileReceiving(port: number, readBytes: number): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await writeAll(conn, concat(Array.from({ length: 24 }, () => encode(["GET", "big"]))));
+    const buf = new Uint8Array(64 * 1024);
+    for (let got = 0; got < readBytes;) {
+      const n = await conn.read(buf);
+      if (n === null) throw new Error(`server closed the connection after ${got} bytes`);
+      got += n;
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+/** Writes `len` bytes of `data`, which may end mid-command, then closes without reading. */
+async function killWhileSending(port: number, data: Uint8Array, len: number): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await writeAll(conn, data.subarray(0, len));
+  } finally {
+    conn.close();
+  }
+}
+
+/** Closes the socket from outside while a pipeline write on it is still in progress. */
+async function killDuringWrite(port: number, chunk: Uint8Array): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const writing = (async () => {
+    for (let r = 0; r < 20; r++) await writeAll(conn, chunk);
+  })().catch(() => {}); // the close makes the pending write fail: that is the point
+  await delay(30);
+  conn.close();
+  await writing;
+}
+
+async function killedMidPipeline(s: EngineServer): Promise<void> {
+  const big = bigValue();
+  assert.equal(str(await withConn(s.port, (c) => c.call("SET", "big", big.value))), "OK");
+  const chunk = pipeChunk("kill");
+  const huge = encode(["SET", "kill:huge", new Uint8Array(8 * BIG)]);
+  // meanwhile fresh connections (reusing the freed connection slots) must get exact replies
+  let killing = true, checks = 0;
+  const checker = (async () => {
+    while (killing) {
+      await withConn(s.port, async (c) => {
+        const t0 = performance.now();
+        const r = await c.send("GET", "big");
+        const ms = performance.now() - t0;
+        assert.ok(sameBytes(r, big.reply), `GET big returned a wrong reply: ${show(r, 120)}`);
+        assert.ok(ms < 5 * PROMPT_MS, `GET big took ${ms.toFixed(0)} ms next to killed clients`);
+      });
+      checks++;
+    }
+  })();
+  try {
+    for (let round = 0; round < 2; round++) {
+      await Promise.all([
+        ...[0, BIG, 3 * BIG, 9 * BIG].map((n) => killWhileReceiving(s.port, n)),
+        killWhileSending(s.port, concat(Array.from({ length: 10 }, () => chunk)), 5 * BIG + 17),
+        killWhileSending(s.port, huge, 4 * BIG),
+        killDuringWrite(s.port, chunk),
+      ]);
+    }
+  } finally {
+    killing = false;
+    await checker;
+  }
+  assert.ok(checks > 0, "no GET completed while clients were killed");
+  await withConn(s.port, async (c) => {
+    assert.ok(sameBytes(await c.send("GET", "big"), big.reply), "GET big after the kills");
+    assert.equal(await c.call("EXISTS", "kill:huge"), 0, "a SET cut in its value was executed");
+    assert.equal(str(await c.call("PING")), "PONG");
+  });
+}
+
+engineTests("engine pipelines", [1, 2], [
+  { name: "100 MB pipeline written without reading", run: hugePipeline },
+  { name: "clients killed mid-pipeline", run: killedMidPipeline },
+]);
