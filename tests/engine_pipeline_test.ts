@@ -4,7 +4,7 @@
 // Every scenario must leave the server's fds and connected_clients at their idle baseline
 // (see engineTests in helpers/fds.ts).
 import assert from "node:assert/strict";
-import { encode, fromLatin1, RespConn, show, str, withConn } from "./helpers/resp.ts";
+import { encode, fromLatin1, show, str, withConn } from "./helpers/resp.ts";
 import { delay, type EngineServer, engineTests } from "./helpers/fds.ts";
 
 const PIPE_BYTES = 100 * 1024 * 1024;
@@ -12,8 +12,22 @@ const PIPE_KEYS = 1000;
 const PIPE_VALUE = 1000;
 /** Longest a PING may wait while another client floods the server. */
 const PROMPT_MS = 1000;
-const WRITE_TIMEOUT_MS = 40_000;
+const WRITE_TIMEOUT_MS = 10_000;
+const PING_TIMEOUT_MS = 3000;
+/** A loose bound on the server's memory while flooded (it holds ~1 MB of keys). */
+const MAX_RSS_MB = 1024;
+/** GET floods: 1000 GETs (25 KB) per repetition, 23 KB of replies. */
+const GET_FLOOD_REPS = 1000;
 const BIG = 1024 * 1024;
+
+/** Closes `conn` unless a timeout already did. */
+function close(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let o = 0;
@@ -44,9 +58,15 @@ function pipeChunk(prefix: string): Uint8Array {
   );
 }
 
-/** Server's resident memory in MB (Linux /proc). */
+/** Server's resident memory in MB (Linux /proc; 0 elsewhere). */
 async function rssMb(pid: number): Promise<number> {
-  const m = /VmRSS:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${pid}/status`));
+  let status: string;
+  try {
+    status = await Deno.readTextFile(`/proc/${pid}/status`);
+  } catch {
+    return 0;
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m === null ? 0 : Math.round(Number(m[1]) / 1024);
 }
 
@@ -59,7 +79,7 @@ async function readRepeated(conn: Deno.Conn, unit: string, count: number, timeou
   let got = 0, timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    conn.close();
+    close(conn);
   }, timeoutMs);
   const where = () => `reply ${Math.floor(got / want.length)} of ${count}`;
   try {
@@ -82,66 +102,127 @@ async function readRepeated(conn: Deno.Conn, unit: string, count: number, timeou
   }
 }
 
+interface PingStats {
+  pings: number;
+  worstMs: number;
+  peakRssMb: number;
+}
+
+/**
+ * PINGs every 20 ms while `busy()`, each on a new connection: with several shards the kernel
+ * spreads those over all of them, so the flooded shard gets some.
+ */
+async function pingWhile(s: EngineServer, busy: () => boolean): Promise<PingStats> {
+  const st: PingStats = { pings: 0, worstMs: 0, peakRssMb: 0 };
+  while (busy()) {
+    const t0 = performance.now();
+    await withConn(s.port, async (c) => {
+      await c.writeRaw(encode(["PING"]));
+      let r: Uint8Array;
+      try {
+        r = await c.readRaw(PING_TIMEOUT_MS);
+      } catch (e) {
+        throw new Error(`PING ${st.pings + 1} got no reply during the flood: ${e}`);
+      }
+      assert.equal(show(r), "+PONG\\r\\n");
+    });
+    st.worstMs = Math.max(st.worstMs, performance.now() - t0);
+    st.pings++;
+    st.peakRssMb = Math.max(st.peakRssMb, await rssMb(s.pid));
+    await delay(20);
+  }
+  return st;
+}
+
+/** Writes `chunk` `reps` times; returns the bytes written before `timeoutMs` (then closes). */
+async function writeRepeated(conn: Deno.Conn, chunk: Uint8Array, reps: number, timeoutMs: number) {
+  let written = 0;
+  const timer = setTimeout(() => close(conn), timeoutMs); // a stalled write ends only so
+  try {
+    for (let r = 0; r < reps; r++) {
+      await writeAll(conn, chunk);
+      written += chunk.length;
+    }
+  } catch {
+    // closed on timeout: `written` says how far it got
+  } finally {
+    clearTimeout(timer);
+  }
+  return written;
+}
+
+/**
+ * One client writes `chunk` (PIPE_KEYS commands) `reps` times without reading, then reads and
+ * checks every reply (each one `reply`); meanwhile another client's PINGs must stay prompt.
+ */
+async function flood(s: EngineServer, chunk: Uint8Array, reps: number, reply: string) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  let flooding = true, floodError: Error | null = null;
+  // settled: a PING failure is reported along with (not instead of) the flood's own
+  const pinger = pingWhile(s, () => flooding).then((st) => st, (e: unknown) => e as Error);
+  const t0 = performance.now();
+  try {
+    const written = await writeRepeated(conn, chunk, reps, WRITE_TIMEOUT_MS);
+    const total = reps * chunk.length;
+    if (written !== total) {
+      throw new Error(
+        `the flooding client could write only ${written} of ${total} bytes in ` +
+          `${WRITE_TIMEOUT_MS} ms: the server stopped reading from it or fell far behind`,
+      );
+    }
+    const writeMs = performance.now() - t0;
+    await readRepeated(conn, reply, reps * PIPE_KEYS, 15_000);
+    console.log(
+      `  ${(total / 1048576).toFixed(1)} MB written in ${writeMs.toFixed(0)} ms, ` +
+        `${(reps * PIPE_KEYS * reply.length / 1048576).toFixed(1)} MB of replies read after ` +
+        `${(performance.now() - t0).toFixed(0)} ms`,
+    );
+  } catch (e) {
+    floodError = e as Error;
+  } finally {
+    flooding = false;
+    close(conn);
+  }
+  const st = await pinger;
+  if (floodError !== null) {
+    const also = st instanceof Error ? `; meanwhile: ${st.message}` : "";
+    throw new Error(floodError.message + also, { cause: floodError });
+  }
+  if (st instanceof Error) throw st;
+  console.log(
+    `  ${st.pings} PINGs meanwhile, slowest ${st.worstMs.toFixed(0)} ms; ` +
+      `server peak RSS ${st.peakRssMb} MB`,
+  );
+  assert.ok(st.pings > 0, "no PING completed during the flood");
+  assert.ok(st.worstMs < PROMPT_MS, `a PING took ${st.worstMs.toFixed(0)} ms during the flood`);
+  assert.ok(st.peakRssMb < MAX_RSS_MB, `server RSS reached ${st.peakRssMb} MB during the flood`);
+}
+
+/** 100 MB of SETs with 1 KB values: a lot to parse, little to reply. */
 async function hugePipeline(s: EngineServer): Promise<void> {
   const chunk = pipeChunk("pipe");
-  const reps = Math.ceil(PIPE_BYTES / chunk.length);
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-  let written = 0, writing = true, writeError: unknown = null;
-  const t0 = performance.now();
-  // the flood: nothing is read on this connection until every byte is written
-  const writer = (async () => {
-    try {
-      for (let r = 0; r < reps; r++) {
-        await writeAll(conn, chunk);
-        written += chunk.length;
-      }
-    } catch (e) {
-      writeError = e;
-    } finally {
-      writing = false;
-    }
-  })();
-  try {
-    let worst = 0, pings = 0, peakRss = 0;
-    await withConn(s.port, async (c) => {
-      const deadline = Date.now() + WRITE_TIMEOUT_MS;
-      while (writing && Date.now() < deadline) {
-        const p0 = performance.now();
-        assert.equal(str(await c.call("PING")), "PONG");
-        worst = Math.max(worst, performance.now() - p0);
-        pings++;
-        peakRss = Math.max(peakRss, await rssMb(s.pid));
-        await delay(20);
-      }
-    });
-    const writeMs = performance.now() - t0;
-    if (writing) conn.close(); // ends the stalled write so the test can report it
-    await writer;
-    assert.equal(
-      written,
-      reps * chunk.length,
-      `the flooding client could write only ${written} of ${reps * chunk.length} bytes in ` +
-        `${WRITE_TIMEOUT_MS} ms (${writeError ?? "server stopped reading"})`,
-    );
-    console.log(
-      `  ${(written / 1048576).toFixed(0)} MB written in ${writeMs.toFixed(0)} ms; ` +
-        `${pings} PINGs, slowest ${worst.toFixed(0)} ms; server peak RSS ${peakRss} MB`,
-    );
-    assert.ok(pings > 0, "no PING completed during the flood");
-    assert.ok(worst < PROMPT_MS, `a PING took ${worst.toFixed(0)} ms during the flood`);
-    await readRepeated(conn, "+OK\r\n", reps * PIPE_KEYS, 30_000);
-  } finally {
-    conn.close();
-  }
+  await flood(s, chunk, Math.ceil(PIPE_BYTES / chunk.length), "+OK\r\n");
   await withConn(s.port, async (c) => {
     for (const j of [0, 7, PIPE_KEYS - 1]) {
       assert.equal(str(await c.call("GET", `pipe:${j}`)), pipeValue(j));
     }
-    assert.equal(
-      await c.call("DEL", ...Array.from({ length: PIPE_KEYS }, (_, j) => `pipe:${j}`)),
-      PIPE_KEYS,
-    );
+    const keys = Array.from({ length: PIPE_KEYS }, (_, j) => `pipe:${j}`);
+    assert.equal(await c.call("DEL", ...keys), PIPE_KEYS);
   });
+}
+
+/**
+ * 25 MB of GETs whose 22 MB of replies outgrow what the socket buffers hold: a server that
+ * stops reading until replies drain deadlocks a client that reads only after writing (Redis
+ * keeps reading: a normal client's output buffer is unlimited by default).
+ */
+async function replyHeavyPipeline(s: EngineServer): Promise<void> {
+  const value = "0123456789abcdef";
+  const keys = Array.from({ length: PIPE_KEYS }, (_, j) => `q:${String(j).padStart(4, "0")}`);
+  await withConn(s.port, (c) => c.call("MSET", ...keys.flatMap((k) => [k, value])));
+  const chunk = concat(keys.map((k) => encode(["GET", k])));
+  await flood(s, chunk, GET_FLOOD_REPS, `$${value.length}\r\n${value}\r\n`);
+  assert.equal(await withConn(s.port, (c) => c.call("DEL", ...keys)), PIPE_KEYS);
 }
 
 /** The exact reply to GET big. */
@@ -237,4 +318,5 @@ async function killedMidPipeline(s: EngineServer): Promise<void> {
 engineTests("engine pipelines", [1, 2], [
   { name: "100 MB pipeline written without reading", run: hugePipeline },
   { name: "clients killed mid-pipeline", run: killedMidPipeline },
+  { name: "1M GETs (22 MB of replies) written without reading", run: replyHeavyPipeline },
 ]);

@@ -5,11 +5,9 @@
  */
 import type { Shard } from "../shard/shard.ts";
 import type { Client, Transport } from "../shard/client.ts";
-import { onData } from "../shard/router.ts";
+import { onInput, resumeInput } from "../shard/router.ts";
 import { setImmediate } from "node:timers";
 
-/** Stop reading from a client whose unsent replies exceed this, until they drain. */
-const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
 const READ_SIZE = 64 * 1024;
 
 export interface Engine {
@@ -22,7 +20,6 @@ class ListenTransport implements Transport {
   closed = false;
   private spare: Uint8Array = new Uint8Array(16 * 1024);
   client!: Client;
-  private drainWaiters: (() => void)[] = [];
 
   constructor(private conn: Deno.TcpConn, private shard: Shard) {}
 
@@ -43,25 +40,20 @@ class ListenTransport implements Transport {
           : new Uint8Array(16 * 1024);
         w.len = 0;
         this.spare = full;
-        const data = full.subarray(0, len);
         this.shard.stats.netOutput += len;
         let off = 0;
-        while (off < data.length) off += await this.conn.write(data.subarray(off));
+        while (off < len) off += await this.conn.write(full.subarray(off, len));
+        if (c.out.len === 0) {
+          // input kept while the client was not reading its replies: parse it now
+          resumeInput(this.shard, c);
+          this.shard.flushPeers();
+        }
       }
     } catch {
       this.close();
     }
     this.writing = false;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
     if (c.closing && c.queue.length === 0 && c.out.len === 0) this.close();
-  }
-
-  /** Resolves when the current output has been written. */
-  drained(): Promise<void> {
-    if (!this.writing) return Promise.resolve();
-    return new Promise((r) => this.drainWaiters.push(r));
   }
 
   close(): void {
@@ -72,8 +64,6 @@ class ListenTransport implements Transport {
     } catch {
       // already closed by the peer
     }
-    for (const w of this.drainWaiters) w();
-    this.drainWaiters = [];
   }
 }
 
@@ -127,10 +117,9 @@ export class ListenEngine implements Engine {
     const buf = new Uint8Array(READ_SIZE);
     try {
       while (!c.closing && !t.closed && !this.stopping) {
-        if (c.out.len > OUTPUT_HIGH_WATER) await t.drained();
         const n = await conn.read(buf);
         if (n === null) break;
-        onData(sh, c, buf.subarray(0, n));
+        if (!onInput(sh, c, buf.subarray(0, n), false)) break;
         sh.flushPeers();
         if (c.out.len > 0) t.flush();
       }

@@ -19,15 +19,10 @@ import {
 } from "../../ffi/uring.ts";
 import type { Shard } from "../shard/shard.ts";
 import type { Client, Transport } from "../shard/client.ts";
-import { onData } from "../shard/router.ts";
-import { log } from "../server/log.ts";
+import { onInput, resumeInput } from "../shard/router.ts";
 
 const OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_WAKE = 4, OP_CLOSE = 5, OP_CANCEL = 6;
 const MORE = 2; // IORING_CQE_F_MORE
-/** Stop parsing a client's input while this much output waits to be sent. */
-const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
-/** Redis's client-query-buffer-limit: a client buffering more input than this is closed. */
-const QUERY_LIMIT = 1024 * 1024 * 1024;
 /** Idle loop turns (each one a cheap submit+reap) before parking in the kernel. */
 const SPIN_ITERATIONS = 256;
 
@@ -198,17 +193,9 @@ export class UringEngine {
       const c = conn.client;
       const off = ring.bufOffset(bid);
       const chunk = ring.bufs.subarray(off, off + res);
-      if (c.out.len > OUTPUT_HIGH_WATER || c.closing) {
-        // the client is not reading its replies: keep its input, parse it once they drain
-        c.parser.push(chunk);
-        if (c.parser.pending > QUERY_LIMIT) {
-          log("warning", `closing client ${c.addr}: query buffer over 1gb`);
-          this.closeConn(conn);
-        }
-      } else {
-        onData(this.shard, c, chunk, true);
-      }
+      const keep = onInput(this.shard, c, chunk, true);
       ring.recycle(bid);
+      if (!keep) return this.closeConn(conn);
       if (c.out.len > 0) conn.flush();
       if ((flags & MORE) === 0 && !conn.closed) {
         ring.prepRecvMultishot(conn.fd, tagOf(conn.slot, conn.gen, OP_RECV));
@@ -242,7 +229,10 @@ export class UringEngine {
     const w = c.out;
     if (w.len === 0) {
       if (c.closing && c.queue.length === 0) this.closeConn(conn);
-      else if (c.parser.pending > 0 && w.len < OUTPUT_HIGH_WATER) this.resumeInput(conn);
+      else if (c.parser.pending > 0) {
+        resumeInput(this.shard, c);
+        if (c.out.len > 0) this.sendNext(conn);
+      }
       return;
     }
     const len = w.len;
@@ -284,12 +274,6 @@ export class UringEngine {
     // a buffer that grew for one huge reply is not kept
     if (done.buf.length <= 1 << 20) conn.spare = done;
     this.sendNext(conn);
-  }
-
-  /** Input parked while the client was not reading: parse it now that output drained. */
-  private resumeInput(conn: UringConn): void {
-    onData(this.shard, conn.client, new Uint8Array(0), false);
-    if (conn.client.out.len > 0) this.sendNext(conn);
   }
 
   closeConn(conn: UringConn): void {

@@ -26,20 +26,48 @@ export class Slot {
   done: ((parts: Uint8Array[]) => Uint8Array) | null = null;
 }
 
+/** FIFO of pending reply slots; O(1) at both ends however long a pipeline gets. */
+export class SlotQueue {
+  private items: (Slot | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(s: Slot): void {
+    this.items.push(s);
+  }
+
+  first(): Slot | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): void {
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 export class Client {
   name = "";
   db = 0;
-  /** lib-name / lib-ver from CLIENT SETINFO-style HELLO data, kept for CLIENT INFO */
   readonly parser: RequestParser;
   readonly out = new ReplyWriter(16 * 1024);
   /** replies waiting for earlier, still-pending replies (request order) */
-  readonly queue: Slot[] = [];
+  readonly queue = new SlotQueue();
   closing = false;
   closed = false;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   lastCommand = "NULL";
-  /** bytes received in total and commands processed, for CLIENT INFO / INFO */
+  /** commands processed, for CLIENT INFO / INFO */
   totalCommands = 0;
   /** killed by CLIENT KILL: stop processing input */
   killed = false;
@@ -67,11 +95,9 @@ export class Client {
   /** Move every finished reply at the head of the queue into `out`. */
   drain(): void {
     const q = this.queue;
-    let i = 0;
-    while (i < q.length && q[i].bytes !== null) {
-      this.out.raw(q[i].bytes!);
-      i++;
+    for (let s = q.first(); s !== undefined && s.bytes !== null; s = q.first()) {
+      this.out.raw(s.bytes);
+      q.shift();
     }
-    if (i > 0) q.splice(0, i);
   }
 }

@@ -33,6 +33,34 @@ const ctx: Ctx = {
 const keyPos: number[] = [];
 const foldW = new ReplyWriter(4096);
 
+/** Stop parsing a client's input while this much of its output waits to be sent. */
+export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** Redis's client-query-buffer-limit: a client holding more unparsed input is closed. */
+export const QUERY_LIMIT = 1024 * 1024 * 1024;
+const NOTHING = new Uint8Array(0);
+
+/**
+ * Bytes received on a connection. While the client is not reading its replies, its input is
+ * kept unparsed (so a client that writes a whole pipeline before reading still gets through)
+ * up to the query buffer limit; returns false when the client must be closed for exceeding it.
+ */
+export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boolean): boolean {
+  if (c.out.len <= OUTPUT_HIGH_WATER || c.closing) {
+    onData(shard, c, data, borrowed);
+    return true;
+  }
+  shard.stats.netInput += data.length;
+  c.parser.push(data);
+  if (c.parser.pending <= QUERY_LIMIT) return true;
+  log("warning", `closing client ${c.addr}: query buffer over the 1gb limit`);
+  return false;
+}
+
+/** After the client's output drained: parse the input kept meanwhile. */
+export function resumeInput(shard: Shard, c: Client): void {
+  if (c.parser.pending > 0 && !c.closing) onData(shard, c, NOTHING);
+}
+
 /** Feed bytes received on a connection; runs every complete command in them. */
 export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = false): void {
   if (c.closing) return;

@@ -172,7 +172,7 @@ export class Shard {
     slot.parts[wt.part] = body.slice();
     if (--slot.remaining > 0) return;
     slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
-    if (c.queue[0] === slot) {
+    if (c.queue.first() === slot) {
       c.drain();
       c.transport.flush();
     }

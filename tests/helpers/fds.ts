@@ -16,6 +16,7 @@ export function delay(ms: number): Promise<void> {
 /** What each fd of `pid` points at, e.g. "socket", "anon_inode:[eventfd]", "/dev/null". */
 export async function fdKinds(pid: number): Promise<string[]> {
   const kinds: string[] = [];
+  if (!HAVE_PROC_FDS) return kinds;
   for await (const e of Deno.readDir(`/proc/${pid}/fd`)) {
     let target: string;
     try {
@@ -28,18 +29,35 @@ export async function fdKinds(pid: number): Promise<string[]> {
   return kinds;
 }
 
-/** Number of open file descriptors of `pid`. */
+/** Whether /proc/<pid>/fd exists here (Linux); elsewhere only clients are compared. */
+export const HAVE_PROC_FDS = (() => {
+  try {
+    return Deno.statSync("/proc/self/fd").isDirectory;
+  } catch {
+    return false;
+  }
+})();
+
+/** Number of open file descriptors of `pid` (-1 where /proc is not available). */
 export async function openFds(pid: number): Promise<number> {
+  if (!HAVE_PROC_FDS) return -1;
   let n = 0;
   for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) n++;
   return n;
 }
 
-/** "socket=3 pipe=2 ..." for assertion messages. */
-export function tally(kinds: string[]): string {
+function counts(kinds: string[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const k of kinds) m.set(k, (m.get(k) ?? 0) + 1);
-  return [...m].sort().map(([k, n]) => `${k}=${n}`).join(" ");
+  return m;
+}
+
+/** "socket 7 -> 9, pipe 2 -> 1": the kinds of fd whose count differs, for assertion messages. */
+export function fdDiff(base: string[], now: string[]): string {
+  const a = counts(base), b = counts(now);
+  const all = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return all.filter((k) => a.get(k) !== b.get(k))
+    .map((k) => `${k} ${a.get(k) ?? 0} -> ${b.get(k) ?? 0}`).join(", ");
 }
 
 /** The soft RLIMIT_NOFILE of this process (Infinity when unlimited or unknown). */
@@ -104,8 +122,8 @@ export async function backToBaseline(
     if (clients === base.clients && fds === base.fds) return null;
     if (Date.now() >= deadline) {
       return `after ${timeoutMs} ms: connected_clients ${clients} (baseline ${base.clients}), ` +
-        `open fds ${fds} (baseline ${base.fds}); fds now: ${tally(await fdKinds(pid))}; ` +
-        `at baseline: ${tally(base.kinds)}`;
+        `open fds ${fds} (baseline ${base.fds}` +
+        (fds === base.fds ? ")" : `; ${fdDiff(base.kinds, await fdKinds(pid))})`);
     }
     await delay(100);
   }
@@ -191,7 +209,7 @@ export function engineTests(title: string, shardCounts: number[], scenarios: Sce
                 try {
                   await sc.run(s);
                   const leak = await backToBaseline(s.pid, s.port, s.base);
-                  assert.equal(leak, null, `resources not released after "${sc.name}"`);
+                  if (leak !== null) throw new Error(`not released after "${sc.name}": ${leak}`);
                 } catch (e) {
                   throw withOutput(e);
                 }
@@ -201,7 +219,8 @@ export function engineTests(title: string, shardCounts: number[], scenarios: Sce
           await t.step("still running, fds and clients at baseline", async () => {
             try {
               assert.equal(exited, false, `server exited ${where()}`);
-              assert.equal(await backToBaseline(s.pid, s.port, s.base), null);
+              const leak = await backToBaseline(s.pid, s.port, s.base);
+              if (leak !== null) throw new Error(`not released at the end: ${leak}`);
               assert.doesNotMatch(s.handle.output(), /uncaught|panic|segmentation/i);
             } catch (e) {
               throw withOutput(e);
