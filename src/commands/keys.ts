@@ -81,6 +81,7 @@ function persist(ctx: Ctx, argv: Uint8Array[]): void {
   const e = ctx.db.get(latin1(argv[1]), ctx.now);
   if (e === undefined || e.expireAt === 0) return ctx.w.integer(0);
   ctx.db.clearExpire(e);
+  ctx.db.touch(e.key);
   ctx.w.integer(1);
 }
 

@@ -1,7 +1,7 @@
 /** String commands: GET, SET, MGET, MSET, INCR family, INCRBYFLOAT, APPEND, STRLEN. */
 import { type CommandSpec, type Ctx, register, ROUTE_KEYS } from "./table.ts";
 import type { Entry } from "../store/keyspace.ts";
-import { MAX_STRING_VALUE, TYPE_STRING } from "../store/types.ts";
+import { MAX_STRING_VALUE, type StringValue, TYPE_STRING } from "../store/types.ts";
 import {
   invalidExpire,
   MAX_STRING,
@@ -26,15 +26,18 @@ import { computeExpire, type ExpireAt } from "./expire.ts";
 const I64_MAX = 9223372036854775807n;
 const I64_MIN = -9223372036854775808n;
 
+/** An entry known to hold a string. */
+export type StringEntry = Entry & { value: StringValue };
+
 /** The string entry at key, undefined when absent, null when of another type (error replied). */
-export function stringEntry(ctx: Ctx, key: Uint8Array): Entry | undefined | null {
+export function stringEntry(ctx: Ctx, key: Uint8Array): StringEntry | undefined | null {
   const e = ctx.db.get(latin1(key), ctx.now);
   if (e === undefined) return undefined;
   if (e.type !== TYPE_STRING) {
     ctx.w.error(WRONGTYPE);
     return null;
   }
-  return e;
+  return e as StringEntry;
 }
 
 function get(ctx: Ctx, argv: Uint8Array[]): void {
@@ -47,7 +50,7 @@ function get(ctx: Ctx, argv: Uint8Array[]): void {
     ctx.w.error(WRONGTYPE);
   } else {
     st.keyspaceHits++;
-    ctx.w.bulkValue(e.value);
+    ctx.w.bulkValue(e.value as StringValue);
   }
 }
 
@@ -105,7 +108,7 @@ function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (flags & SET_GET) {
     if (old === undefined) ctx.w.nullBulk();
     else if (old.type !== TYPE_STRING) return ctx.w.error(WRONGTYPE);
-    else ctx.w.bulkValue(old.value);
+    else ctx.w.bulkValue(old.value as StringValue);
   }
   if ((flags & SET_NX && old !== undefined) || (flags & SET_XX && old === undefined)) {
     if (!(flags & SET_GET)) ctx.w.nullBulk();
@@ -122,7 +125,7 @@ function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   for (let i = 1; i < argc; i++) {
     const e = ctx.db.get(latin1(argv[i]), ctx.now);
     if (e === undefined || e.type !== TYPE_STRING) w.nullBulk();
-    else w.bulkValue(e.value);
+    else w.bulkValue(e.value as StringValue);
   }
 }
 
@@ -156,8 +159,10 @@ function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
     }
   }
   const text = String(res);
-  if (e !== undefined) e.value = text;
-  else ctx.db.set(latin1(key), text, TYPE_STRING);
+  if (e !== undefined) {
+    e.value = text;
+    ctx.db.touch(e.key);
+  } else ctx.db.set(latin1(key), text, TYPE_STRING);
   if (typeof res === "number") ctx.w.integer(res);
   else ctx.w.bigint(res);
 }
@@ -184,8 +189,10 @@ function incrbyfloat(ctx: Ctx, argv: Uint8Array[]): void {
   // computed on exact decimals / emulated long doubles so the text matches Redis's
   const r = incrByFloat(e === undefined ? null : e.value, argv[2]);
   if (typeof r === "number") return ctx.w.error(r === INCRFLOAT_NAN_INF ? NAN_OR_INF : NOT_FLOAT);
-  if (e !== undefined) e.value = r;
-  else ctx.db.set(latin1(argv[1]), r, TYPE_STRING);
+  if (e !== undefined) {
+    e.value = r;
+    ctx.db.touch(e.key);
+  } else ctx.db.set(latin1(argv[1]), r, TYPE_STRING);
   ctx.w.bulkStr(r);
 }
 
@@ -210,6 +217,7 @@ function append(ctx: Ctx, argv: Uint8Array[]): void {
     buf.set(add, old.length);
     e.value = buf;
   }
+  ctx.db.touch(e.key);
   ctx.w.integer(len);
 }
 

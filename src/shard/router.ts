@@ -236,6 +236,10 @@ function routeKeys(
     if (target === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, target, argv, argc);
   }
+  if (cmd.fold === undefined) {
+    // until cross-shard transactions land, such a command runs only when one shard owns its keys
+    return replyError(c, "CROSSSLOT Keys in request don't hash to the same slot");
+  }
   split(shard, c, cmd, argv, argc, nk, now);
 }
 

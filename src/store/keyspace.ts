@@ -57,6 +57,10 @@ export class Db {
   volatile: Entry[] = [];
   /** stats for INFO: keys removed by expiry */
   expiredKeys = 0;
+  /** bumped on every touch(): a cheap "anything changed" check */
+  version = 0;
+  /** set while some client watches keys of this database */
+  onTouch: ((key: string) => void) | null = null;
 
   get size(): number {
     return this.map.size;
@@ -76,18 +80,19 @@ export class Db {
 
   /** Insert a new key or replace the value of an existing one; clears any TTL unless keepTtl. */
   set(key: string, value: Value, type: number, keepTtl = false, now = 0): Entry {
-    const e = this.map.get(key);
-    if (e !== undefined) {
-      if (e.expireAt !== 0 && e.expireAt <= now && now !== 0) {
-        this.remove(e);
-        return this.insert(key, value, type);
-      }
+    let e = this.map.get(key);
+    if (e !== undefined && e.expireAt !== 0 && e.expireAt <= now && now !== 0) {
+      this.remove(e);
+      e = undefined;
+    }
+    if (e === undefined) e = this.insert(key, value, type);
+    else {
       e.value = value;
       e.type = type;
       if (!keepTtl && e.vi >= 0) this.clearExpire(e);
-      return e;
     }
-    return this.insert(key, value, type);
+    this.touch(key);
+    return e;
   }
 
   setString(key: string, value: Uint8Array, keepTtl = false, now = 0): Entry {
@@ -119,6 +124,16 @@ export class Db {
     this.mask = mask;
   }
 
+  /**
+   * Every write that changes a key calls this (Redis's signalModifiedKey), after the change:
+   * WATCH, and later keyspace notifications and client tracking, hang off it.
+   */
+  touch(key: string): void {
+    this.version++;
+    const w = this.onTouch;
+    if (w !== null) w(key);
+  }
+
   /** Delete by key (expired keys count as absent). Returns true if a live key was removed. */
   delete(key: string, now: number): boolean {
     const e = this.get(key, now);
@@ -127,6 +142,7 @@ export class Db {
     return true;
   }
 
+  /** Remove an entry (deletion, expiry, a collection emptied): the key is touched. */
   remove(e: Entry): void {
     this.map.delete(e.key);
     if (e.vi >= 0) this.clearExpire(e);
@@ -140,6 +156,7 @@ export class Db {
     e.next = null;
     const n = this.buckets.length;
     if (n > MIN_BUCKETS && this.map.size * 8 < n) this.resize(n / 2);
+    this.touch(e.key);
   }
 
   setExpire(e: Entry, at: number, exact?: bigint): void {
@@ -149,6 +166,7 @@ export class Db {
       e.vi = this.volatile.length;
       this.volatile.push(e);
     }
+    this.touch(e.key);
   }
 
   clearExpire(e: Entry): void {
@@ -164,8 +182,11 @@ export class Db {
     e.vi = -1;
   }
 
-  /** Drop everything. */
+  /** Drop everything (every key is touched). */
   flush(): void {
+    const t = this.onTouch;
+    if (t !== null) for (const k of this.map.keys()) t(k);
+    this.version++;
     this.map = new Map();
     this.buckets = new Array(MIN_BUCKETS).fill(null);
     this.mask = MIN_BUCKETS - 1;
