@@ -9,7 +9,9 @@ import type { SetContext } from "./kinds.ts";
 import { lookupParam, type ParamDef } from "./table.ts";
 import { type RawSetting, readEnv, readFlags, readToml } from "./sources.ts";
 
-export const VERSION = "0.1.0";
+import { SKUA_VERSION as VERSION } from "../server/version.ts";
+
+export { VERSION };
 
 export type IoMode = "auto" | "uring" | "listen";
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";

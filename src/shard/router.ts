@@ -281,14 +281,18 @@ function split(
     keysByShard[t].push(p);
   }
   const plan: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
+  runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, plan, c.proto));
+}
+
+/** The reply of a split or fanned-out command: its fold over the parts, in the client's protocol. */
+function folder(cmd: Command, plan: SplitPlan, proto: 2 | 3): (parts: Uint8Array[]) => Uint8Array {
   const fold = cmd.fold!;
-  const proto = c.proto;
-  runParts(shard, c, cmd, argv, argc, now, order, byShard, (parts) => {
+  return (parts) => {
     foldW.reset();
     foldW.proto = proto;
     fold(parts, foldW, plan);
     return foldW.take();
-  });
+  };
 }
 
 /** Run a command on every shard and fold the replies. */
@@ -302,15 +306,8 @@ function fanout(
 ): void {
   const order: number[] = [];
   for (let i = 0; i < shard.n; i++) order.push(i);
-  const fold = cmd.fold!;
   const plan: SplitPlan = { argc, keyPos: [] };
-  const proto = c.proto;
-  runParts(shard, c, cmd, argv, argc, now, order, null, (parts) => {
-    foldW.reset();
-    foldW.proto = proto;
-    fold(parts, foldW, plan);
-    return foldW.take();
-  });
+  runParts(shard, c, cmd, argv, argc, now, order, null, folder(cmd, plan, c.proto));
 }
 
 function runParts(
