@@ -1,237 +1,187 @@
 /**
- * `deno task bench [--shards 1,2] [--io listen] [--runs 3] [--seconds 3] [--out bench/results.md]`
+ * `deno task bench [--configs uring:1,uring:2,listen:1] [--runs 3] [--seconds 2]
+ *   [--workloads c50P1,c50P16,c1P1] [--tests set,get] [--out bench/results.md]`
  *
- * Starts Skua and a redis-server on free ports, runs redis-benchmark (SET and GET, 50 clients,
- * without and with pipelining) against each, alternating Skua and Redis runs (A B A B ...) so
- * drift in the machine's speed hits both alike, and reports the median of the runs: requests/s
- * for each server and the Skua/Redis ratio. The table, the exact commands, the date and the
- * machine go to bench/results.md.
+ * Starts every Skua configuration (io engine:shards) and one redis-server on free ports, keeps
+ * them all running for the whole benchmark, and runs redis-benchmark against each in turn,
+ * run by run (A B C D A B C D ...), so drift in the machine's speed hits every server alike.
+ * Reports the median of the runs per workload: requests/s, the Skua/Redis ratio and, for
+ * single-client workloads, p50/p99 latency. The tables, the command, every redis-benchmark
+ * invocation and the machine go to bench/results.md.
  */
 
 import { parseArgs } from "node:util";
-import { runTool, type ServerHandle, startRedis, startSkua } from "../tests/helpers/server.ts";
+import { type ServerHandle, startRedis, startSkua } from "../tests/helpers/server.ts";
+import {
+  benchArgs,
+  probeRequests,
+  runBench,
+  type RunResult,
+  sizeN,
+  type Workload,
+  workloadName,
+} from "./redis_benchmark.ts";
+import {
+  type Column,
+  fmtMarkdown,
+  idleCpu,
+  machine,
+  redisVersion,
+  report,
+  type WorkloadResult,
+} from "./report.ts";
+
+interface SkuaConfig {
+  io: "uring" | "listen" | "auto";
+  shards: number;
+}
 
 interface Options {
-  shards: number[];
-  io: string;
+  configs: SkuaConfig[];
+  workloads: Workload[];
   runs: number;
   seconds: number;
-  pipelines: number[];
-  clients: number;
   tests: string;
   out: string;
 }
 
-interface Row {
-  shards: number;
-  io: string;
-  pipeline: number;
-  test: string;
-  skua: number;
-  redis: number;
-  skuaN: number;
-  redisN: number;
+function positiveInt(s: string, what: string): number {
+  const n = Number(s.trim());
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what}: not a positive integer: ${s}`);
+  return n;
 }
 
-function list(s: string): number[] {
-  return s.split(",").map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${x}`);
-    return n;
-  });
+function parseConfig(s: string): SkuaConfig {
+  const m = /^(uring|listen|auto):(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`--configs: expected io:shards (e.g. uring:2), got ${s}`);
+  return { io: m[1] as SkuaConfig["io"], shards: positiveInt(m[2], "--configs shards") };
+}
+
+function parseWorkload(s: string): Workload {
+  const m = /^c(\d+)P(\d+)$/i.exec(s.trim());
+  if (!m) throw new Error(`--workloads: expected c<clients>P<pipeline> (e.g. c50P16), got ${s}`);
+  return {
+    clients: positiveInt(m[1], "--workloads clients"),
+    pipeline: positiveInt(m[2], "--workloads pipeline"),
+  };
 }
 
 function options(): Options {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      shards: { type: "string", default: "1" },
-      io: { type: "string", default: "listen" },
+      configs: { type: "string", default: "uring:1,uring:2,listen:1" },
+      workloads: { type: "string", default: "c50P1,c50P16,c1P1" },
       runs: { type: "string", default: "3" },
-      seconds: { type: "string", default: "3" },
-      pipelines: { type: "string", default: "1,16" },
-      clients: { type: "string", default: "50" },
+      seconds: { type: "string", default: "2" },
       tests: { type: "string", default: "set,get" },
       out: { type: "string", default: new URL("./results.md", import.meta.url).pathname },
     },
   });
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error(`--seconds: not a positive number: ${values.seconds}`);
   return {
-    shards: list(values.shards),
-    io: values.io,
-    runs: list(values.runs)[0],
-    seconds: Number(values.seconds),
-    pipelines: list(values.pipelines),
-    clients: list(values.clients)[0],
+    configs: values.configs.split(",").map(parseConfig),
+    workloads: values.workloads.split(",").map(parseWorkload),
+    runs: positiveInt(values.runs, "--runs"),
+    seconds,
     tests: values.tests,
     out: values.out,
   };
 }
 
-function benchArgs(port: number, o: Options, pipeline: number, n: number): string[] {
+/** The exact command line, quoted for a POSIX shell where needed. */
+function commandLine(): string {
+  const q = (a: string) => /^[\w.,:/=@+-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
+  return ["deno", "task", "bench", ...Deno.args.map(q)].join(" ");
+}
+
+function effectiveFlags(o: Options): string {
   return [
-    "-p",
-    String(port),
-    "-t",
-    o.tests,
-    "-c",
-    String(o.clients),
-    "-P",
-    String(pipeline),
-    "-n",
-    String(n),
-    "--csv",
-  ];
+    `--configs ${o.configs.map((c) => `${c.io}:${c.shards}`).join(",")}`,
+    `--workloads ${o.workloads.map((w) => `c${w.clients}P${w.pipeline}`).join(",")}`,
+    `--runs ${o.runs}`,
+    `--seconds ${o.seconds}`,
+    `--tests ${o.tests}`,
+  ].join(" ");
 }
 
-/** One redis-benchmark run: test name (upper case) -> requests/s. */
-async function bench(args: string[]): Promise<Map<string, number>> {
-  const r = await runTool("redis-benchmark", args);
-  if (r.code !== 0) {
-    throw new Error(`redis-benchmark ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+/** Starts Skua for `c`, reading the engine and shard count it reports from its ready line. */
+async function startColumn(c: SkuaConfig, servers: ServerHandle[]): Promise<Column> {
+  const h = await startSkua({ shards: c.shards, args: ["--io", c.io] });
+  servers.push(h);
+  const m = /\(shards=(\d+), io=([\w-]+)\)/.exec(h.output());
+  return {
+    label: `Skua ${c.io}:${c.shards}`,
+    redis: false,
+    shards: m ? Number(m[1]) : c.shards,
+    io: m?.[2] ?? c.io,
+    server: h,
+  };
+}
+
+/** Probes every server once (also warming it up), sizes -n, then runs them in rotation. */
+async function measure(o: Options, w: Workload, columns: Column[]): Promise<WorkloadResult> {
+  const name = workloadName(w);
+  const probes: RunResult[] = [];
+  for (const c of columns) {
+    probes.push(await runBench(benchArgs(c.server.port, o.tests, w, probeRequests(w))));
   }
-  const out = new Map<string, number>();
-  for (const line of r.stdout.split("\n")) {
-    const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) out.set(m[1], Number(m[2]));
-  }
-  if (out.size === 0) throw new Error(`no results from redis-benchmark: ${r.stdout}${r.stderr}`);
-  return out;
-}
-
-/** -n that makes one run of every test take about `o.seconds` in total. */
-async function calibrate(port: number, o: Options, pipeline: number): Promise<number> {
-  const probe = 20_000 * pipeline;
-  const rps = await bench(benchArgs(port, o, pipeline, probe));
-  const tests = rps.size;
-  let slowest = Infinity;
-  for (const v of rps.values()) slowest = Math.min(slowest, v);
-  const n = Math.round((slowest * o.seconds) / tests / 10_000) * 10_000;
-  return Math.max(10_000, n);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function measure(o: Options, shards: number, redis: ServerHandle): Promise<Row[]> {
-  const skua = await startSkua({ shards, args: ["--io", o.io] });
-  try {
-    const io = /io=(\w+)/.exec(skua.output())?.[1] ?? o.io;
-    const rows: Row[] = [];
-    for (const pipeline of o.pipelines) {
-      const skuaN = await calibrate(skua.port, o, pipeline);
-      const redisN = await calibrate(redis.port, o, pipeline);
-      const samples = new Map<string, { skua: number[]; redis: number[] }>();
-      for (let run = 0; run < o.runs; run++) {
-        const a = await bench(benchArgs(skua.port, o, pipeline, skuaN));
-        const b = await bench(benchArgs(redis.port, o, pipeline, redisN));
-        for (const [test, rps] of a) {
-          const s = samples.get(test) ?? { skua: [], redis: [] };
-          s.skua.push(rps);
-          s.redis.push(b.get(test) ?? 0);
-          samples.set(test, s);
-        }
-        console.error(`  shards=${shards} P=${pipeline} run ${run + 1}/${o.runs} done`);
-      }
-      for (const [test, s] of samples) {
-        rows.push({
-          shards,
-          io,
-          pipeline,
-          test,
-          skua: median(s.skua),
-          redis: median(s.redis),
-          skuaN,
-          redisN,
-        });
-      }
+  const n = sizeN(probes, o.seconds);
+  console.error(`${name}: -n ${n}`);
+  const runs: RunResult[][] = columns.map(() => []);
+  for (let run = 0; run < o.runs; run++) {
+    for (let i = 0; i < columns.length; i++) {
+      const t0 = performance.now();
+      runs[i].push(await runBench(benchArgs(columns[i].server.port, o.tests, w, n)));
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      console.error(`  ${name} run ${run + 1}/${o.runs} ${columns[i].label}: ${secs} s`);
     }
-    return rows;
-  } finally {
-    await skua.stop();
   }
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-function table(rows: Row[]): string {
-  const lines = [
-    "| shards | io | pipeline | test | Skua req/s | Redis req/s | Skua/Redis |",
-    "| ---: | --- | ---: | --- | ---: | ---: | ---: |",
-  ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.shards} | ${r.io} | ${r.pipeline} | ${r.test} | ${fmt(r.skua)} | ${fmt(r.redis)} | ${
-        (r.skua / r.redis).toFixed(2)
-      } |`,
-    );
-  }
-  return lines.join("\n");
-}
-
-async function machine(): Promise<string[]> {
-  let cpu = "unknown";
-  try {
-    cpu = /model name\s*:\s*(.+)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? cpu;
-  } catch {
-    // Not Linux.
-  }
-  const redis = (await runTool("redis-server", ["--version"])).stdout.trim();
-  return [
-    `- date: ${new Date().toISOString()}`,
-    `- machine: nproc=${navigator.hardwareConcurrency}, ${cpu}, ${Deno.build.os} ${Deno.osRelease()}`,
-    `- deno ${Deno.version.deno}; ${redis}`,
-  ];
+  return {
+    workload: w,
+    n,
+    runs,
+    invocations: columns.map((c) => benchArgs(c.server.port, o.tests, w, n)),
+    probe: probeRequests(w),
+  };
 }
 
 async function main(): Promise<void> {
   const o = options();
-  const redis = await startRedis();
-  const rows: Row[] = [];
+  const servers: ServerHandle[] = [];
   try {
-    for (const shards of o.shards) {
-      console.error(`benchmarking skua --shards ${shards} --io ${o.io} against redis-server`);
-      rows.push(...await measure(o, shards, redis));
+    const columns: Column[] = [];
+    for (const c of o.configs) columns.push(await startColumn(c, servers));
+    const redis = await startRedis();
+    servers.push(redis);
+    const label = `Redis ${await redisVersion()}`;
+    columns.push({ label, redis: true, shards: 1, io: "epoll", server: redis });
+    for (const c of columns) {
+      console.error(`${c.label}: port ${c.server.port}, shards=${c.shards}, io=${c.io}`);
     }
+    const idle = await idleCpu(columns);
+    for (const [label, pct] of idle) {
+      if (pct > 5) console.error(`warning: ${label} uses ${pct.toFixed(1)}% CPU while idle`);
+    }
+    const results: WorkloadResult[] = [];
+    for (const w of o.workloads) results.push(await measure(o, w, columns));
+    const { tables, doc } = report({
+      columns,
+      results,
+      runs: o.runs,
+      seconds: o.seconds,
+      command: commandLine(),
+      effective: effectiveFlags(o),
+      idle,
+      machine: await machine(),
+    });
+    console.log(await fmtMarkdown(tables));
+    await Deno.writeTextFile(o.out, await fmtMarkdown(doc));
+    console.error(`wrote ${o.out}`);
   } finally {
-    await redis.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
-  const md = table(rows);
-  console.log(md);
-  const commands = rows.filter((r, i) =>
-    rows.findIndex((x) => x.shards === r.shards && x.pipeline === r.pipeline) === i
-  ).flatMap((r) => [
-    `    redis-benchmark -p <port> ${benchArgs(0, o, r.pipeline, r.skuaN).slice(2).join(" ")}` +
-    `   # Skua --shards ${r.shards} --io ${r.io}`,
-    `    redis-benchmark -p <port> ${benchArgs(0, o, r.pipeline, r.redisN).slice(2).join(" ")}` +
-    `   # Redis`,
-  ]);
-  const doc = [
-    "# Skua vs Redis: redis-benchmark",
-    "",
-    md,
-    "",
-    `Median of ${o.runs} runs per cell, Skua and Redis runs alternating; -n sized so one run`,
-    `takes about ${o.seconds} s. Both servers run on the same machine as redis-benchmark.`,
-    "",
-    "Command:",
-    "",
-    `    deno task bench --shards ${
-      o.shards.join(",")
-    } --io ${o.io} --runs ${o.runs} --seconds ${o.seconds}`,
-    "",
-    "redis-benchmark invocations:",
-    "",
-    ...commands,
-    "",
-    ...await machine(),
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(o.out, doc);
-  console.error(`wrote ${o.out}`);
 }
 
 if (import.meta.main) await main();

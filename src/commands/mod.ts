@@ -14,3 +14,4 @@ import "./lists.ts";
 import "./hashes.ts";
 import "./sets.ts";
 import "./zsets.ts";
+import "./multi.ts";

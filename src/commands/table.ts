@@ -23,7 +23,18 @@ export interface Ctx {
   now: number;
   /** the connection, when running on its own shard; null when forwarded from a peer */
   client: Client | null;
+  /** id of the client the command came from (also when forwarded) */
+  clientId: number;
 }
+
+/** A command that needs the connection and the router itself (MULTI, EXEC, WATCH ...). */
+export type Direct = (
+  shard: Shard,
+  c: Client,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+) => void;
 
 export type Handler = (ctx: Ctx, argv: Uint8Array[], argc: number) => void;
 
@@ -49,6 +60,10 @@ export interface CommandSpec {
   keyStride?: number;
   /** ROUTE_KEYS commands without keys that still pick a shard from their arguments (SCAN) */
   target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
+  /** replaces routing altogether (transaction control) */
+  direct?: Direct;
+  /** false: a split over several shards needs no transaction (WATCH) */
+  atomic?: boolean;
   /** subcommands (CONFIG GET, CLIENT LIST ...), keyed by lower-case name */
   sub?: CommandSpec[];
 }
@@ -65,6 +80,8 @@ export interface Command {
   fold?: Fold;
   keyStride: number;
   target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
+  direct?: Direct;
+  atomic: boolean;
   write: boolean;
   sub: Map<string, Command> | null;
   /** "parent|sub" for subcommands */
@@ -102,6 +119,8 @@ function build(spec: CommandSpec, parent: string | null): Command {
     fold: spec.fold,
     keyStride: spec.keyStride ?? 0,
     target: spec.target,
+    direct: spec.direct,
+    atomic: spec.atomic ?? true,
     write: meta.flags.includes("write"),
     sub: null,
   };

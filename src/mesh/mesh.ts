@@ -6,7 +6,8 @@
  *
  *   0             CTRL_STOP     stop flag, set by the supervisor (`Mesh.requestStop`)
  *   1             CTRL_EPOCH    config epoch, bumped by the supervisor when live config changes
- *   2..15                       reserved for further global words (same cache line)
+ *   2             CTRL_TXID     global transaction sequence, taken with Atomics.add
+ *   3..15                       reserved for further global words (same cache line)
  *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i
  *   16 + 16*i + 1 wake          shard i: wake counter; wakers add 1 and notify, shard i waits on it
  *   16 + 16*i + 2..15           reserved per shard
@@ -26,6 +27,8 @@ import { SpscRing } from "./ring.ts";
 
 export const CTRL_STOP = 0;
 export const CTRL_EPOCH = 1;
+/** the global transaction sequence (Atomics.add by any shard) */
+export const CTRL_TXID = 2;
 /** Global words before the per-shard blocks. */
 export const CTRL_GLOBAL_WORDS = 16;
 /** Words per shard block (one 64-byte cache line). */
@@ -134,6 +137,12 @@ export class Mesh {
     this.backlogSize = new Float64Array(n);
     this.dirty = new Uint8Array(n);
     this.dirtyList = new Int32Array(n);
+  }
+
+  /** The next txid of the global sequence (never 0). */
+  nextTxid(): number {
+    const v = (Atomics.add(this.ctl, CTRL_TXID, 1) + 1) | 0;
+    return v === 0 ? this.nextTxid() : v;
   }
 
   /** A one-word Int32Array view of control word `index` (see the layout above). */

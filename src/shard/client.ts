@@ -24,6 +24,20 @@ export class Slot {
   remaining = 0;
   /** runs when every part has arrived; writes the final reply into w */
   done: ((parts: Uint8Array[]) => Uint8Array) | null = null;
+  /** runs when a reply that came from other shards is complete (ends an EXEC) */
+  onReady: (() => void) | null = null;
+}
+
+/** A command queued between MULTI and EXEC (arguments copied out of the receive buffer). */
+export interface Queued {
+  argv: Uint8Array[];
+  argc: number;
+}
+
+export interface MultiState {
+  queued: Queued[];
+  /** a command was rejected while queuing: EXEC replies EXECABORT */
+  error: boolean;
 }
 
 /** FIFO of pending reply slots; O(1) at both ends however long a pipeline gets. */
@@ -41,6 +55,12 @@ export class SlotQueue {
 
   first(): Slot | undefined {
     return this.items[this.head];
+  }
+
+  /** The slots queued after `s` (all of them if `s` is not queued). */
+  after(s: Slot): Slot[] {
+    const i = this.items.indexOf(s, this.head);
+    return this.items.slice(i < 0 ? this.head : i + 1) as Slot[];
   }
 
   shift(): void {
@@ -71,6 +91,17 @@ export class Client {
   totalCommands = 0;
   /** killed by CLIENT KILL: stop processing input */
   killed = false;
+  /** input is not parsed while a command of this client waits (locks, a transaction) */
+  paused = false;
+  /** inside the parse loop (a transaction granted at once must not re-enter it) */
+  parsing = false;
+  multi: MultiState | null = null;
+  /** the transaction this client's commands are dispatched under right now (EXEC), or 0 */
+  txid = 0;
+  /** shards holding keys this client WATCHes */
+  readonly watchShards = new Set<number>();
+  /** the cross-shard transaction this client waits for or runs (released if it goes away) */
+  tx: { txid: number } | null = null;
 
   constructor(
     readonly id: number,

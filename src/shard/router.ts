@@ -19,6 +19,8 @@ import { ReplyWriter } from "../resp/writer.ts";
 import { keySlot } from "../util/crc16.ts";
 import { latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
+import { lockKey } from "./locks.ts";
+import { beginTx, deferLocal, releaseTx, resumeClient, setResumeHook, type TxPart } from "./tx.ts";
 import { log } from "../server/log.ts";
 import { type Client, Slot } from "./client.ts";
 
@@ -29,6 +31,7 @@ const ctx: Ctx = {
   w: undefined as unknown as ReplyWriter,
   now: 0,
   client: null,
+  clientId: 0,
 };
 const keyPos: number[] = [];
 const foldW = new ReplyWriter(4096);
@@ -45,7 +48,7 @@ const NOTHING = new Uint8Array(0);
  * up to the query buffer limit; returns false when the client must be closed for exceeding it.
  */
 export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boolean): boolean {
-  if (c.out.len <= OUTPUT_HIGH_WATER || c.closing) {
+  if ((c.out.len <= OUTPUT_HIGH_WATER && !c.paused) || c.closing) {
     onData(shard, c, data, borrowed);
     return true;
   }
@@ -58,8 +61,9 @@ export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boo
 
 /** After the client's output drained: parse the input kept meanwhile. */
 export function resumeInput(shard: Shard, c: Client): void {
-  if (c.parser.pending > 0 && !c.closing) onData(shard, c, NOTHING);
+  if (c.parser.pending > 0 && !c.closing && !c.paused) onData(shard, c, NOTHING);
 }
+setResumeHook(resumeInput);
 
 /** Feed bytes received on a connection; runs every complete command in them. */
 export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = false): void {
@@ -71,6 +75,7 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
   else p.push(data);
   const now = Date.now();
   c.lastInteraction = now;
+  c.parsing = true;
   for (;;) {
     let argc: number;
     try {
@@ -83,12 +88,14 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
     }
     if (argc === 0) break;
     dispatch(shard, c, p.argv, argc, now);
-    if (c.closing) break;
+    // paused: a command waits for locks; the rest of the input waits for it
+    if (c.closing || c.paused) break;
   }
+  c.parsing = false;
   if (borrowed) p.release();
 }
 
-function replyError(c: Client, msg: string): void {
+export function replyError(c: Client, msg: string): void {
   if (c.blocked) {
     const s = new Slot();
     const w = new ReplyWriter(64);
@@ -108,6 +115,7 @@ function cstr(b: Uint8Array, max: number): string {
 }
 
 function unknownCommand(c: Client, argv: Uint8Array[], argc: number): void {
+  if (c.multi !== null) c.multi.error = true;
   // Redis quotes arguments until 128 bytes are used, cutting the last one to fit
   let args = "";
   for (let i = 1; i < argc && args.length < 128; i++) {
@@ -133,6 +141,7 @@ export function dispatch(
   if (cmd.sub !== null && argc >= 2) {
     const sub = lookupSub(cmd, argv[1]);
     if (sub === undefined) {
+      if (c.multi !== null) c.multi.error = true;
       return replyError(
         c,
         `ERR unknown subcommand '${cstr(argv[1], 128)}'. Try ${cmd.name.toUpperCase()} HELP.`,
@@ -142,11 +151,37 @@ export function dispatch(
   }
   c.lastCommand = cmd.fullName;
   if (!arityOk(cmd, argc)) {
+    if (c.multi !== null) c.multi.error = true;
     return replyError(c, `ERR wrong number of arguments for '${cmd.fullName}' command`);
   }
+  if (c.multi !== null && !TX_CONTROL.has(cmd.name)) return queueInMulti(c, argv, argc);
+  if (cmd.direct !== undefined) return cmd.direct(shard, c, argv, argc, now);
+  // a transaction holds locks here: a command touching them waits (and its client with it)
+  if (c.txid === 0 && shard.locks.active && mustWaitLocal(shard, c, cmd, argv, argc)) {
+    return deferLocal(shard, c, argv, argc);
+  }
+  route(shard, c, cmd, argv, argc, now);
+}
+
+/** Run or forward a checked command by its route. */
+export function route(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
   if (cmd.route === ROUTE_KEYS) return routeKeys(shard, c, cmd, argv, argc, now);
   if (cmd.route === ROUTE_ALL) return fanout(shard, c, cmd, argv, argc, now);
   runLocal(shard, c, cmd, argv, argc, now);
+}
+
+/** The command (or subcommand) an argv names, if any. */
+export function resolveCommand(argv: Uint8Array[], argc: number): Command | undefined {
+  const cmd = lookup(argv[0]);
+  if (cmd === undefined || cmd.sub === null || argc < 2) return cmd;
+  return lookupSub(cmd, argv[1]) ?? cmd;
 }
 
 /** Run on this shard, writing the reply in order. */
@@ -180,6 +215,7 @@ function exec(
   now: number,
   w: ReplyWriter,
   db = c === null ? 0 : c.db,
+  clientId = c === null ? 0 : c.id,
 ): void {
   ctx.shard = shard;
   ctx.db = shard.dbs[db];
@@ -187,6 +223,7 @@ function exec(
   ctx.w = w;
   ctx.now = now;
   ctx.client = c;
+  ctx.clientId = clientId;
   const mark = w.len;
   try {
     cmd.handler(ctx, argv, argc);
@@ -243,6 +280,58 @@ function routeKeys(
   split(shard, c, cmd, argv, argc, nk, now);
 }
 
+/** Commands that run (not queue) between MULTI and EXEC. */
+const TX_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+function queueInMulti(c: Client, argv: Uint8Array[], argc: number): void {
+  const copy: Uint8Array[] = [];
+  for (let i = 0; i < argc; i++) copy.push(argv[i].slice());
+  c.multi!.queued.push({ argv: copy, argc });
+  replyRaw(c, QUEUED);
+}
+const QUEUED = new TextEncoder().encode("+QUEUED\r\n");
+
+/** Append ready reply bytes in order. */
+export function replyRaw(c: Client, bytes: Uint8Array): void {
+  if (c.blocked) {
+    const s = new Slot();
+    s.bytes = bytes;
+    c.queue.push(s);
+  } else {
+    c.out.raw(bytes);
+  }
+}
+
+/** Do this command's keys on this shard (or, for all-shard commands, any key) hold locks? */
+function mustWaitLocal(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+): boolean {
+  if (cmd.route === ROUTE_ALL) return true;
+  if (cmd.route !== ROUTE_KEYS) return false;
+  const keys: string[] = [];
+  keyPositions(cmd, argc, keyPos);
+  for (const p of keyPos) {
+    if (shard.slotOwner[keySlot(argv[p])] === shard.id) keys.push(lockKey(c.db, latin1(argv[p])));
+  }
+  return keys.length === 0 ? cmd.target !== undefined : shard.locks.blocks(keys);
+}
+
+/** Lock keys a forwarded or deferred command needs here (null: it reads every key). */
+export function lockKeysOf(argv: Uint8Array[], argc: number, db: number): string[] | null {
+  const cmd = resolveCommand(argv, argc);
+  if (cmd === undefined) return [];
+  if (cmd.route === ROUTE_ALL || cmd.target !== undefined) return null;
+  if (cmd.route !== ROUTE_KEYS) return [];
+  const out: string[] = [];
+  keyPositions(cmd, argc, keyPos);
+  for (const p of keyPos) out.push(lockKey(db, latin1(argv[p])));
+  return out;
+}
+
 function forwardWhole(
   shard: Shard,
   c: Client,
@@ -281,7 +370,27 @@ function split(
     keysByShard[t].push(p);
   }
   const plan: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
-  runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, plan, c.proto));
+  const done = folder(cmd, plan, c.proto);
+  if (c.txid !== 0 || !cmd.atomic) {
+    return runParts(shard, c, cmd, argv, argc, now, order, byShard, done);
+  }
+  // atomic across shards: lock every key, run the parts, release when every part answered
+  const parts = new Map<number, TxPart>();
+  for (const t of order) {
+    parts.set(t, { keys: keysByShard[t].map((p) => lockKey(c.db, latin1(argv[p]))), all: false });
+  }
+  const copy = argv.slice(0, argc).map((a) => a.slice());
+  c.paused = true;
+  beginTx(shard, c, parts, (tx) => {
+    c.paused = false;
+    c.txid = tx.txid;
+    runParts(shard, c, cmd, copy, argc, Date.now(), order, byShard, (p) => {
+      releaseTx(shard, tx);
+      return done(p);
+    });
+    c.txid = 0;
+    resumeClient(shard, c);
+  });
 }
 
 /** The reply of a split or fanned-out command: its fold over the parts, in the client's protocol. */
@@ -359,8 +468,10 @@ export function executeForwarded(
   argv: Uint8Array[],
   argc: number,
   now: number,
+  clientId: number,
 ): void {
   let cmd = lookup(argv[0])!;
   if (cmd.sub !== null && argc >= 2) cmd = lookupSub(cmd, argv[1])!;
-  exec(shard, null, cmd, argv, argc, now, shard.remoteW, db < shard.dbs.length ? db : 0);
+  const d = db < shard.dbs.length ? db : 0;
+  exec(shard, null, cmd, argv, argc, now, shard.remoteW, d, clientId);
 }

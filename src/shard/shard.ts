@@ -7,7 +7,9 @@ import { Db } from "../store/keyspace.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
-import { BatchBuilder, BatchReader, ITEM_REQUEST } from "./wire.ts";
+import { BatchBuilder, BatchReader, ITEM_REPLY, ITEM_REQUEST } from "./wire.ts";
+import { LockTable, WatchTable } from "./locks.ts";
+import { mustDeferRemote, onTxItem, releaseTx, type Tx, unwatchAll } from "./tx.ts";
 import { Client, type Slot, type Transport } from "./client.ts";
 import { executeForwarded } from "./router.ts";
 
@@ -27,6 +29,21 @@ export interface ShardInit {
   executable: string;
   /** io_uring: every shard's eventfd (index = shard id), written to wake a parked shard */
   efds: number[];
+}
+
+/** A plain command that found its keys locked by a transaction: it runs when they are free. */
+export interface Deferred {
+  /** the peer that sent it, or -1 for a client of this shard */
+  source: number;
+  client: Client | null;
+  clientId: number;
+  token: number;
+  db: number;
+  proto: number;
+  argv: Uint8Array[];
+  argc: number;
+  /** a lock request held back behind earlier requests of the same peer */
+  lock?: { txid: number; all: boolean; keys: string[] };
 }
 
 interface Waiting {
@@ -68,6 +85,14 @@ export class Shard {
   private nextToken = 1;
   private nextClient = 0;
   private readonly reader = new BatchReader();
+  /** transactions: locks granted here, WATCHed keys here, and the ones this shard coordinates */
+  readonly locks = new LockTable();
+  readonly watches = new WatchTable();
+  readonly txs = new Map<number, Tx>();
+  /** plain commands waiting for locks, in arrival order */
+  readonly deferred: Deferred[] = [];
+  /** per peer: how many of its requests wait in `deferred` (they must keep their order) */
+  readonly deferredFrom: number[] = [];
   readonly init: ShardInit;
 
   /** `waker` replaces the Atomics wake of parked peers (io_uring shards sleep in the kernel) */
@@ -90,6 +115,7 @@ export class Shard {
     for (let i = 0; i < init.n; i++) {
       this.batches.push(new BatchBuilder());
       this.dirty.push(false);
+      this.deferredFrom.push(0);
     }
   }
 
@@ -123,6 +149,9 @@ export class Shard {
   dropClient(c: Client): void {
     c.closed = true;
     this.clients.delete(c.id);
+    // its locks go (requests already sent to peers run first: rings are FIFO), and its WATCHes
+    if (c.tx !== null) releaseTx(this, c.tx as Tx);
+    if (c.watchShards.size > 0) unwatchAll(this, c);
   }
 
   /** Queue a request for `target`; its reply fills part `part` of `slot`. */
@@ -138,11 +167,33 @@ export class Shard {
     const token = this.nextToken;
     this.nextToken = (this.nextToken + 1) >>> 0 || 1;
     this.waiting.set(token, { slot, part, client });
-    this.batches[target].request(token, client.db, client.proto, argv, argc, pos);
+    this.batches[target].request(
+      token,
+      client.db,
+      client.proto,
+      argv,
+      argc,
+      pos,
+      client.txid,
+      0,
+      client.id,
+    );
     this.dirty[target] = true;
   }
 
-  /** A ring record from peer `source`: requests to execute or replies to our requests. */
+  /** The batch going to `target` this iteration (for transaction control items). */
+  batch(target: number): BatchBuilder {
+    this.dirty[target] = true;
+    return this.batches[target];
+  }
+
+  /** Reply to a request of peer `source` (a deferred one, run later). */
+  replyTo(source: number, token: number, body: Uint8Array): void {
+    this.batches[source].reply(token, body);
+    this.dirty[source] = true;
+  }
+
+  /** A ring record from peer `source`: requests, replies, transaction control. */
   onRecord = (source: number, rec: Uint8Array): void => {
     const r = this.reader;
     r.reset(rec);
@@ -150,14 +201,17 @@ export class Shard {
     const now = Date.now();
     while ((kind = r.next()) !== 0) {
       if (kind === ITEM_REQUEST) {
+        if (mustDeferRemote(this, source, r)) continue;
         const w = this.remoteW;
         w.reset();
         w.proto = r.proto === 3 ? 3 : 2;
-        executeForwarded(this, r.db, r.argv, r.argc, now);
+        executeForwarded(this, r.db, r.argv, r.argc, now, r.client);
         this.batches[source].reply(r.token, w.view());
         this.dirty[source] = true;
-      } else {
+      } else if (kind === ITEM_REPLY) {
         this.completePart(r.token, r.body);
+      } else {
+        onTxItem(this, source, kind, r);
       }
     }
   };
@@ -167,11 +221,13 @@ export class Shard {
     if (wt === undefined) return;
     this.waiting.delete(token);
     const c = wt.client;
-    if (c.closed) return;
     const slot = wt.slot;
     slot.parts[wt.part] = body.slice();
     if (--slot.remaining > 0) return;
+    // folded even for a client gone meanwhile: a fold may end a transaction
     slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
+    if (slot.onReady !== null) slot.onReady();
+    if (c.closed) return;
     if (c.queue.first() === slot) {
       c.drain();
       c.transport.flush();

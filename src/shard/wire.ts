@@ -3,13 +3,31 @@
  * concatenation of items, all requests or replies a shard produced for one peer in one loop
  * iteration.
  *
- *   request: [1][token u32][db u16][proto u8][argc u32] then argc x ([len u32][bytes])
+ *   request: [1][token u32][db u16][proto u8][txid u32][flags u8][client u32][argc u32]
+ *            then argc x ([len u32][bytes])
  *   reply:   [2][token u32][len u32][bytes]          (bytes = the RESP reply)
+ *   lock:    [3][txid u32][client u32][all u8][n u32] then n x ([len u32][lock key bytes])
+ *   grant:   [4][txid u32][status u8]                (GRANTED, GRANTED_DIRTY or REJECTED)
+ *   release: [5][txid u32]
+ *   unwatch: [6][client u32]
  *
- * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot.
+ * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot. A
+ * request with a txid runs under that transaction's locks (REQ_RELEASE: and releases them).
  */
+import { latin1 } from "../util/bytes.ts";
+
 export const ITEM_REQUEST = 1;
 export const ITEM_REPLY = 2;
+export const ITEM_LOCK = 3;
+export const ITEM_GRANT = 4;
+export const ITEM_RELEASE = 5;
+export const ITEM_UNWATCH = 6;
+
+export const REQ_RELEASE = 1;
+
+export const GRANTED = 0;
+export const GRANTED_DIRTY = 1;
+export const REJECTED = 2;
 
 /** A growable little-endian byte builder for one batch. */
 export class BatchBuilder {
@@ -67,21 +85,50 @@ export class BatchBuilder {
     argv: Uint8Array[],
     argc: number,
     pos: number[] | null,
+    txid = 0,
+    flags = 0,
+    client = 0,
   ): void {
     const n = pos === null ? argc : pos.length;
-    let size = 12;
+    let size = 21;
     for (let i = 0; i < n; i++) size += 4 + argv[pos === null ? i : pos[i]].length;
     this.ensure(size);
     this.u8(ITEM_REQUEST);
     this.u32(token);
     this.u16(db);
     this.u8(proto);
+    this.u32(txid);
+    this.u8(flags);
+    this.u32(client);
     this.u32(n);
     for (let i = 0; i < n; i++) {
       const a = argv[pos === null ? i : pos[i]];
       this.u32(a.length);
       this.bytes(a);
     }
+  }
+
+  lock(txid: number, client: number, all: boolean, keys: string[]): void {
+    let size = 14;
+    for (const k of keys) size += 4 + k.length;
+    this.ensure(size);
+    this.u8(ITEM_LOCK);
+    this.u32(txid);
+    this.u32(client);
+    this.u8(all ? 1 : 0);
+    this.u32(keys.length);
+    for (const k of keys) {
+      this.u32(k.length);
+      for (let i = 0; i < k.length; i++) this.buf[this.len++] = k.charCodeAt(i);
+    }
+  }
+
+  /** grant / release / unwatch: a kind and one u32 (and a status byte for grants) */
+  small(kind: number, v: number, status = 0): void {
+    this.ensure(6);
+    this.u8(kind);
+    this.u32(v);
+    if (kind === ITEM_GRANT) this.u8(status);
   }
 
   /** Append a reply item. */
@@ -101,6 +148,11 @@ export class BatchReader {
   off = 0;
   readonly argv: Uint8Array[] = [];
   argc = 0;
+  /** request: txid and flags; lock: all-flag in flags; grant: status in flags */
+  txid = 0;
+  flags = 0;
+  client = 0;
+  keys: string[] = [];
   token = 0;
   db = 0;
   proto = 2;
@@ -112,7 +164,7 @@ export class BatchReader {
     this.off = 0;
   }
 
-  /** Next item's kind (ITEM_REQUEST / ITEM_REPLY), or 0 at the end. Fields are decoded into this. */
+  /** Next item's kind (ITEM_*), or 0 at the end. Fields are decoded into this. */
   next(): number {
     const r = this.rec, dv = this.dv;
     if (this.off >= r.length) return 0;
@@ -123,8 +175,11 @@ export class BatchReader {
     if (kind === ITEM_REQUEST) {
       this.db = dv.getUint16(o, true);
       this.proto = r[o + 2];
-      const n = dv.getUint32(o + 3, true);
-      o += 7;
+      this.txid = dv.getUint32(o + 3, true);
+      this.flags = r[o + 7];
+      this.client = dv.getUint32(o + 8, true);
+      const n = dv.getUint32(o + 12, true);
+      o += 16;
       this.argc = n;
       for (let i = 0; i < n; i++) {
         const l = dv.getUint32(o, true);
@@ -132,11 +187,26 @@ export class BatchReader {
         this.argv[i] = r.subarray(o, o + l);
         o += l;
       }
-    } else {
+    } else if (kind === ITEM_REPLY) {
       const l = dv.getUint32(o, true);
       o += 4;
       this.body = r.subarray(o, o + l);
       o += l;
+    } else if (kind === ITEM_LOCK) {
+      this.client = dv.getUint32(o, true);
+      this.flags = r[o + 4];
+      const n = dv.getUint32(o + 5, true);
+      o += 9;
+      const keys: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const l = dv.getUint32(o, true);
+        o += 4;
+        keys.push(latin1(r.subarray(o, o + l)));
+        o += l;
+      }
+      this.keys = keys;
+    } else if (kind === ITEM_GRANT) {
+      this.flags = r[o++];
     }
     this.off = o;
     return kind;

@@ -10,9 +10,92 @@
  *   random buckets.
  * - `volatile` holds the entries that have a TTL, swap-removed in O(1), for Redis-style random
  *   sampling in the active expiry cycle.
+ * - Each entry carries Redis's 24-bit `lru` field (OBJECT IDLETIME / FREQ) and a string
+ *   encoding hint (OBJECT ENCODING), see below.
  */
 import type { Value } from "./types.ts";
 import { TYPE_STRING } from "./types.ts";
+
+/**
+ * How a string value was written, for OBJECT ENCODING: Redis decides a string's encoding when
+ * it is written, not from its bytes, so the writer says which rule applies.
+ */
+/** Written whole (SET family, APPEND/INCR creating the key): Redis's tryObjectEncoding, i.e.
+ * "int" for a canonical int64 (0..9999 shared), "embstr" up to 44 bytes, else "raw". */
+export const ENC_AUTO = 0;
+/** Modified in place or built by Redis as raw (APPEND to an existing value, SETRANGE, SETBIT,
+ * BITFIELD, BITOP's destination, HyperLogLogs): "raw" whatever the length. */
+export const ENC_RAW = 1;
+/** Written without an integer check (INCRBYFLOAT's result): "embstr" up to 44 bytes, else "raw". */
+export const ENC_EMBSTR = 2;
+/** ENC_AUTO, but a private copy (COPY of a shared small integer): never shared. */
+export const ENC_AUTO_UNSHARED = 3;
+
+/** Redis's LRU clock: seconds, 24 bits (LRU_CLOCK_MAX). */
+export const LRU_CLOCK_MAX = 0xffffff;
+/** Redis's LFU_INIT_VAL: the counter of a new key under an LFU policy. */
+const LFU_INIT_VAL = 5;
+
+/**
+ * Access tracking of this shard (module state: each shard is its own worker). Redis keeps one
+ * 24-bit field per object that holds the LRU clock, or under an LFU maxmemory-policy the last
+ * decrement time in minutes (16 bits) and a logarithmic access counter (8 bits).
+ */
+let lfuMode = false;
+let lfuLogFactor = 10;
+let lfuDecayTime = 1;
+
+/** Follow maxmemory-policy / lfu-log-factor / lfu-decay-time (call on startup and CONFIG SET). */
+export function setAccessPolicy(policy: string, logFactor: number, decayTime: number): void {
+  lfuMode = policy.endsWith("-lfu");
+  lfuLogFactor = logFactor;
+  lfuDecayTime = decayTime;
+}
+
+export function lfuPolicy(): boolean {
+  return lfuMode;
+}
+
+/** The LRU clock at `now` (ms). */
+export function lruClock(now: number): number {
+  return (now / 1000) & LRU_CLOCK_MAX;
+}
+
+function lfuMinutes(now: number): number {
+  return (now / 60000) & 0xffff;
+}
+
+/** Redis's LFUDecrAndReturn: the counter after the decay periods elapsed since the last one. */
+export function lfuCounter(lru: number, now: number): number {
+  const ldt = lru >>> 8;
+  let counter = lru & 255;
+  const m = lfuMinutes(now);
+  const elapsed = m >= ldt ? m - ldt : 65535 - ldt + m;
+  const periods = lfuDecayTime > 0 ? Math.floor(elapsed / lfuDecayTime) : 0;
+  if (periods > 0) counter = periods > counter ? 0 : counter - periods;
+  return counter;
+}
+
+/** Redis's updateLFU: decay, then a logarithmic increment. */
+function lfuAccess(e: Entry, now: number): void {
+  let counter = lfuCounter(e.lru, now);
+  if (counter < 255) {
+    const base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0;
+    if (Math.random() < 1 / (base * lfuLogFactor + 1)) counter++;
+  }
+  e.lru = (lfuMinutes(now) << 8) | counter;
+}
+
+/** The `lru` field of a value created at `now`. */
+export function newAccess(now: number): number {
+  return lfuMode ? (lfuMinutes(now) << 8) | LFU_INIT_VAL : lruClock(now);
+}
+
+/** Seconds since the last access for OBJECT IDLETIME (Redis's estimateObjectIdleTime). */
+export function idleSeconds(e: Entry, now: number): number {
+  const clock = lruClock(now);
+  return clock >= e.lru ? clock - e.lru : clock + (LRU_CLOCK_MAX - e.lru);
+}
 
 export class Entry {
   /** 32-bit hash of the key: its bucket is hash & mask */
@@ -25,6 +108,10 @@ export class Entry {
   expireAt = 0;
   /** the exact expiry when it is beyond 2^53 ms (EXPIRETIME must echo it), else undefined */
   expireExact?: bigint;
+  /** Redis's 24-bit lru field: LRU clock, or LFU time and counter (see setAccessPolicy) */
+  lru = 0;
+  /** a string value's encoding hint (ENC_*) */
+  enc = ENC_AUTO;
   constructor(public key: string, public value: Value, public type: number) {}
 }
 
@@ -66,8 +153,22 @@ export class Db {
     return this.map.size;
   }
 
-  /** Lookup with lazy expiry. */
+  /** Lookup with lazy expiry; counts as an access (OBJECT IDLETIME / FREQ). */
   get(key: string, now: number): Entry | undefined {
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    if (e.expireAt !== 0 && e.expireAt <= now) {
+      this.remove(e);
+      this.expiredKeys++;
+      return undefined;
+    }
+    if (lfuMode) lfuAccess(e, now);
+    else e.lru = (now / 1000) & LRU_CLOCK_MAX;
+    return e;
+  }
+
+  /** Lookup with lazy expiry that is not an access (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE, TTL). */
+  peek(key: string, now: number): Entry | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
     if (e.expireAt !== 0 && e.expireAt <= now) {
@@ -85,13 +186,32 @@ export class Db {
       this.remove(e);
       e = undefined;
     }
-    if (e === undefined) e = this.insert(key, value, type);
-    else {
+    if (now === 0) now = Date.now();
+    if (e === undefined) {
+      e = this.insert(key, value, type);
+      e.lru = newAccess(now);
+    } else {
       e.value = value;
       e.type = type;
+      e.enc = ENC_AUTO;
+      // an overwrite is an access of the key (Redis looks it up for writing first)
+      if (lfuMode) lfuAccess(e, now);
+      else e.lru = (now / 1000) & LRU_CLOCK_MAX;
       if (!keepTtl && e.vi >= 0) this.clearExpire(e);
     }
     this.touch(key);
+    return e;
+  }
+
+  /**
+   * RENAME, MOVE, COPY: `key` is set to `value` (replacing whatever it held) and takes over
+   * the type, TTL, access field and encoding hint of `src`, which may be in another database.
+   */
+  putFrom(key: string, src: Entry, value: Value, now: number): Entry {
+    const e = this.set(key, value, src.type, false, now);
+    e.lru = src.lru;
+    e.enc = src.enc;
+    if (src.expireAt !== 0) this.setExpire(e, src.expireAt, src.expireExact);
     return e;
   }
 
@@ -185,12 +305,39 @@ export class Db {
   /** Drop everything (every key is touched). */
   flush(): void {
     const t = this.onTouch;
-    if (t !== null) for (const k of this.map.keys()) t(k);
+    if (t !== null) { for (const k of this.map.keys()) t(k); }
     this.version++;
     this.map = new Map();
     this.buckets = new Array(MIN_BUCKETS).fill(null);
     this.mask = MIN_BUCKETS - 1;
     this.volatile = [];
+  }
+
+  /**
+   * SWAPDB: exchange the contents of two databases. Each Db object stays at its index with its
+   * watch hook, so clients that selected an index see the other contents, as in Redis; every
+   * key of both is signalled on both sides (a watched key changes if it exists in either).
+   */
+  swapWith(o: Db): void {
+    const map = this.map, buckets = this.buckets, mask = this.mask, volatile = this.volatile;
+    this.map = o.map;
+    this.buckets = o.buckets;
+    this.mask = o.mask;
+    this.volatile = o.volatile;
+    o.map = map;
+    o.buckets = buckets;
+    o.mask = mask;
+    o.volatile = volatile;
+    this.signalAll(o);
+    o.signalAll(this);
+  }
+
+  private signalAll(o: Db): void {
+    this.version++;
+    const t = this.onTouch;
+    if (t === null) return;
+    for (const k of this.map.keys()) t(k);
+    for (const k of o.map.keys()) t(k);
   }
 
   /**
@@ -220,8 +367,9 @@ export class Db {
 
   /** A random live key, or null. */
   randomKey(now: number): string | null {
-    const bk = this.buckets;
     for (let tries = 0; tries < 100 && this.map.size > 0; tries++) {
+      // re-read every try: removing an expired key may have shrunk the table
+      const bk = this.buckets;
       const head = bk[(Math.random() * bk.length) | 0];
       if (head === null) continue;
       let len = 0;

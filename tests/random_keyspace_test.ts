@@ -1,0 +1,223 @@
+/**
+ * Randomized: seeded random sequences of SET / DEL / EXPIRE / PERSIST / RENAME / RENAMENX /
+ * COPY / MOVE / SWAPDB / SELECT (and a few reads) over a small key set in 4 databases, sent
+ * to redis-server and to Skua with 1 and 3 shards. Every reply must match, and so must the
+ * full final state: every database's keys, values and whether each key has a TTL.
+ * Keys carry one of two hash tags, so multi-key commands stay on one shard while the two
+ * groups (usually) live on different shards of the 3-shard server. TTLs are long (or <= 0,
+ * which deletes at once), so nothing expires during a run.
+ */
+
+import assert from "node:assert/strict";
+import { type Cmd, type Target, withDiffTargets } from "./helpers/diff.ts";
+import {
+  Db,
+  ENC_RAW,
+  idleSeconds,
+  lfuCounter,
+  lruClock,
+  setAccessPolicy,
+} from "../src/store/keyspace.ts";
+import { TYPE_STRING } from "../src/store/types.ts";
+import { type Arg, parse, type Reply, RespConn, str, toLatin1 } from "./helpers/resp.ts";
+
+const TAGS = ["{a}", "{b}"];
+const PER_TAG = 4;
+const DBS = 4;
+const OPS = 400;
+const SEEDS = [1, 2, 3, 4, 5];
+const VALUES = ["v", "", "0", "12", "-7", "9999", "10000", "abc", "x".repeat(50), "\x00\xff\r\n"];
+
+/** mulberry32: a small seeded PRNG, so a failure can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Step {
+  args: Arg[];
+  /** RANDOMKEY: only whether a key came back is comparable */
+  anyKey?: boolean;
+}
+
+function program(seed: number): Step[] {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const tag = () => pick(TAGS);
+  const key = (t = tag()) => `${t}${Math.floor(r() * PER_TAG)}`;
+  const db = () => String(Math.floor(r() * DBS));
+  const ttl = () => String(1000 + Math.floor(r() * 1000));
+  const steps: Step[] = [];
+  for (let i = 0; i < OPS; i++) {
+    const t = tag();
+    const x = r();
+    let args: Arg[];
+    if (x < 0.18) {
+      args = ["SET", key(), pick(VALUES)];
+      if (r() < 0.3) args.push("EX", ttl());
+    } else if (x < 0.24) args = ["DEL", key()];
+    else if (x < 0.30) args = ["EXPIRE", key(), r() < 0.15 ? pick(["0", "-1"]) : ttl()];
+    else if (x < 0.34) args = ["PERSIST", key()];
+    else if (x < 0.42) args = [r() < 0.7 ? "RENAME" : "RENAMENX", key(t), key(t)];
+    else if (x < 0.52) {
+      args = ["COPY", key(t), key(t)];
+      if (r() < 0.5) args.push("DB", db());
+      if (r() < 0.4) args.push("REPLACE");
+    } else if (x < 0.60) args = ["MOVE", key(), db()];
+    else if (x < 0.65) args = ["SWAPDB", db(), db()];
+    else if (x < 0.75) args = ["SELECT", db()];
+    else if (x < 0.82) args = ["GET", key()];
+    else if (x < 0.86) args = ["EXISTS", key(), key()];
+    else if (x < 0.90) args = ["APPEND", key(), pick(VALUES)];
+    else if (x < 0.93) args = ["INCR", key()];
+    else if (x < 0.96) args = ["DBSIZE"];
+    else {
+      steps.push({ args: ["RANDOMKEY"], anyKey: true });
+      continue;
+    }
+    steps.push({ args });
+  }
+  return steps;
+}
+
+function render(raw: Uint8Array, s: Step): string {
+  if (s.anyKey) {
+    const r = parse(raw);
+    if (r instanceof Uint8Array) return "<a key>";
+  }
+  return toLatin1(raw);
+}
+
+/** Runs the program and dumps the state: per db, sorted `key=value ttl?` lines. */
+async function run(port: number, steps: Step[]): Promise<{ replies: string[]; state: string[] }> {
+  const c = await RespConn.connect(port);
+  try {
+    await c.send("FLUSHALL");
+    const raws = await c.pipeline(steps.map((s) => s.args));
+    const replies = raws.map((raw, i) => render(raw, steps[i]));
+    const state: string[] = [];
+    for (let d = 0; d < DBS; d++) {
+      await c.send("SELECT", String(d));
+      const keys = (await c.call("KEYS", "*") as Reply[]).map(str).sort();
+      const cmds: Cmd[] = [];
+      for (const k of keys) cmds.push(["GET", k], ["PTTL", k]);
+      const got = await c.pipeline(cmds as Arg[][]);
+      keys.forEach((k, i) => {
+        const pttl = Number(parse(got[2 * i + 1]));
+        const ttl = pttl > 0 ? "ttl" : String(pttl);
+        state.push(`db${d} ${JSON.stringify(k)}=${toLatin1(got[2 * i])} ${ttl}`);
+      });
+    }
+    return { replies, state };
+  } finally {
+    c.close();
+  }
+}
+
+async function compare(targets: Target[], seed: number): Promise<void> {
+  const steps = program(seed);
+  const [ref, ...rest] = targets;
+  const want = await run(ref.port, steps);
+  for (const t of rest) {
+    const got = await run(t.port, steps);
+    for (let i = 0; i < steps.length; i++) {
+      assert.equal(
+        got.replies[i],
+        want.replies[i],
+        `seed ${seed}, ${t.name}, step #${i} ${steps[i].args.join(" ")}`,
+      );
+    }
+    assert.deepEqual(got.state, want.state, `seed ${seed}, ${t.name}: final state differs`);
+  }
+}
+
+Deno.test("randomized: keyspace operations leave the same state as redis-server", async (t) => {
+  await withDiffTargets(async (targets) => {
+    for (const seed of SEEDS) await t.step(`seed ${seed}`, () => compare(targets, seed));
+  });
+});
+
+// ---- unit tests of the keyspace pieces these commands rest on ------------------------------
+
+Deno.test("Db.randomKey never returns a key removed while the table shrank", () => {
+  for (let round = 0; round < 20; round++) {
+    const db = new Db();
+    const now = Date.now();
+    // 2048 buckets holding 256 keys: the next removal halves the table
+    for (let i = 0; i < 1100; i++) db.set(`k${i}`, "v", TYPE_STRING, false, now);
+    for (let i = 256; i < 1100; i++) db.delete(`k${i}`, now);
+    for (let i = 3; i < 256; i++) db.setExpire(db.map.get(`k${i}`)!, now - 1);
+    const k = db.randomKey(now);
+    assert.ok(k === "k0" || k === "k1" || k === "k2", `got ${k}`);
+  }
+});
+
+Deno.test("Db.swapWith swaps contents, keeps each index's watch hook, signals both sides", () => {
+  const a = new Db(), b = new Db();
+  a.set("x", "1", TYPE_STRING);
+  const e = b.set("y", "2", TYPE_STRING);
+  b.setExpire(e, Date.now() + 100_000);
+  const seenA: string[] = [], seenB: string[] = [];
+  const hookA = (k: string) => seenA.push(k), hookB = (k: string) => seenB.push(k);
+  a.onTouch = hookA;
+  b.onTouch = hookB;
+  a.swapWith(b);
+  assert.deepEqual([...a.map.keys()], ["y"]);
+  assert.deepEqual([...b.map.keys()], ["x"]);
+  assert.equal(a.volatile.length, 1);
+  assert.equal(b.volatile.length, 0);
+  assert.equal(a.onTouch, hookA);
+  assert.equal(b.onTouch, hookB);
+  assert.deepEqual(seenA.sort(), ["x", "y"]);
+  assert.deepEqual(seenB.sort(), ["x", "y"]);
+  const out: string[] = [];
+  assert.equal(a.scan(0, 100, Date.now(), {}, out), 0);
+  assert.deepEqual(out, ["y"]);
+});
+
+Deno.test("Db.putFrom carries TTL, access field and encoding hint", () => {
+  const src = new Db(), dst = new Db();
+  const now = Date.now();
+  const e = src.set("a", "hello", TYPE_STRING, false, now);
+  src.setExpire(e, now + 5000, undefined);
+  e.enc = ENC_RAW;
+  e.lru = 1234;
+  dst.set("b", "old", TYPE_STRING, false, now);
+  const c = dst.putFrom("b", e, e.value, now);
+  assert.equal(c.value, "hello");
+  assert.equal(c.expireAt, now + 5000);
+  assert.equal(c.enc, ENC_RAW);
+  assert.equal(c.lru, 1234);
+  assert.equal(dst.volatile.length, 1);
+});
+
+Deno.test("access tracking: LRU idle seconds, LFU counter growth and decay", () => {
+  const db = new Db();
+  const t0 = Date.UTC(2030, 0, 1);
+  const e = db.set("k", "v", TYPE_STRING, false, t0);
+  assert.equal(e.lru, lruClock(t0));
+  assert.equal(idleSeconds(e, t0 + 7_400), 7);
+  db.get("k", t0 + 10_000);
+  assert.equal(idleSeconds(e, t0 + 10_000), 0);
+  try {
+    setAccessPolicy("allkeys-lfu", 10, 1);
+    const f = db.set("f", "v", TYPE_STRING, false, t0);
+    assert.equal(lfuCounter(f.lru, t0), 5);
+    db.get("f", t0);
+    assert.equal(lfuCounter(f.lru, t0), 6);
+    // one point lost per elapsed lfu-decay-time minute
+    assert.equal(lfuCounter(f.lru, t0 + 3 * 60_000), 3);
+    assert.equal(lfuCounter(f.lru, t0 + 60 * 60_000), 0);
+    for (let i = 0; i < 10_000; i++) db.get("f", t0);
+    const n = lfuCounter(f.lru, t0);
+    assert.ok(n > 6 && n < 60, `logarithmic growth: ${n} after 10k hits`);
+  } finally {
+    setAccessPolicy("noeviction", 10, 1);
+  }
+});
