@@ -95,7 +95,7 @@ function getkeys(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     return ctx.w.error("ERR Invalid number of arguments specified for command");
   }
   const pos: number[] = [];
-  keyPositions(c, av.length, pos);
+  keyPositions(c, av.length, pos, av);
   if (pos.length === 0) return ctx.w.error("ERR The command has no key arguments");
   ctx.w.arrayHeader(pos.length);
   for (const p of pos) ctx.w.bulk(av[p]);

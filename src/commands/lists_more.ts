@@ -9,7 +9,6 @@ import { keySlot } from "../util/crc16.ts";
 import { ListValue, sameValue } from "../store/list.ts";
 import {
   createList,
-  CROSSSLOT,
   finishWrite,
   longInRange,
   popRange,
@@ -165,10 +164,6 @@ export function lmpop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     } else return w.error(SYNTAX);
   }
   if (count === -1) count = 1;
-  const shard = ctx.shard;
-  for (let i = 2; i < whereIdx; i++) {
-    if (shard.slotOwner[keySlot(argv[i])] !== shard.id) return w.error(CROSSSLOT);
-  }
   for (let i = 2; i < whereIdx; i++) {
     const e = writeList(ctx, latin1(argv[i]));
     if (e === null) return;

@@ -87,7 +87,7 @@ function plan(shard: Shard, c: Client): Map<number, TxPart> {
     } else if (cmd.route === ROUTE_ALL) {
       for (let s = 0; s < shard.n; s++) part(s).all = true;
     } else if (cmd.route === ROUTE_KEYS) {
-      keyPositions(cmd, q.argc, pos);
+      keyPositions(cmd, q.argc, pos, q.argv);
       if (pos.length === 0 && cmd.target !== undefined) {
         part(cmd.target(shard, q.argv, q.argc)).all = true;
       }

@@ -83,6 +83,9 @@ export interface Command {
   direct?: Direct;
   atomic: boolean;
   write: boolean;
+  /** keys found through Redis's key specs (numkeys arguments and the like) */
+  movable: boolean;
+  keySpecs: unknown[];
   sub: Map<string, Command> | null;
   /** "parent|sub" for subcommands */
   fullName: string;
@@ -122,6 +125,8 @@ function build(spec: CommandSpec, parent: string | null): Command {
     direct: spec.direct,
     atomic: spec.atomic ?? true,
     write: meta.flags.includes("write"),
+    movable: meta.flags.includes("movablekeys"),
+    keySpecs: meta.keySpecs,
     sub: null,
   };
   if (spec.sub !== undefined) {
@@ -178,12 +183,73 @@ export function arityOk(cmd: Command, argc: number): boolean {
   return a > 0 ? argc === a : argc >= -a;
 }
 
+interface KeySpec {
+  begin_search: { type: string; spec: { index?: number; keyword?: string; startfrom?: number } };
+  find_keys: {
+    type: string;
+    spec: {
+      lastkey?: number;
+      keystep?: number;
+      limit?: number;
+      keynumidx?: number;
+      firstkey?: number;
+    };
+  };
+}
+
+/** Key positions from Redis 7 key specs (commands with movable keys), as getKeysUsingKeySpecs. */
+function specPositions(cmd: Command, argv: Uint8Array[], argc: number, out: number[]): number {
+  for (const ks of cmd.keySpecs as KeySpec[]) {
+    const bs = ks.begin_search, fk = ks.find_keys;
+    let first: number;
+    if (bs.type === "index") first = bs.spec.index!;
+    else if (bs.type === "keyword") {
+      const kw = bs.spec.keyword!.toLowerCase();
+      const from = bs.spec.startfrom!;
+      first = -1;
+      const start = from >= 0 ? from : argc + from;
+      const dir = from >= 0 ? 1 : -1;
+      for (let i = start; i > 0 && i < argc; i += dir) {
+        if (latin1(argv[i]).toLowerCase() === kw) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (first < 0) continue;
+    } else continue;
+    let last: number, step: number;
+    if (fk.type === "range") {
+      step = fk.spec.keystep!;
+      const lk = fk.spec.lastkey!;
+      if (lk >= 0) last = first + lk;
+      else if (!fk.spec.limit) last = argc + lk;
+      else last = first + Math.floor((argc - first) / fk.spec.limit) + lk;
+    } else if (fk.type === "keynum") {
+      step = fk.spec.keystep!;
+      const at = first + fk.spec.keynumidx!;
+      if (at >= argc) continue;
+      const n = Number(latin1(argv[at]));
+      if (!Number.isSafeInteger(n) || n < 0 || !/^-?\d+$/.test(latin1(argv[at]))) continue;
+      first += fk.spec.firstkey!;
+      last = first + n - 1;
+    } else continue;
+    for (let i = first; i <= last && i < argc; i += step) out.push(i);
+  }
+  return out.length;
+}
+
 /**
- * Key positions of one invocation, from the (first, last, step) spec. Returns the positions
- * into `out` and their count.
+ * Key positions of one invocation: from the (first, last, step) spec, or from the key specs
+ * for commands with movable keys. Returns the positions into `out` and their count.
  */
-export function keyPositions(cmd: Command, argc: number, out: number[]): number {
+export function keyPositions(
+  cmd: Command,
+  argc: number,
+  out: number[],
+  argv?: Uint8Array[],
+): number {
   out.length = 0;
+  if (cmd.movable && argv !== undefined) return specPositions(cmd, argv, argc, out);
   if (cmd.firstKey <= 0) return 0;
   const last = cmd.lastKey < 0 ? argc + cmd.lastKey : cmd.lastKey;
   for (let i = cmd.firstKey; i <= last && i < argc; i += cmd.step) out.push(i);

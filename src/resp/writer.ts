@@ -2,7 +2,6 @@
  * Reply writer: encodes RESP2/RESP3 replies into one growable byte buffer per connection.
  * Strings are latin1 (one char per byte) and are written char by char, without TextEncoder.
  */
-import { Buffer } from "node:buffer";
 
 const CR = 13;
 const LF = 10;
@@ -45,11 +44,6 @@ const SMALL_INT = smallCache.get(58)!;
 const SMALL_MAP = smallCache.get(37)!;
 const SMALL_SET = smallCache.get(126)!;
 const SMALL_PUSH = smallCache.get(62)!;
-
-// native copy of a latin1 string into bytes; a JS loop wins only for short strings
-const latin1Write = (Buffer.prototype as unknown as {
-  latin1Write(this: Uint8Array, s: string, offset: number, length: number): number;
-}).latin1Write;
 
 export class ReplyWriter {
   /** RESP version of the connection; set by HELLO. */
@@ -127,12 +121,7 @@ export class ReplyWriter {
     this.ensure(n + 2);
     const buf = this.buf;
     let i = this.len;
-    if (n > 64) {
-      latin1Write.call(buf, s, i, n);
-      i += n;
-    } else {
-      for (let j = 0; j < n; j++) buf[i++] = s.charCodeAt(j);
-    }
+    for (let j = 0; j < n; j++) buf[i++] = s.charCodeAt(j);
     buf[i++] = CR;
     buf[i++] = LF;
     this.len = i;

@@ -19,6 +19,8 @@ import { ReplyWriter } from "../resp/writer.ts";
 import { keySlot } from "../util/crc16.ts";
 import { latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
+import type { Db } from "../store/keyspace.ts";
+import { ship } from "./ship.ts";
 import { lockKey } from "./locks.ts";
 import { beginTx, deferLocal, releaseTx, resumeClient, setResumeHook, type TxPart } from "./tx.ts";
 import { log } from "../server/log.ts";
@@ -217,9 +219,25 @@ function exec(
   db = c === null ? 0 : c.db,
   clientId = c === null ? 0 : c.id,
 ): void {
+  execOn(shard, c, cmd, argv, argc, now, w, shard.dbs[db], db, clientId);
+}
+
+/** Run a handler against a given database object (a shard's, or a scratch one). */
+export function execOn(
+  shard: Shard,
+  c: Client | null,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+  w: ReplyWriter,
+  db: Db,
+  dbIndex: number,
+  clientId = c === null ? 0 : c.id,
+): void {
   ctx.shard = shard;
-  ctx.db = shard.dbs[db];
-  ctx.dbIndex = db;
+  ctx.db = db;
+  ctx.dbIndex = dbIndex;
   ctx.w = w;
   ctx.now = now;
   ctx.client = c;
@@ -247,7 +265,7 @@ function routeKeys(
   // fast paths: one shard owns everything; a command with exactly one key
   if (shard.n === 1) return runLocal(shard, c, cmd, argv, argc, now);
   const owner = shard.slotOwner;
-  if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey) {
+  if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && !cmd.movable) {
     const t = owner[keySlot(argv[cmd.firstKey])];
     if (t === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, t, argv, argc);
@@ -256,7 +274,7 @@ function routeKeys(
   if (cmd.keyStride > 0 && (argc - cmd.firstKey) % (cmd.keyStride + 1) !== 0) {
     return replyError(c, `ERR wrong number of arguments for '${cmd.fullName}' command`);
   }
-  const nk = keyPositions(cmd, argc, keyPos);
+  const nk = keyPositions(cmd, argc, keyPos, argv);
   const target = nk > 0
     ? owner[keySlot(argv[keyPos[0]])]
     : cmd.target !== undefined
@@ -274,10 +292,22 @@ function routeKeys(
     return forwardWhole(shard, c, target, argv, argc);
   }
   if (cmd.fold === undefined) {
-    // until cross-shard transactions land, such a command runs only when one shard owns its keys
-    return replyError(c, "CROSSSLOT Keys in request don't hash to the same slot");
+    // all its values in one place: ship the keys here under a transaction (ship.ts)
+    if (!shippable(cmd, argv, argc)) {
+      return replyError(c, "CROSSSLOT Keys in request don't hash to the same slot");
+    }
+    const keys: string[] = [];
+    for (let i = 0; i < nk; i++) keys.push(latin1(argv[keyPos[i]]));
+    return ship(shard, c, cmd, argv, argc, keys);
   }
   split(shard, c, cmd, argv, argc, nk, now);
+}
+
+/** Shipping runs the handler on copies of the keys: not for one that reaches another db. */
+function shippable(cmd: Command, argv: Uint8Array[], argc: number): boolean {
+  if (cmd.name !== "copy") return true;
+  for (let i = 3; i < argc; i++) if (latin1(argv[i]).toLowerCase() === "db") return false;
+  return true;
 }
 
 /** Commands that run (not queue) between MULTI and EXEC. */
@@ -313,7 +343,7 @@ function mustWaitLocal(
   if (cmd.route === ROUTE_ALL) return true;
   if (cmd.route !== ROUTE_KEYS) return false;
   const keys: string[] = [];
-  keyPositions(cmd, argc, keyPos);
+  keyPositions(cmd, argc, keyPos, argv);
   for (const p of keyPos) {
     if (shard.slotOwner[keySlot(argv[p])] === shard.id) keys.push(lockKey(c.db, latin1(argv[p])));
   }
@@ -327,7 +357,7 @@ export function lockKeysOf(argv: Uint8Array[], argc: number, db: number): string
   if (cmd.route === ROUTE_ALL || cmd.target !== undefined) return null;
   if (cmd.route !== ROUTE_KEYS) return [];
   const out: string[] = [];
-  keyPositions(cmd, argc, keyPos);
+  keyPositions(cmd, argc, keyPos, argv);
   for (const p of keyPos) out.push(lockKey(db, latin1(argv[p])));
   return out;
 }

@@ -7,7 +7,15 @@ import { Db } from "../store/keyspace.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
-import { BatchBuilder, BatchReader, ITEM_REPLY, ITEM_REQUEST } from "./wire.ts";
+import {
+  BatchBuilder,
+  BatchReader,
+  ITEM_FETCH,
+  ITEM_REPLY,
+  ITEM_REQUEST,
+  ITEM_STORE,
+} from "./wire.ts";
+import { onShipItem } from "./ship.ts";
 import { LockTable, WatchTable } from "./locks.ts";
 import { mustDeferRemote, onTxItem, releaseTx, type Tx, unwatchAll } from "./tx.ts";
 import { Client, type Slot, type Transport } from "./client.ts";
@@ -82,6 +90,7 @@ export class Shard {
   private readonly batches: BatchBuilder[];
   private readonly dirty: boolean[];
   private readonly waiting = new Map<number, Waiting>();
+  private readonly calls = new Map<number, (body: Uint8Array) => void>();
   private nextToken = 1;
   private nextClient = 0;
   private readonly reader = new BatchReader();
@@ -187,6 +196,21 @@ export class Shard {
     return this.batches[target];
   }
 
+  /**
+   * An internal round trip to peer `target`: `build` appends an item carrying the token; the
+   * peer's reply item for that token goes to `cb`.
+   */
+  call(
+    target: number,
+    build: (b: BatchBuilder, token: number) => void,
+    cb: (body: Uint8Array) => void,
+  ): void {
+    const token = this.nextToken;
+    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    this.calls.set(token, cb);
+    build(this.batch(target), token);
+  }
+
   /** Reply to a request of peer `source` (a deferred one, run later). */
   replyTo(source: number, token: number, body: Uint8Array): void {
     this.batches[source].reply(token, body);
@@ -210,6 +234,8 @@ export class Shard {
         this.dirty[source] = true;
       } else if (kind === ITEM_REPLY) {
         this.completePart(r.token, r.body);
+      } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
+        onShipItem(this, source, kind, r, now);
       } else {
         onTxItem(this, source, kind, r);
       }
@@ -217,6 +243,11 @@ export class Shard {
   };
 
   private completePart(token: number, body: Uint8Array): void {
+    const cb = this.calls.get(token);
+    if (cb !== undefined) {
+      this.calls.delete(token);
+      return cb(body.slice());
+    }
     const wt = this.waiting.get(token);
     if (wt === undefined) return;
     this.waiting.delete(token);

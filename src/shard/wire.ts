@@ -10,6 +10,8 @@
  *   grant:   [4][txid u32][status u8]                (GRANTED, GRANTED_DIRTY or REJECTED)
  *   release: [5][txid u32]
  *   unwatch: [6][client u32]
+ *   fetch:   [7][token u32][db u16][n u32] then n x ([len u32][key])   (reply: entries)
+ *   store:   [8][token u32][db u16][len u32][entries]                   (reply: empty)
  *
  * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot. A
  * request with a txid runs under that transaction's locks (REQ_RELEASE: and releases them).
@@ -22,6 +24,8 @@ export const ITEM_LOCK = 3;
 export const ITEM_GRANT = 4;
 export const ITEM_RELEASE = 5;
 export const ITEM_UNWATCH = 6;
+export const ITEM_FETCH = 7;
+export const ITEM_STORE = 8;
 
 export const REQ_RELEASE = 1;
 
@@ -123,6 +127,31 @@ export class BatchBuilder {
     }
   }
 
+  /** fetch: the entries of `keys` in database `db`, for a command shipped to the requester */
+  fetch(token: number, db: number, keys: string[]): void {
+    let size = 11;
+    for (const k of keys) size += 4 + k.length;
+    this.ensure(size);
+    this.u8(ITEM_FETCH);
+    this.u32(token);
+    this.u16(db);
+    this.u32(keys.length);
+    for (const k of keys) {
+      this.u32(k.length);
+      for (let i = 0; i < k.length; i++) this.buf[this.len++] = k.charCodeAt(i);
+    }
+  }
+
+  /** store: entries (encoded by store/transfer.ts) to install in database `db` */
+  store(token: number, db: number, entries: Uint8Array): void {
+    this.ensure(11 + entries.length);
+    this.u8(ITEM_STORE);
+    this.u32(token);
+    this.u16(db);
+    this.u32(entries.length);
+    this.bytes(entries);
+  }
+
   /** grant / release / unwatch: a kind and one u32 (and a status byte for grants) */
   small(kind: number, v: number, status = 0): void {
     this.ensure(6);
@@ -190,6 +219,24 @@ export class BatchReader {
     } else if (kind === ITEM_REPLY) {
       const l = dv.getUint32(o, true);
       o += 4;
+      this.body = r.subarray(o, o + l);
+      o += l;
+    } else if (kind === ITEM_FETCH) {
+      this.db = dv.getUint16(o, true);
+      const n = dv.getUint32(o + 2, true);
+      o += 6;
+      const keys: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const l = dv.getUint32(o, true);
+        o += 4;
+        keys.push(latin1(r.subarray(o, o + l)));
+        o += l;
+      }
+      this.keys = keys;
+    } else if (kind === ITEM_STORE) {
+      this.db = dv.getUint16(o, true);
+      const l = dv.getUint32(o + 2, true);
+      o += 6;
       this.body = r.subarray(o, o + l);
       o += l;
     } else if (kind === ITEM_LOCK) {
