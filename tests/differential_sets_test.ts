@@ -10,8 +10,8 @@ import {
   assertSame,
   type Cmd,
   type Normalizer,
-  sorted,
   setItems,
+  sorted,
   withDiffTargets,
 } from "./helpers/diff.ts";
 import { parse, type Reply, toLatin1 } from "./helpers/resp.ts";

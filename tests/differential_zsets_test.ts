@@ -6,13 +6,7 @@
  * size, distinctness and membership, and ZSCAN pages of a skiplist (dict order) are sorted.
  */
 
-import {
-  assertSame,
-  type Cmd,
-  type Normalizer,
-  render,
-  withDiffTargets,
-} from "./helpers/diff.ts";
+import { assertSame, type Cmd, type Normalizer, render, withDiffTargets } from "./helpers/diff.ts";
 import { parse, type Reply, toLatin1 } from "./helpers/resp.ts";
 import { spreadKeys } from "./helpers/keys.ts";
 
@@ -364,7 +358,26 @@ const GROUPS: Record<string, Cmd[]> = {
     ["ZRANGEBYSCORE", A, "0"],
   ],
   "lex ranges": [
-    ["ZADD", A, "0", "a", "0", "b", "0", "c", "0", "", "0", "\x00", "0", "ab", "0", "\xff", "0", "d"],
+    [
+      "ZADD",
+      A,
+      "0",
+      "a",
+      "0",
+      "b",
+      "0",
+      "c",
+      "0",
+      "",
+      "0",
+      "\x00",
+      "0",
+      "ab",
+      "0",
+      "\xff",
+      "0",
+      "d",
+    ],
     ["ZRANGEBYLEX", A, "-", "+"],
     ["ZRANGEBYLEX", A, "[a", "[c"],
     ["ZRANGEBYLEX", A, "(a", "(c"],
@@ -524,9 +537,9 @@ const GROUPS: Record<string, Cmd[]> = {
     ["ZRANDMEMBER", A, "100", "WITHSCORES"],
     ["ZRANDMEMBER", A, "0"],
     ["ZRANDMEMBER", A, "0", "WITHSCORES"],
-    { args: ["ZRANDMEMBER", A, "2"], norm: picks(["$\"a\"", "$\"b\"", "$\"c\""]) },
-    { args: ["ZRANDMEMBER", A, "1"], norm: picks(["$\"a\"", "$\"b\"", "$\"c\""]) },
-    { args: ["ZRANDMEMBER", A, "-7"], norm: picks(["$\"a\"", "$\"b\"", "$\"c\""], true) },
+    { args: ["ZRANDMEMBER", A, "2"], norm: picks(['$"a"', '$"b"', '$"c"']) },
+    { args: ["ZRANDMEMBER", A, "1"], norm: picks(['$"a"', '$"b"', '$"c"']) },
+    { args: ["ZRANDMEMBER", A, "-7"], norm: picks(['$"a"', '$"b"', '$"c"'], true) },
     { args: ["ZRANDMEMBER", A, "2", "WITHSCORES"], norm: picks(ABC) },
     { args: ["ZRANDMEMBER", A, "-5", "withscores"], norm: picks(ABC, true) },
     ["ZRANDMEMBER", A, "4611686018427387903", "WITHSCORES"],

@@ -265,8 +265,10 @@ Deno.test("random: set and sorted-set command sequences match redis-server", asy
   await withDiffTargets(async (targets) => {
     for (const seed of SEEDS) {
       const small = seed % 2 === 0;
-      await t.step(`seed ${seed}${small ? " (small encoding limits)" : ""}`, () =>
-        compare(targets, seed, small));
+      await t.step(
+        `seed ${seed}${small ? " (small encoding limits)" : ""}`,
+        () => compare(targets, seed, small),
+      );
     }
     await t.step("full SSCAN / ZSCAN of large sets", async () => {
       const fill: Arg[][] = [["FLUSHALL"]];

@@ -21,7 +21,8 @@ interface El {
   s: number;
 }
 
-const cmp = (a: El, b: El) => a.s !== b.s ? (a.s < b.s ? -1 : 1) : a.m < b.m ? -1 : a.m > b.m ? 1 : 0;
+const cmp = (a: El, b: El) =>
+  a.s !== b.s ? (a.s < b.s ? -1 : 1) : a.m < b.m ? -1 : a.m > b.m ? 1 : 0;
 
 /** A seeded PRNG, so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -130,7 +131,14 @@ Deno.test("skiplist: lex ranges and range deletions", () => {
     return zsl;
   };
   const zsl = mk();
-  const r = (min: string, max: string, mink = LEX_VALUE, maxk = LEX_VALUE, minex = false, maxex = false): LexRange => ({
+  const r = (
+    min: string,
+    max: string,
+    mink = LEX_VALUE,
+    maxk = LEX_VALUE,
+    minex = false,
+    maxex = false,
+  ): LexRange => ({
     min,
     max,
     minKind: mink,
@@ -142,7 +150,10 @@ Deno.test("skiplist: lex ranges and range deletions", () => {
     assert.equal(zsl.firstInLex(r("", "", LEX_MIN, LEX_MAX, true, true), linear)!.member, "a");
     assert.equal(zsl.lastInLex(r("", "", LEX_MIN, LEX_MAX, true, true), linear)!.member, "p");
     assert.equal(zsl.firstInLex(r("c", "f", LEX_VALUE, LEX_VALUE, true), linear)!.member, "d");
-    assert.equal(zsl.lastInLex(r("c", "f", LEX_VALUE, LEX_VALUE, false, true), linear)!.member, "e");
+    assert.equal(
+      zsl.lastInLex(r("c", "f", LEX_VALUE, LEX_VALUE, false, true), linear)!.member,
+      "e",
+    );
     assert.equal(zsl.firstInLex(r("x", "z"), linear), null);
     assert.equal(zsl.firstInLex(r("", "", LEX_MIN, LEX_MIN, true, true), linear), null);
     assert.equal(zsl.firstInLex(r("c", "c", LEX_VALUE, LEX_VALUE, true), linear), null);

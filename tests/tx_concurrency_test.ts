@@ -9,6 +9,8 @@
  *   readers check the sum with MGET and with MULTI/GET.../EXEC (consistent snapshots).
  * - Pairs of keys on different shards are created together (MSET) and removed together (DEL):
  *   EXISTS on a pair must answer 0 or 2, never 1.
+ * - A token moves between keys on different shards by RENAME and COPY+DEL inside MULTI: at
+ *   every moment exactly one of them exists (EXISTS over all of them answers 1).
  */
 
 import assert from "node:assert/strict";
@@ -18,6 +20,7 @@ import { type ServerHandle, startRedis, startUnderTest } from "./helpers/server.
 
 const COUNTERS = spreadKeys("cnt:", 10);
 const PAIRS = Array.from({ length: 4 }, (_, i) => spreadKeys(`pair${i}:`, 2));
+const TOKENS = spreadKeys("token:", 6);
 const TOTAL = 10_000;
 const RUN_MS = Number(Deno.env.get("SKUA_TEST_TX_MS") ?? 3_000);
 const STALL_MS = 5_000;
@@ -115,12 +118,45 @@ async function pairs(port: number, until: number, p: Progress): Promise<void> {
   }
 }
 
+async function tokens(port: number, until: number, p: Progress): Promise<void> {
+  const c = await RespConn.connect(port);
+  try {
+    while (Date.now() < until && p.failures.length === 0) {
+      const at = await c.call("EXISTS", ...TOKENS);
+      if (at !== 1) p.failures.push(`EXISTS over the token keys answered ${at}`);
+      // find it, move it somewhere else (either way); a lost race just fails the command
+      const where = TOKENS.findIndex((_, i) => i === rnd(TOKENS.length));
+      const to = TOKENS[(where + 1 + rnd(TOKENS.length - 1)) % TOKENS.length];
+      for (const from of TOKENS) {
+        if (from === to) continue;
+        if (Math.random() < 0.5) {
+          const r = await c.call("RENAMENX", from, to);
+          if (r === 1) break;
+        } else {
+          await c.call("MULTI");
+          await c.call("COPY", from, to);
+          await c.call("DEL", from);
+          const r = await c.call("EXEC") as Reply[];
+          if (Array.isArray(r) && r[0] === 1) break;
+          if (Array.isArray(r) && r[1] === 1) {
+            p.failures.push(`DEL removed ${from} although COPY to ${to} did not happen`);
+          }
+        }
+      }
+      p.ops++;
+    }
+  } finally {
+    c.close();
+  }
+}
+
 async function run(server: ServerHandle): Promise<void> {
   const setup = await RespConn.connect(server.port);
   try {
     await setup.call("FLUSHALL");
     const each = TOTAL / COUNTERS.length;
     await setup.call("MSET", ...COUNTERS.flatMap((k) => [k, String(each)]));
+    await setup.call("SET", TOKENS[0], "token");
   } finally {
     setup.close();
   }
@@ -143,6 +179,7 @@ async function run(server: ServerHandle): Promise<void> {
     for (let i = 0; i < 3; i++) add(optimistic(server.port, until, p));
     for (let i = 0; i < 2; i++) add(readers(server.port, until, p));
     for (let i = 0; i < 2; i++) add(pairs(server.port, until, p));
+    for (let i = 0; i < 2; i++) add(tokens(server.port, until, p));
     // a deadlocked server never answers: the watchdog's verdict ends the wait
     await Promise.race([
       Promise.all(jobs),

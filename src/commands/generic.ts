@@ -126,7 +126,8 @@ function copy(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const now = ctx.now;
   const e = ctx.db.get(src, now);
   if (e === undefined) return ctx.w.integer(0);
-  const dst = ctx.shard.dbs[target];
+  // the same database is ctx.db, which may be a scratch copy (a command shipped across shards)
+  const dst = target === ctx.dbIndex ? ctx.db : ctx.shard.dbs[target];
   if (!replace && dst.get(dstKey, now) !== undefined) return ctx.w.integer(0);
   const c = dst.putFrom(dstKey, e, copyValue(e.value), now);
   // a new object: a fresh access field, and a copy of a shared integer is a private one

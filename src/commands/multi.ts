@@ -124,32 +124,55 @@ function exec(shard: Shard, c: Client, _argv: Uint8Array[], _argc: number, now: 
   c.queue.push(head);
   c.paused = true;
   beginTx(shard, c, parts, (tx) => {
-    c.paused = false;
     if (tx.dirty) {
       head.bytes = NULL_ARRAY[c.proto === 3 ? 1 : 0];
       releaseTx(shard, tx);
-    } else {
-      head.bytes = header;
+      return done(shard, c);
+    }
+    head.bytes = header;
+    let i = 0;
+    const step = (): void => {
       c.txid = tx.txid;
-      for (const q of m.queued) dispatch(shard, c, q.argv, q.argc, Date.now());
-      c.txid = 0;
-      // release once every reply of the block is in (not when earlier replies left: that
-      // could wait on a command held back by these very locks)
-      let pending = 0;
-      const ready = () => {
-        if (--pending === 0) releaseTx(shard, tx);
-      };
-      for (const s of c.queue.after(head)) {
-        if (s.bytes === null) {
-          pending++;
-          s.onReady = ready;
+      while (i < m.queued.length) {
+        const q = m.queued[i++];
+        dispatch(shard, c, q.argv, q.argc, Date.now());
+        if (c.shipping) {
+          // a shipped command: the next ones see its result, so they wait for it
+          c.txid = 0;
+          c.afterShip = step;
+          return;
         }
       }
-      if (pending === 0) releaseTx(shard, tx);
-    }
-    unwatchAll(shard, c);
-    resumeClient(shard, c);
+      c.txid = 0;
+      releaseWhenAnswered(shard, c, head, () => releaseTx(shard, tx));
+      done(shard, c);
+    };
+    step();
   });
+}
+
+/**
+ * Release once every reply of the block is in (not when earlier replies left: that could
+ * wait on a command held back by these very locks).
+ */
+function releaseWhenAnswered(_shard: Shard, c: Client, head: Slot, release: () => void): void {
+  let pending = 0;
+  const ready = () => {
+    if (--pending === 0) release();
+  };
+  for (const s of c.queue.after(head)) {
+    if (s.bytes === null) {
+      pending++;
+      s.onReady = ready;
+    }
+  }
+  if (pending === 0) release();
+}
+
+function done(shard: Shard, c: Client): void {
+  c.paused = false;
+  unwatchAll(shard, c);
+  resumeClient(shard, c);
 }
 
 const noHandler = (): void => {};

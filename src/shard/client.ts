@@ -100,6 +100,10 @@ export class Client {
   txid = 0;
   /** shards holding keys this client WATCHes */
   readonly watchShards = new Set<number>();
+  /** a command shipped across shards is running: what follows waits for it */
+  shipping = false;
+  /** run when the shipped command is done (the rest of an EXEC) */
+  afterShip: (() => void) | null = null;
   /** the cross-shard transaction this client waits for or runs (released if it goes away) */
   tx: { txid: number } | null = null;
 

@@ -41,9 +41,11 @@ export function ship(
 ): void {
   const copy = argv.slice(0, argc).map((a) => a.slice());
   const db = c.db;
+  // what the client sends next waits until the keys are home again
+  c.shipping = true;
   if (c.txid !== 0) {
-    // inside EXEC: the transaction already holds these keys
-    return shipUnder(shard, c, cmd, copy, argc, db, keys, null);
+    // inside EXEC: the transaction already holds these keys; EXEC goes on when this is done
+    return shipUnder(shard, c, cmd, copy, argc, db, keys, () => shipped(shard, c));
   }
   const parts = new Map<number, TxPart>();
   for (const k of keys) {
@@ -54,10 +56,20 @@ export function ship(
   }
   c.paused = true;
   beginTx(shard, c, parts, (tx) => {
-    c.paused = false;
-    shipUnder(shard, c, cmd, copy, argc, db, keys, () => releaseTx(shard, tx));
-    resumeClient(shard, c);
+    shipUnder(shard, c, cmd, copy, argc, db, keys, () => {
+      releaseTx(shard, tx);
+      shipped(shard, c);
+    });
   });
+}
+
+function shipped(shard: Shard, c: Client): void {
+  c.shipping = false;
+  const next = c.afterShip;
+  c.afterShip = null;
+  if (next !== null) return next();
+  c.paused = false;
+  resumeClient(shard, c);
 }
 
 function shipUnder(
@@ -68,7 +80,7 @@ function shipUnder(
   argc: number,
   db: number,
   keys: string[],
-  release: (() => void) | null,
+  done: () => void,
 ): void {
   const slot = new Slot();
   c.queue.push(slot);
@@ -88,10 +100,11 @@ function shipUnder(
       // the reply goes out (in order) once every home stored its keys; then the locks go
       slot.bytes = bytes;
       if (slot.onReady !== null) slot.onReady();
-      if (release !== null) release();
-      if (c.closed) return;
-      c.drain();
-      if (c.out.len > 0) c.transport.flush();
+      if (!c.closed) {
+        c.drain();
+        if (c.out.len > 0) c.transport.flush();
+      }
+      done();
     });
   };
   for (const [s, ks] of remote) {
