@@ -57,6 +57,14 @@ const scanPage: Normalizer = (raw) => {
 };
 
 const u = (args: string[]): Cmd => ({ args, norm: sorted });
+
+/** WATCH the first key, run `cmd`, then an empty transaction: EXEC is null if it changed. */
+const watched = (cmd: string[]): Cmd[] => [
+  ["WATCH", cmd[1]],
+  cmd,
+  ["MULTI"],
+  ["EXEC"],
+];
 const ints = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
 
 const GROUPS: Record<string, Cmd[]> = {
@@ -354,12 +362,43 @@ const GROUPS: Record<string, Cmd[]> = {
     ["SUNIONSTORE", D],
     ["SDIFFSTORE", D],
   ],
+  // WATCH sees exactly the writes that change a key (Redis's signalModifiedKey)
+  "WATCH and writes": [
+    ["SADD", S1, "a", "b"],
+    ...watched(["SADD", S1, "a"]),
+    ...watched(["SADD", S1, "c"]),
+    ...watched(["SREM", S1, "zz"]),
+    ...watched(["SREM", S1, "c"]),
+    ...watched(["SMOVE", S1, S2, "zz"]),
+    ...watched(["SMOVE", S1, S2, "a"]),
+    ...watched(["SPOP", S3, "0"]),
+    ...watched(["SINTERSTORE", S1, S3, S4]),
+    ...watched(["SINTERSTORE", S1, S2, S2]),
+    ...watched(["SUNIONSTORE", S3, S4]),
+  ],
+  // with 3 shards these keys live on different shards: the commands run on shipped copies
   "keys on several shards": [
-    ["SADD", A, "1"],
-    ["SADD", B, "1"],
-    ["SINTER", "{s}x", "{s}y"],
-    ["SUNIONSTORE", "{s}x", "{s}y", "{s}z"],
-    ["SINTERCARD", "2", "{s}x", "{s}y"],
+    ["SADD", A, "1", "2", "3", "x"],
+    ["SADD", B, "2", "3", "4"],
+    u(["SINTER", A, B]),
+    u(["SUNION", A, B, C]),
+    u(["SDIFF", A, B]),
+    ["SINTERCARD", "2", A, B],
+    ["SINTERSTORE", C, A, B],
+    ["SMEMBERS", C],
+    ["OBJECT", "ENCODING", C],
+    ["SUNIONSTORE", C, A, B],
+    u(["SMEMBERS", C]),
+    ["SDIFFSTORE", B, B, A],
+    ["SMEMBERS", B],
+    ["SMOVE", A, B, "x"],
+    ["SMOVE", A, C, "1"],
+    u(["SMEMBERS", B]),
+    u(["SMEMBERS", A]),
+    ["OBJECT", "ENCODING", B],
+    ["SET", C, "s"],
+    ["SMOVE", A, C, "2"],
+    ["SINTER", A, C],
   ],
 };
 

@@ -15,13 +15,15 @@ import assert from "node:assert/strict";
 import { setItems, type Target, withDiffTargets } from "./helpers/diff.ts";
 import { type Arg, parse, type Reply, RespConn, toLatin1 } from "./helpers/resp.ts";
 import { ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ZSetValue } from "../src/store/zset.ts";
+import { ZCursor } from "../src/store/zset_tree.ts";
 
 const TAGS = ["{a}", "{b}"];
 const PER_TAG = 2;
 /** S: sets, Z: sorted sets, X: sorted sets with score 0 only (lex), T: strings */
 const KINDS = ["S", "Z", "X", "T"];
-const OPS = 450;
-const SEEDS = [21, 22, 23, 24];
+const OPS = 600;
+const SEEDS = [21, 22, 23, 24, 25, 26];
+const WIDE_SEEDS = [31, 32, 33];
 const LONG = "l".repeat(65);
 const MEMBERS = ["a", "b", "c", "d", "e", "f", "1", "2", "10", "-3", "", LONG, "\x00\xff"];
 const INTS = ["1", "2", "3", "5", "8", "13", "-1", "100"];
@@ -46,8 +48,10 @@ interface Step {
   unordered?: boolean;
 }
 
-function program(seed: number): Step[] {
+/** `wide`: members from a pool of 500 and bulk adds, so sets grow to hundreds of members. */
+function program(seed: number, wide: boolean): Step[] {
   const r = rng(seed);
+  const bulk = wide ? 25 : 4;
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
   const int = (lo: number, hi: number) => String(lo + Math.floor(r() * (hi - lo + 1)));
   const tag = () => pick(TAGS);
@@ -57,7 +61,8 @@ function program(seed: number): Step[] {
   const sk = (t = tag(), read = false) => kindKey("S", t, read);
   const zk = (t = tag(), read = false) => kindKey("Z", t, read);
   const xk = (t = tag()) => kindKey("X", t);
-  const member = () => r() < 0.3 ? pick(INTS) : pick(MEMBERS);
+  const member = () =>
+    wide && r() < 0.8 ? `w${Math.floor(r() * 500)}` : r() < 0.3 ? pick(INTS) : pick(MEMBERS);
   const steps: Step[] = [];
   const push = (args: Arg[], unordered = false) => steps.push({ args, unordered });
   for (let i = 0; i < OPS; i++) {
@@ -65,14 +70,14 @@ function program(seed: number): Step[] {
     const t = tag();
     if (x < 0.08) {
       const args: Arg[] = ["SADD", sk()];
-      for (let n = 1 + Math.floor(r() * 4); n > 0; n--) args.push(member());
+      for (let n = 1 + Math.floor(r() * bulk); n > 0; n--) args.push(member());
       push(args);
     } else if (x < 0.11) push(["SREM", sk(), member(), member()]);
     else if (x < 0.13) push([pick(["SCARD", "SMEMBERS"]), sk(tag(), true)], true);
     else if (x < 0.15) push(["SISMEMBER", sk(tag(), true), member()]);
     else if (x < 0.16) push(["SMISMEMBER", sk(tag(), true), member(), member()]);
-    else if (x < 0.17) push(["SPOP", sk(), "100"], true);
-    else if (x < 0.18) push(["SRANDMEMBER", sk(tag(), true), "100"], true);
+    else if (x < 0.17) push(["SPOP", sk(), "100000"], true);
+    else if (x < 0.18) push(["SRANDMEMBER", sk(tag(), true), "100000"], true);
     else if (x < 0.20) push(["SMOVE", sk(t), sk(t), member()]);
     else if (x < 0.23) push([pick(["SINTER", "SUNION", "SDIFF"]), sk(t, true), sk(t, true)], true);
     else if (x < 0.26) {
@@ -83,7 +88,7 @@ function program(seed: number): Step[] {
       const args: Arg[] = ["ZADD", zk()];
       const flags = ["NX", "XX", "GT", "LT", "CH", "INCR"];
       for (const f of flags) if (r() < 0.12) args.push(f);
-      for (let n = 1 + Math.floor(r() * 3); n > 0; n--) args.push(pick(SCORES), member());
+      for (let n = 1 + Math.floor(r() * bulk); n > 0; n--) args.push(pick(SCORES), member());
       push(args);
     } else if (x < 0.41) push(["ZINCRBY", zk(), pick(SCORES), member()]);
     else if (x < 0.44) push(["ZREM", zk(), member(), member()]);
@@ -91,7 +96,8 @@ function program(seed: number): Step[] {
     else if (x < 0.47) push(["ZMSCORE", zk(tag(), true), member(), member()]);
     else if (x < 0.48) push(["ZCARD", zk(tag(), true)]);
     else if (x < 0.51) {
-      const args: Arg[] = ["ZRANGE", zk(tag(), true), int(-4, 4), int(-4, 6)];
+      const span = wide ? 200 : 4;
+      const args: Arg[] = ["ZRANGE", zk(tag(), true), int(-span, span), int(-span, span + 2)];
       if (r() < 0.3) args.push("REV");
       if (r() < 0.5) args.push("WITHSCORES");
       push(args);
@@ -107,8 +113,11 @@ function program(seed: number): Step[] {
       if (r() < 0.4) args.push("LIMIT", int(-1, 3), int(-1, 3));
       push(args);
     } else if (x < 0.57) push(["ZCOUNT", zk(tag(), true), pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)]);
-    else if (x < 0.60) push(["ZADD", xk(), "0", member(), "0", member()]);
-    else if (x < 0.63) {
+    else if (x < 0.60) {
+      const args: Arg[] = ["ZADD", xk()];
+      for (let n = 1 + Math.floor(r() * bulk); n > 0; n--) args.push("0", member());
+      push(args);
+    } else if (x < 0.63) {
       const args: Arg[] = [pick(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), xk(), pick(LEX_BOUNDS)];
       args.push(pick(LEX_BOUNDS));
       if (r() < 0.4) args.push("LIMIT", int(-1, 3), int(-1, 3));
@@ -116,14 +125,16 @@ function program(seed: number): Step[] {
     } else if (x < 0.64) push(["ZLEXCOUNT", xk(), pick(LEX_BOUNDS), pick(LEX_BOUNDS)]);
     else if (x < 0.65) push(["ZREMRANGEBYLEX", xk(), pick(LEX_BOUNDS), pick(LEX_BOUNDS)]);
     else if (x < 0.67) push(["ZREMRANGEBYSCORE", zk(), pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)]);
-    else if (x < 0.68) push(["ZREMRANGEBYRANK", zk(), int(-3, 3), int(-3, 3)]);
-    else if (x < 0.70) {
+    else if (x < 0.68) {
+      const span = wide ? 60 : 3;
+      push(["ZREMRANGEBYRANK", zk(), int(-span, span), int(-span, span)]);
+    } else if (x < 0.70) {
       const args: Arg[] = [pick(["ZPOPMIN", "ZPOPMAX"]), pick([zk(), xk()])];
       if (r() < 0.5) args.push(int(0, 3));
       push(args);
     } else if (x < 0.71) {
       push(["ZMPOP", "2", zk(t), zk(t), pick(["MIN", "MAX"]), "COUNT", int(1, 3)]);
-    } else if (x < 0.72) push(["ZRANDMEMBER", zk(tag(), true), "1000", "WITHSCORES"]);
+    } else if (x < 0.72) push(["ZRANDMEMBER", zk(tag(), true), "100000", "WITHSCORES"]);
     else if (x < 0.76) {
       const op = pick(["ZUNION", "ZINTER", "ZDIFF"]);
       const args: Arg[] = [op, "2", pick([zk(t, true), sk(t, true)]), zk(t, true)];
@@ -221,8 +232,13 @@ async function run(port: number, steps: Step[], small: boolean) {
   }
 }
 
-async function compare(targets: Target[], seed: number, small: boolean): Promise<void> {
-  const steps = program(seed);
+async function compare(
+  targets: Target[],
+  seed: number,
+  small: boolean,
+  wide: boolean,
+): Promise<void> {
+  const steps = program(seed, wide);
   const [ref, ...rest] = targets;
   const want = await run(ref.port, steps, small);
   for (const t of rest) {
@@ -267,8 +283,11 @@ Deno.test("random: set and sorted-set command sequences match redis-server", asy
       const small = seed % 2 === 0;
       await t.step(
         `seed ${seed}${small ? " (small encoding limits)" : ""}`,
-        () => compare(targets, seed, small),
+        () => compare(targets, seed, small, false),
       );
+    }
+    for (const seed of WIDE_SEEDS) {
+      await t.step(`seed ${seed} (hundreds of members)`, () => compare(targets, seed, false, true));
     }
     await t.step("full SSCAN / ZSCAN of large sets", async () => {
       const fill: Arg[][] = [["FLUSHALL"]];
@@ -323,19 +342,24 @@ Deno.test("ZSetValue: random ZADD flags, removals and pops against a model", () 
     } else if (x < 0.85) {
       assert.equal(z.remove(m), model.delete(m));
     } else if (z.size > 0) {
-      const n = r() < 0.5 ? z.zsl.first! : z.zsl.tail!;
-      assert.equal(model.get(n.member), n.score);
-      z.removeNode(n);
-      model.delete(n.member);
+      // a pop from either end
+      const c = new ZCursor();
+      const min = r() < 0.5;
+      if (min) z.tree.first(c);
+      else z.tree.last(c);
+      assert.equal(model.get(c.member), c.score);
+      model.delete(c.member);
+      assert.equal(z.removeRange(min ? 0 : z.size - 1, 1), 1);
     }
     if (step % 500 === 0) {
       const want = [...model.entries()].sort((a, b) =>
         a[1] !== b[1] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1
       );
-      const got: [string, number][] = [];
-      for (let n = z.zsl.first; n !== null; n = n.next[0]) got.push([n.member, n.score]);
-      assert.deepEqual(got, want);
-      assert.equal(z.nodes.length, model.size);
+      const members: string[] = [], scores: number[] = [];
+      z.entries(members, scores);
+      assert.deepEqual(members.map((m, i) => [m, scores[i]]), want);
+      assert.equal(z.index.size, model.size);
+      for (const [m, sc] of model) assert.equal(z.score(m), sc);
       for (const [i, [mm]] of want.entries()) assert.equal(z.rank(mm, false), i);
     }
   }

@@ -1,19 +1,14 @@
 /**
- * Unit tests of the sorted-set and set stores: the skip list (order, spans, ranks, ranges,
- * range deletions, in-place score updates) checked against a plain sorted array after every
- * step of random operation sequences, and the encoding bookkeeping of ZSetValue / SetValue.
+ * Unit tests of the sorted-set and set stores: the order-statistic B+tree (order, counts,
+ * separators, fill, leaf chain, ranks, seeks, range removals, in-place score updates) checked
+ * against a plain sorted array along random operation sequences, lex ranges in both
+ * encodings, and the encoding bookkeeping of ZSetValue / SetValue.
  */
 import assert from "node:assert/strict";
-import {
-  LEX_MAX,
-  LEX_MIN,
-  LEX_VALUE,
-  type LexRange,
-  type ScoreRange,
-  SkipList,
-  type ZNode,
-} from "../src/store/skiplist.ts";
+import { LEX_MAX, LEX_MIN, LEX_VALUE, type LexRange } from "../src/store/zset_range.ts";
+import { ZCursor, ZTree } from "../src/store/zset_tree.ts";
 import { ZADD_GT, ZADD_INCR, ZADD_NX, ZADD_OUT_NAN, ZSetValue } from "../src/store/zset.ts";
+import { deleteRangeByLex, firstInLex, lastInLex } from "../src/store/zset_query.ts";
 import { isIntMember, SetValue } from "../src/store/set.ts";
 
 interface El {
@@ -23,6 +18,7 @@ interface El {
 
 const cmp = (a: El, b: El) =>
   a.s !== b.s ? (a.s < b.s ? -1 : 1) : a.m < b.m ? -1 : a.m > b.m ? 1 : 0;
+const lt = (a: El, b: El) => cmp(a, b) < 0;
 
 /** A seeded PRNG, so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -37,100 +33,160 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Checks order, backward links, tail, length and every span of every level. */
-function validate(zsl: SkipList, model: El[]): void {
-  assert.equal(zsl.length, model.length);
-  const nodes: ZNode[] = [];
-  let prev: ZNode | null = null;
-  for (let n = zsl.first; n !== null; n = n.next[0]) {
-    assert.equal(n.backward, prev);
-    nodes.push(n);
-    prev = n;
-  }
-  assert.equal(zsl.tail, prev);
-  assert.deepEqual(nodes.map((n) => ({ m: n.member, s: n.score })), model);
-  const rank = new Map<ZNode, number>();
-  nodes.forEach((n, i) => rank.set(n, i + 1));
-  for (let lv = 0; lv < zsl.level; lv++) {
-    let x: ZNode = zsl.header;
-    let r = 0;
-    while (x.next[lv] !== null) {
-      const f = x.next[lv]!;
-      assert.equal(x.span[lv], rank.get(f)! - r, `span at level ${lv}`);
-      r = rank.get(f)!;
-      x = f;
-    }
-  }
+/** The tree's nodes, seen structurally (the classes are internal). */
+interface AnyNode {
+  leaf: boolean;
+  n: number;
+  sc: Float64Array;
+  m: string[];
+  ch: AnyNode[];
+  cnt: Float64Array;
+  ks: Float64Array;
+  km: string[];
+  prev: AnyNode | null;
+  next: AnyNode | null;
 }
 
-Deno.test("skiplist: random inserts, removals and score updates keep order and spans", () => {
+/**
+ * Checks every invariant: counts, separators (bounds of their children), fill (non-root nodes
+ * hold at least 16), equal leaf depth, the leaf chain both ways, head, tail, size, and the
+ * contents against the model.
+ */
+function validate(t: ZTree, model: El[]): void {
+  assert.equal(t.size, model.length);
+  const leaves: AnyNode[] = [];
+  let leafDepth = -1;
+  const walk = (x: AnyNode, d: number, lo: El | null, hi: El | null): number => {
+    if (x !== (t.root as unknown as AnyNode)) assert.ok(x.n >= 16, `underfull node (${x.n})`);
+    if (x.leaf) {
+      if (leafDepth < 0) leafDepth = d;
+      assert.equal(d, leafDepth, "leaves at different depths");
+      assert.equal(x.m.length, x.n);
+      for (let i = 0; i < x.n; i++) {
+        const e = { m: x.m[i], s: x.sc[i] };
+        if (i > 0) assert.ok(lt({ m: x.m[i - 1], s: x.sc[i - 1] }, e), "leaf out of order");
+        if (lo !== null) assert.ok(!lt(e, lo), "key below its separator");
+        if (hi !== null) assert.ok(lt(e, hi), "key not below the next separator");
+      }
+      leaves.push(x);
+      return x.n;
+    }
+    assert.equal(x.ch.length, x.n);
+    assert.equal(x.km.length, x.n);
+    let total = 0;
+    for (let i = 0; i < x.n; i++) {
+      const clo = i === 0 ? lo : { m: x.km[i], s: x.ks[i] };
+      const chi = i + 1 < x.n ? { m: x.km[i + 1], s: x.ks[i + 1] } : hi;
+      const c = walk(x.ch[i], d + 1, clo, chi);
+      assert.equal(x.cnt[i], c, "child count");
+      total += c;
+    }
+    return total;
+  };
+  assert.equal(walk(t.root as unknown as AnyNode, 0, null, null), model.length);
+  assert.equal(leaves[0], t.head as unknown as AnyNode);
+  assert.equal(leaves[leaves.length - 1], t.tail as unknown as AnyNode);
+  for (let i = 0; i < leaves.length; i++) {
+    assert.equal(leaves[i].prev, i > 0 ? leaves[i - 1] : null);
+    assert.equal(leaves[i].next, i + 1 < leaves.length ? leaves[i + 1] : null);
+  }
+  const got: El[] = [];
+  const c = new ZCursor();
+  for (t.first(c); c.valid; c.next()) got.push({ m: c.member, s: c.score });
+  assert.deepEqual(got, model);
+  const back: El[] = [];
+  for (t.last(c); c.valid; c.prev()) back.push({ m: c.member, s: c.score });
+  assert.deepEqual(back.reverse(), model);
+}
+
+const sink = { dropped: (_m: string) => {} };
+
+Deno.test("tree: random inserts, removals, updates and range removals keep every invariant", () => {
   const rand = rng(42);
-  const zsl = new SkipList();
-  const byMember = new Map<string, ZNode>();
+  const t = new ZTree();
+  const scoreOf = new Map<string, number>();
   let model: El[] = [];
-  for (let step = 0; step < 3000; step++) {
-    const m = `m${Math.floor(rand() * 300)}`;
-    const s = Math.floor(rand() * 20) - 10;
+  for (let step = 0; step < 40000; step++) {
+    // grow for a while, then shrink, then grow again: splits and merges at every level
+    const phase = Math.floor(step / 8000) % 2;
+    const m = `m${Math.floor(rand() * 6000)}`;
+    const s = Math.floor(rand() * 50) - 25;
     const op = rand();
-    const n = byMember.get(m);
-    if (n === undefined) {
-      byMember.set(m, zsl.insert(s, m));
-      model.push({ m, s });
-    } else if (op < 0.4) {
-      zsl.remove(n);
-      byMember.delete(m);
+    const cur = scoreOf.get(m);
+    if (cur === undefined) {
+      if (phase === 0 || op < 0.3) {
+        t.insert(s, m);
+        scoreOf.set(m, s);
+        model.push({ m, s });
+      }
+    } else if (op < (phase === 0 ? 0.2 : 0.7)) {
+      assert.ok(t.remove(cur, m));
+      scoreOf.delete(m);
       model = model.filter((e) => e.m !== m);
-    } else {
-      zsl.updateScore(n, s);
+    } else if (op < 0.97 || t.size < 10) {
+      t.update(cur, m, s);
+      scoreOf.set(m, s);
       model.find((e) => e.m === m)!.s = s;
+    } else {
+      const start = Math.floor(rand() * t.size);
+      const count = 1 + Math.floor(rand() * 300);
+      model.sort(cmp);
+      const gone = model.splice(start, count);
+      for (const e of gone) scoreOf.delete(e.m);
+      assert.equal(t.removeRange(start, count, sink), gone.length);
     }
     model.sort(cmp);
-    if (step % 50 === 0) validate(zsl, model);
+    if (step % 997 === 0) validate(t, model);
   }
-  validate(zsl, model);
-  for (let i = 0; i < model.length; i++) {
-    assert.equal(zsl.rank(model[i].s, model[i].m), i + 1);
-    assert.equal(zsl.byRank(i + 1)!.member, model[i].m);
+  validate(t, model);
+  for (let i = 0; i < model.length; i += 7) {
+    assert.equal(t.rank(model[i].s, model[i].m), i);
+    const c = new ZCursor();
+    t.seekRank(c, i);
+    assert.equal(c.member, model[i].m);
   }
-  assert.equal(zsl.rank(0, "absent"), 0);
-  assert.equal(zsl.byRank(0), null);
-  assert.equal(zsl.byRank(model.length + 1), null);
+  assert.equal(t.rank(0, "absent"), -1);
+  assert.ok(!t.remove(0, "absent"));
+  // removing everything leaves a valid empty tree
+  assert.equal(t.removeRange(0, t.size, sink), model.length);
+  validate(t, []);
 });
 
-Deno.test("skiplist: score ranges match a scan of the sorted model", () => {
+Deno.test("tree: score and lex seeks match a scan of the sorted model", () => {
   const rand = rng(7);
-  const zsl = new SkipList();
+  const t = new ZTree();
   const model: El[] = [];
-  for (let i = 0; i < 400; i++) {
-    const s = Math.floor(rand() * 50) / 2;
-    zsl.insert(s, `k${i}`);
+  for (let i = 0; i < 3000; i++) {
+    const s = Math.floor(rand() * 500) / 2;
+    t.insert(s, `k${i}`);
     model.push({ m: `k${i}`, s });
   }
   model.sort(cmp);
-  for (let t = 0; t < 500; t++) {
-    const r: ScoreRange = {
-      min: Math.floor(rand() * 60) / 2 - 3,
-      max: Math.floor(rand() * 60) / 2 - 3,
-      minex: rand() < 0.5,
-      maxex: rand() < 0.5,
-    };
-    const inR = model.filter((e) =>
-      (r.minex ? e.s > r.min : e.s >= r.min) && (r.maxex ? e.s < r.max : e.s <= r.max)
-    );
-    const first = zsl.firstInRange(r), last = zsl.lastInRange(r);
-    assert.equal(first?.member ?? null, inR.length ? inR[0].m : null);
-    assert.equal(last?.member ?? null, inR.length ? inR[inR.length - 1].m : null);
+  const c = new ZCursor();
+  for (let q = 0; q < 2000; q++) {
+    const v = Math.floor(rand() * 560) / 2 - 10;
+    const ex = rand() < 0.5;
+    const want = model.findIndex((e) => ex ? e.s > v : e.s >= v);
+    const got = t.seekScore(c, v, ex);
+    assert.equal(got, want < 0 ? model.length : want);
+    assert.equal(c.valid ? c.member : null, want < 0 ? null : model[want].m);
   }
+  const lex = new ZTree();
+  const words: string[] = [];
+  for (let i = 0; i < 2000; i++) words.push(`w${(i * 7919) % 10007}`);
+  for (const w of words) lex.insert(0, w);
+  words.sort();
+  for (let q = 0; q < 1000; q++) {
+    const b = `w${Math.floor(rand() * 10007)}`;
+    const ex = rand() < 0.5;
+    const want = words.findIndex((w) => ex ? w > b : w >= b);
+    assert.equal(lex.seekLex(c, b, LEX_VALUE, ex), want < 0 ? words.length : want);
+  }
+  assert.equal(lex.seekLex(c, "", LEX_MIN, true), 0);
+  assert.equal(lex.seekLex(c, "", LEX_MAX, true), words.length);
 });
 
-Deno.test("skiplist: lex ranges and range deletions", () => {
-  const letters = "abcdefghijklmnop".split("");
-  const mk = () => {
-    const zsl = new SkipList();
-    for (const c of letters) zsl.insert(0, c);
-    return zsl;
-  };
-  const zsl = mk();
+Deno.test("zset: lex ranges in both encodings", () => {
   const r = (
     min: string,
     max: string,
@@ -146,36 +202,29 @@ Deno.test("skiplist: lex ranges and range deletions", () => {
     minex,
     maxex,
   });
-  for (const linear of [false, true]) {
-    assert.equal(zsl.firstInLex(r("", "", LEX_MIN, LEX_MAX, true, true), linear)!.member, "a");
-    assert.equal(zsl.lastInLex(r("", "", LEX_MIN, LEX_MAX, true, true), linear)!.member, "p");
-    assert.equal(zsl.firstInLex(r("c", "f", LEX_VALUE, LEX_VALUE, true), linear)!.member, "d");
-    assert.equal(
-      zsl.lastInLex(r("c", "f", LEX_VALUE, LEX_VALUE, false, true), linear)!.member,
-      "e",
-    );
-    assert.equal(zsl.firstInLex(r("x", "z"), linear), null);
-    assert.equal(zsl.firstInLex(r("", "", LEX_MIN, LEX_MIN, true, true), linear), null);
-    assert.equal(zsl.firstInLex(r("c", "c", LEX_VALUE, LEX_VALUE, true), linear), null);
+  const letters = "abcdefghijklmnop".split("");
+  for (const listpack of [true, false]) {
+    const mk = () => {
+      const z = new ZSetValue();
+      z.listpack = listpack;
+      for (const l of letters) z.insert(l, 0);
+      return z;
+    };
+    const z = mk();
+    const c = new ZCursor();
+    assert.equal(firstInLex(z, r("", "", LEX_MIN, LEX_MAX, true, true), c), 0);
+    assert.equal(lastInLex(z, r("", "", LEX_MIN, LEX_MAX, true, true), c), 15);
+    assert.equal(firstInLex(z, r("c", "f", LEX_VALUE, LEX_VALUE, true), c), 3);
+    assert.equal(c.member, "d");
+    assert.equal(lastInLex(z, r("c", "f", LEX_VALUE, LEX_VALUE, false, true), c), 4);
+    assert.equal(c.member, "e");
+    assert.equal(firstInLex(z, r("x", "z"), c), -1);
+    assert.equal(firstInLex(z, r("", "", LEX_MIN, LEX_MIN, true, true), c), -1);
+    assert.equal(firstInLex(z, r("c", "c", LEX_VALUE, LEX_VALUE, true), c), -1);
+    assert.equal(deleteRangeByLex(z, r("c", "f"), c), 4);
+    assert.equal(z.size, 12);
+    assert.equal(z.rank("g", false), 2);
   }
-  const dropped: string[] = [];
-  const sink = { dropped: (n: ZNode) => void dropped.push(n.member) };
-  const a = mk();
-  assert.equal(a.deleteRangeByLex(r("c", "f"), false, sink), 4);
-  assert.deepEqual(dropped, ["c", "d", "e", "f"]);
-  validate(a, letters.filter((c) => c < "c" || c > "f").map((m) => ({ m, s: 0 })));
-  const b = mk();
-  assert.equal(b.deleteRangeByLex(r("c", "f"), true, sink), 4);
-  validate(b, letters.filter((c) => c < "c" || c > "f").map((m) => ({ m, s: 0 })));
-  const c = mk();
-  assert.equal(c.deleteRangeByRank(2, 5, sink), 4);
-  validate(c, letters.filter((_, i) => i < 1 || i > 4).map((m) => ({ m, s: 0 })));
-  const d = new SkipList();
-  for (let i = 0; i < 100; i++) d.insert(i, `e${i}`);
-  assert.equal(d.deleteRangeByScore({ min: 10, max: 20, minex: true, maxex: false }, sink), 10);
-  assert.equal(d.length, 90);
-  assert.equal(d.rank(21, "e21"), 12);
-  assert.equal(r("", "", LEX_MAX, LEX_MIN).minKind, LEX_MAX);
 });
 
 Deno.test("zset: ZADD flags, listpack bookkeeping and -0", () => {
@@ -205,12 +254,12 @@ Deno.test("zset: ZADD flags, listpack bookkeeping and -0", () => {
   assert.equal(copy.size, z.size);
   assert.equal(copy.encoding(), "skiplist");
   const seen = new Set<string>();
-  const page: ZNode[] = [];
+  const page: number[] = [];
   let cur = 0;
   do {
     cur = z.scanStep(cur, 2, page);
   } while (cur !== 0);
-  for (const n of page) seen.add(n.member);
+  for (const i of page) seen.add(z.members[i]);
   assert.equal(seen.size, z.size);
 });
 

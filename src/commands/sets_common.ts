@@ -1,18 +1,15 @@
 /**
  * Helpers shared by the set and sorted-set commands: typed lookups, the encoding limits from
- * the config, SSCAN/ZSCAN options, and routing of the `numkeys key...` commands.
+ * the config, count arguments and SSCAN/ZSCAN options.
  */
 import type { Ctx } from "./table.ts";
-import type { Shard } from "../shard/shard.ts";
 import type { Entry } from "../store/keyspace.ts";
 import { TYPE_SET } from "../store/types.ts";
 import type { SetValue } from "../store/set.ts";
 import { NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
-import { parseInt64, parseSafeInt } from "../util/numbers.ts";
-import { keySlot } from "../util/crc16.ts";
+import { parseInt64 } from "../util/numbers.ts";
 
-export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 export const MUST_BE_POSITIVE = "ERR value is out of range, must be positive";
 export const RANGE_LONG =
   "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
@@ -104,35 +101,6 @@ export function zsetLimits(ctx: Ctx): void {
     lpValueText = v;
     lpValue = Number(v ?? 64);
   }
-}
-
-/**
- * A `numkeys key...` command (numkeys at argv[at]) runs where its first key lives; the handler
- * then checks that every key is local (see foreignKeys).
- */
-export function numkeysTarget(at: number) {
-  return (shard: Shard, argv: Uint8Array[], argc: number): number => {
-    const n = at < argc ? parseSafeInt(argv[at]) : NaN;
-    if (!(n >= 1) || at + 1 >= argc) return shard.id;
-    return shard.slotOwner[keySlot(argv[at + 1])];
-  };
-}
-
-/**
- * The router finds only the keys of Redis's legacy key spec; for movable-key commands the
- * handler checks argv[from, to) itself. Replies CROSSSLOT and returns true when one of them
- * belongs to another shard.
- */
-export function foreignKeys(ctx: Ctx, argv: Uint8Array[], from: number, to: number): boolean {
-  const sh = ctx.shard;
-  if (sh.n === 1) return false;
-  for (let i = from; i < to; i++) {
-    if (sh.slotOwner[keySlot(argv[i])] !== sh.id) {
-      ctx.w.error(CROSSSLOT);
-      return true;
-    }
-  }
-  return false;
 }
 
 /** A count argument in [min, max] (Redis's getRangeLongFromObjectOrReply), or null (replied). */

@@ -9,14 +9,7 @@ import { SYNTAX, WRONGTYPE } from "./errors.ts";
 import { SetValue } from "../store/set.ts";
 import { TYPE_SET } from "../store/types.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
-import {
-  foreignKeys,
-  maxIntset,
-  numkeysTarget,
-  rangeArg,
-  readEntry,
-  writeMembers,
-} from "./sets_common.ts";
+import { maxIntset, rangeArg, readEntry, writeMembers } from "./sets_common.ts";
 
 const sets: (SetValue | null)[] = [];
 
@@ -42,7 +35,7 @@ function lookupSets(ctx: Ctx, argv: Uint8Array[], from: number, to: number): boo
   return true;
 }
 
-const INTER = 0, UNION = 1, DIFF = 2;
+const UNION = 1, DIFF = 2;
 const REPLY = 0, STORE = 1, CARD = 2;
 
 /** Stores `s` at dst (or deletes dst when empty) and replies the size. */
@@ -166,7 +159,6 @@ function sintercard(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       return ctx.w.error(SYNTAX);
     }
   }
-  if (foreignKeys(ctx, argv, 2, 2 + nk)) return;
   if (lookupSets(ctx, argv, 2, 2 + nk)) inter(ctx, CARD, null, limit);
 }
 
@@ -189,7 +181,7 @@ function sdiffstore(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 export const setOpsSpecs: CommandSpec[] = [
   { name: "sinter", route: ROUTE_KEYS, handler: sinter },
   { name: "sinterstore", route: ROUTE_KEYS, handler: sinterstore },
-  { name: "sintercard", route: ROUTE_KEYS, handler: sintercard, target: numkeysTarget(1) },
+  { name: "sintercard", route: ROUTE_KEYS, handler: sintercard },
   { name: "sunion", route: ROUTE_KEYS, handler: sunion },
   { name: "sunionstore", route: ROUTE_KEYS, handler: sunionstore },
   { name: "sdiff", route: ROUTE_KEYS, handler: sdiff },

@@ -18,7 +18,9 @@ import {
   ZSetValue,
 } from "../store/zset.ts";
 import { TYPE_ZSET } from "../store/types.ts";
-import { lexLteMax } from "../store/skiplist.ts";
+import { lexLteMax } from "../store/zset_range.ts";
+import { ZCursor } from "../store/zset_tree.ts";
+import { firstInLex, firstInRange, lastInLex, lastInRange } from "../store/zset_query.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { parseDouble } from "../util/numbers.ts";
 import { lpEntries, lpValue, zsetLimits } from "./sets_common.ts";
@@ -157,18 +159,19 @@ function zrankGeneric(ctx: Ctx, argv: Uint8Array[], rev: boolean): void {
 const sr = newScoreRange();
 const lr = newLexRange();
 
+const cur = new ZCursor();
+
 function zcount(ctx: Ctx, argv: Uint8Array[]): void {
   if (!parseScoreRange(argv[2], argv[3], sr)) return ctx.w.error(NOT_FLOAT_RANGE);
   const z = readZset(ctx, argv[1]);
   if (z === null) return;
   if (z === undefined) return ctx.w.integer(0);
-  const zsl = z.zsl;
   let count = 0;
-  const first = zsl.firstInRange(sr);
-  if (first !== null) {
-    count = zsl.length - (zsl.rankOf(first) - 1);
-    const last = zsl.lastInRange(sr);
-    if (last !== null) count -= zsl.length - zsl.rankOf(last);
+  const first = firstInRange(z, sr, cur);
+  if (first >= 0) {
+    count = z.size - first;
+    const last = lastInRange(z, sr, cur);
+    if (last >= 0) count -= z.size - 1 - last;
   }
   ctx.w.integer(count);
 }
@@ -178,20 +181,16 @@ function zlexcount(ctx: Ctx, argv: Uint8Array[]): void {
   const z = readZset(ctx, argv[1]);
   if (z === null) return;
   if (z === undefined) return ctx.w.integer(0);
-  const zsl = z.zsl;
   let count = 0;
-  if (z.listpack) {
-    // the listpack walk: from the first member >= min while members are <= max
-    for (let n = zsl.firstInLex(lr, true); n !== null; n = n.next[0]) {
-      if (!lexLteMax(n.member, lr)) break;
-      count++;
-    }
-  } else {
-    const first = zsl.firstInLex(lr, false);
-    if (first !== null) {
-      count = zsl.length - (zsl.rankOf(first) - 1);
-      const last = zsl.lastInLex(lr, false);
-      if (last !== null) count -= zsl.length - zsl.rankOf(last);
+  const first = firstInLex(z, lr, cur);
+  if (first >= 0) {
+    if (z.listpack) {
+      // the listpack walk: from the first member >= min while members are <= max
+      for (; cur.valid && lexLteMax(cur.member, lr); cur.next()) count++;
+    } else {
+      count = z.size - first;
+      const last = lastInLex(z, lr, cur);
+      if (last >= 0) count -= z.size - 1 - last;
     }
   }
   ctx.w.integer(count);

@@ -12,8 +12,7 @@ import {
   LEX_VALUE,
   type LexRange,
   type ScoreRange,
-  type ZNode,
-} from "../store/skiplist.ts";
+} from "../store/zset_range.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { WRONGTYPE } from "./errors.ts";
 import { latin1 } from "../util/bytes.ts";
@@ -210,10 +209,4 @@ export function writePair(w: ReplyWriter, member: string, score: number, withsco
   if (withscores && w.proto === 3) w.arrayHeader(2);
   w.bulkStr(member);
   if (withscores) w.double(score);
-}
-
-/** A list of nodes as a (possibly scored) array reply. */
-export function writeNodes(w: ReplyWriter, nodes: ZNode[], n: number, withscores: boolean) {
-  pairsHeader(w, n, withscores);
-  for (let i = 0; i < n; i++) writePair(w, nodes[i].member, nodes[i].score, withscores);
 }

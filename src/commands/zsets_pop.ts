@@ -5,7 +5,7 @@
 import { type CommandSpec, type Ctx, ROUTE_KEYS } from "./table.ts";
 import { INVALID_CURSOR, SYNTAX, WRONGTYPE } from "./errors.ts";
 import type { ZSetValue } from "../store/zset.ts";
-import type { ZNode } from "../store/skiplist.ts";
+import { ZCursor } from "../store/zset_tree.ts";
 import { TYPE_ZSET } from "../store/types.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { formatDouble, parseInt64 } from "../util/numbers.ts";
@@ -14,10 +14,8 @@ const HALF_LONG = 4611686018427387903n;
 import { globMatch } from "../config/glob.ts";
 import { parseCursor } from "./keys.ts";
 import {
-  foreignKeys,
   MAX_RANDOM_REPLY,
   MUST_BE_POSITIVE,
-  numkeysTarget,
   randomCountArg,
   rangeArg,
   scanArgs,
@@ -25,6 +23,8 @@ import {
   scanPattern,
 } from "./sets_common.ts";
 import { pairsHeader, readZset, writePair, type ZSetEntry } from "./zsets_common.ts";
+
+const cur = new ZCursor();
 
 /**
  * Pops up to `count` members (count -1: one, flat) from the first existing key of
@@ -62,13 +62,17 @@ function zpop(
   } else {
     w.arrayHeader(nested ? n : n * 2);
   }
+  const c = cur;
+  if (max) z.tree.last(c);
+  else z.tree.first(c);
   for (let i = 0; i < n; i++) {
-    const node = max ? z.zsl.tail! : z.zsl.first!;
     if (nested) w.arrayHeader(2);
-    w.bulkStr(node.member);
-    w.double(node.score);
-    z.removeNode(node);
+    w.bulkStr(c.member);
+    w.double(c.score);
+    if (max) c.prev();
+    else c.next();
   }
+  z.removeRange(max ? z.size - n : 0, n);
   if (z.size === 0) ctx.db.remove(e);
   else ctx.db.touch(e.key);
 }
@@ -105,7 +109,6 @@ function zmpop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     }
   }
   if (count === -1) count = 1;
-  if (foreignKeys(ctx, argv, 2, whereAt)) return;
   zpop(ctx, argv, 2, whereAt, max, count, true, true);
 }
 
@@ -114,7 +117,7 @@ function zrandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc === 2) {
     const z = readZset(ctx, argv[1]);
     if (z === null) return;
-    return z === undefined ? w.nullBulk() : w.bulkStr(z.randomNode().member);
+    return z === undefined ? w.nullBulk() : w.bulkStr(z.members[z.randomSlot()]);
   }
   const l = randomCountArg(ctx, argv[2]);
   if (l === null) return;
@@ -137,47 +140,46 @@ function zrandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 function randomWithCount(ctx: Ctx, z: ZSetValue, l: number, withscores: boolean): void {
   const w = ctx.w;
   const size = z.size;
+  const members = z.members, scores = z.scores;
   if (l < 0 || l === 1) {
     const n = l < 0 ? -l : 1;
     if (n > MAX_RANDOM_REPLY) return w.error("ERR value is out of range");
     pairsHeader(w, n, withscores);
     for (let i = 0; i < n; i++) {
-      const node = z.randomNode();
-      writePair(w, node.member, node.score, withscores);
+      const j = z.randomSlot();
+      writePair(w, members[j], scores[j], withscores);
     }
     return;
   }
   if (l >= size) {
     // the whole set, walked from the highest score down as Redis's set-op iterator does
     pairsHeader(w, size, withscores);
-    for (let n = z.zsl.tail; n !== null; n = n.backward) {
-      writePair(w, n.member, n.score, withscores);
-    }
+    for (z.tree.last(cur); cur.valid; cur.prev()) writePair(w, cur.member, cur.score, withscores);
     return;
   }
   pairsHeader(w, l, withscores);
-  const nodes = z.nodes;
   if (l * 3 > size) {
-    const copy = nodes.slice();
+    // a partial Fisher-Yates shuffle of the slots
+    const slots: number[] = [];
+    for (let i = 0; i < size; i++) slots.push(i);
     for (let i = 0; i < l; i++) {
       const j = i + ((Math.random() * (size - i)) | 0);
-      const t = copy[j];
-      copy[j] = copy[i];
-      copy[i] = t;
-      writePair(w, t.member, t.score, withscores);
+      const t = slots[j];
+      slots[j] = slots[i];
+      writePair(w, members[t], scores[t], withscores);
     }
     return;
   }
   const picked = new Set<number>();
   while (picked.size < l) {
-    const j = (Math.random() * size) | 0;
+    const j = z.randomSlot();
     if (picked.has(j)) continue;
     picked.add(j);
-    writePair(w, nodes[j].member, nodes[j].score, withscores);
+    writePair(w, members[j], scores[j], withscores);
   }
 }
 
-const page: ZNode[] = [];
+const page: number[] = [];
 
 /**
  * Redis's d2string, as ZSCAN prints scores: integral values within +-LLONG_MAX/2 as integers
@@ -197,29 +199,38 @@ function zscan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const e = scanArgs(ctx, argv, argc, TYPE_ZSET);
   if (e === undefined) return;
   const z = e.value as ZSetValue;
-  let next = 0;
-  page.length = 0;
+  const pat = scanPattern;
+  const w = ctx.w;
+  w.arrayHeader(2);
   if (z.listpack) {
     // a listpack is answered in one page, in order, whatever the cursor
-    for (let n = z.zsl.first; n !== null; n = n.next[0]) page.push(n);
-  } else if (cursor !== Infinity) {
-    next = z.scanStep(cursor, scanCount, page);
+    w.bulkStr("0");
+    let n = 0;
+    for (z.tree.first(cur); cur.valid; cur.next()) {
+      if (pat === null || globMatch(pat, cur.member, false)) n++;
+    }
+    w.arrayHeader(n * 2);
+    for (z.tree.first(cur); cur.valid; cur.next()) {
+      if (pat !== null && !globMatch(pat, cur.member, false)) continue;
+      w.bulkStr(cur.member);
+      w.bulkStr(scanScore(cur.score));
+    }
+    return;
   }
-  const pat = scanPattern;
+  page.length = 0;
+  const next = cursor === Infinity ? 0 : z.scanStep(cursor, scanCount, page);
   let n = page.length;
   if (pat !== null) {
     n = 0;
     for (let i = 0; i < page.length; i++) {
-      if (globMatch(pat, page[i].member, false)) page[n++] = page[i];
+      if (globMatch(pat, z.members[page[i]], false)) page[n++] = page[i];
     }
   }
-  const w = ctx.w;
-  w.arrayHeader(2);
   w.bulkStr(String(next));
   w.arrayHeader(n * 2);
   for (let i = 0; i < n; i++) {
-    w.bulkStr(page[i].member);
-    w.bulkStr(scanScore(page[i].score));
+    w.bulkStr(z.members[page[i]]);
+    w.bulkStr(scanScore(z.scores[page[i]]));
   }
   page.length = 0;
 }
@@ -235,7 +246,7 @@ export const popSpecs: CommandSpec[] = [
     route: ROUTE_KEYS,
     handler: (ctx, argv, argc) => zpopMinMax(ctx, argv, argc, true),
   },
-  { name: "zmpop", route: ROUTE_KEYS, handler: zmpop, target: numkeysTarget(1) },
+  { name: "zmpop", route: ROUTE_KEYS, handler: zmpop },
   { name: "zrandmember", route: ROUTE_KEYS, handler: zrandmember },
   { name: "zscan", route: ROUTE_KEYS, handler: zscan },
 ];

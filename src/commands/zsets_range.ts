@@ -2,11 +2,12 @@
  * Range reads and deletions (Redis 7.0 zrangeGenericCommand and zremrangeGenericCommand):
  * ZRANGE (BYSCORE / BYLEX / REV / LIMIT / WITHSCORES), ZRANGESTORE, ZREVRANGE,
  * Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX, ZREMRANGEBYRANK / BYSCORE / BYLEX.
- * Starting points are found by descent and offsets by rank, so a range costs O(log n + m).
+ * Starting points and offsets are found by descent, so a range costs O(log n + m).
  */
 import { type CommandSpec, type Ctx, ROUTE_KEYS } from "./table.ts";
 import { SYNTAX, WRONGTYPE } from "./errors.ts";
 import { fitsListpack, ZSetValue } from "../store/zset.ts";
+import { ZCursor } from "../store/zset_tree.ts";
 import {
   lexGteMin,
   lexLteMax,
@@ -14,8 +15,15 @@ import {
   scoreGteMin,
   scoreLteMax,
   type ScoreRange,
-  type ZNode,
-} from "../store/skiplist.ts";
+} from "../store/zset_range.ts";
+import {
+  deleteRangeByLex,
+  deleteRangeByScore,
+  firstInLex,
+  firstInRange,
+  lastInLex,
+  lastInRange,
+} from "../store/zset_query.ts";
 import { TYPE_ZSET } from "../store/types.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { intArg } from "./args.ts";
@@ -25,9 +33,10 @@ import {
   newScoreRange,
   NOT_FLOAT_RANGE,
   NOT_LEX_RANGE,
+  pairsHeader,
   parseLexRange,
   parseScoreRange,
-  writeNodes,
+  writePair,
   writeZset,
 } from "./zsets_common.ts";
 
@@ -35,10 +44,17 @@ const AUTO = 0, RANK = 1, SCORE = 2, LEX = 3;
 
 const sr = newScoreRange();
 const lr = newLexRange();
-/** the nodes of the current range result */
-const picked: ZNode[] = [];
+const cur = new ZCursor();
+/** the current range result */
+const pickedM: string[] = [];
+const pickedS: number[] = [];
 
-/** Nodes at ranks [start, end] (Redis's index rules), into `picked`. */
+function pick(c: ZCursor): void {
+  pickedM.push(c.member);
+  pickedS.push(c.score);
+}
+
+/** Elements at ranks [start, end] (Redis's index rules), picked. */
 function byRank(z: ZSetValue, start: number, end: number, rev: boolean): void {
   const llen = z.size;
   if (start < 0) start = llen + start;
@@ -47,41 +63,42 @@ function byRank(z: ZSetValue, start: number, end: number, rev: boolean): void {
   if (start > end || start >= llen) return;
   if (end >= llen) end = llen - 1;
   let n = end - start + 1;
-  let x = z.at(rev ? llen - 1 - start : start);
-  while (n-- > 0 && x !== null) {
-    picked.push(x);
-    x = rev ? x.backward : x.next[0];
+  z.tree.seekRank(cur, rev ? llen - 1 - start : start);
+  while (n-- > 0 && cur.valid) {
+    pick(cur);
+    if (rev) cur.prev();
+    else cur.next();
   }
 }
 
-/** The node `offset` places after (or before, when rev) x, by rank. */
-function skip(z: ZSetValue, x: ZNode, offset: number, rev: boolean): ZNode | null {
-  if (offset === 0) return x;
-  const r = z.zsl.rankOf(x) + (rev ? -offset : offset);
-  return r >= 1 && r <= z.size ? z.zsl.byRank(r) : null;
+/** Moves the cursor, at rank r, `offset` places on (back when rev); false when past the end. */
+function skip(z: ZSetValue, r: number, offset: number, rev: boolean): boolean {
+  if (offset === 0) return true;
+  z.tree.seekRank(cur, rev ? r - offset : r + offset);
+  return cur.valid;
 }
 
 function byScore(z: ZSetValue, r: ScoreRange, offset: number, limit: number, rev: boolean) {
   if (offset < 0 || (offset > 0 && offset >= z.size)) return;
-  let x = rev ? z.zsl.lastInRange(r) : z.zsl.firstInRange(r);
-  if (x === null) return;
-  x = skip(z, x, offset, rev);
-  while (x !== null && limit-- !== 0) {
-    if (rev ? !scoreGteMin(x.score, r) : !scoreLteMax(x.score, r)) break;
-    picked.push(x);
-    x = rev ? x.backward : x.next[0];
+  const at = rev ? lastInRange(z, r, cur) : firstInRange(z, r, cur);
+  if (at < 0 || !skip(z, at, offset, rev)) return;
+  while (cur.valid && limit-- !== 0) {
+    if (rev ? !scoreGteMin(cur.score, r) : !scoreLteMax(cur.score, r)) break;
+    pick(cur);
+    if (rev) cur.prev();
+    else cur.next();
   }
 }
 
 function byLex(z: ZSetValue, r: LexRange, offset: number, limit: number, rev: boolean) {
   if (offset < 0) return;
-  let x = rev ? z.zsl.lastInLex(r, z.listpack) : z.zsl.firstInLex(r, z.listpack);
-  if (x === null) return;
-  x = skip(z, x, offset, rev);
-  while (x !== null && limit-- !== 0) {
-    if (rev ? !lexGteMin(x.member, r) : !lexLteMax(x.member, r)) break;
-    picked.push(x);
-    x = rev ? x.backward : x.next[0];
+  const at = rev ? lastInLex(z, r, cur) : firstInLex(z, r, cur);
+  if (at < 0 || !skip(z, at, offset, rev)) return;
+  while (cur.valid && limit-- !== 0) {
+    if (rev ? !lexGteMin(cur.member, r) : !lexLteMax(cur.member, r)) break;
+    pick(cur);
+    if (rev) cur.prev();
+    else cur.next();
   }
 }
 
@@ -150,7 +167,8 @@ function zrange(
   }
   const e = readEntry(ctx, latin1(argv[at]));
   if (e !== undefined && e.type !== TYPE_ZSET) return w.error(WRONGTYPE);
-  picked.length = 0;
+  pickedM.length = 0;
+  pickedS.length = 0;
   if (e !== undefined) {
     const z = e.value as ZSetValue;
     if (type === RANK) byRank(z, start, end, reverse);
@@ -158,26 +176,29 @@ function zrange(
     else byLex(z, lr, offset, limit, reverse);
   }
   if (dst !== null) storeRange(ctx, dst);
-  else writeNodes(w, picked, picked.length, withscores);
-  picked.length = 0;
+  else {
+    const n = pickedM.length;
+    pairsHeader(w, n, withscores);
+    for (let i = 0; i < n; i++) writePair(w, pickedM[i], pickedS[i], withscores);
+  }
+  pickedM.length = 0;
+  pickedS.length = 0;
 }
 
-/** ZRANGESTORE's destination: the picked nodes as a new set (or dst deleted when none). */
+/** ZRANGESTORE's destination: the picked elements as a new set (or dst deleted when none). */
 function storeRange(ctx: Ctx, dst: Uint8Array): void {
   const key = latin1(dst);
-  const n = picked.length;
+  const n = pickedM.length;
   if (n === 0) {
     ctx.db.delete(key, ctx.now);
     return ctx.w.integer(0);
   }
   let maxLen = 0;
-  for (let i = 0; i < n; i++) {
-    if (picked[i].member.length > maxLen) maxLen = picked[i].member.length;
-  }
+  for (let i = 0; i < n; i++) if (pickedM[i].length > maxLen) maxLen = pickedM[i].length;
   zsetLimits(ctx);
   const z = new ZSetValue();
   z.listpack = fitsListpack(n, maxLen, lpEntries, lpValue);
-  for (let i = 0; i < n; i++) z.insert(picked[i].member, picked[i].score);
+  for (let i = 0; i < n; i++) z.insert(pickedM[i], pickedS[i]);
   ctx.db.set(key, z, TYPE_ZSET);
   ctx.w.integer(n);
 }
@@ -209,12 +230,11 @@ function zremrange(ctx: Ctx, argv: Uint8Array[], type: number): void {
     if (start < 0) start = 0;
     if (start > end || start >= llen) return w.integer(0);
     if (end >= llen) end = llen - 1;
-    deleted = z.zsl.deleteRangeByRank(start + 1, end + 1, z);
+    deleted = z.removeRange(start, end - start + 1);
   } else if (type === SCORE) {
-    // the listpack walk starts only when something is in range; the result is the same
-    deleted = z.zsl.deleteRangeByScore(sr, z);
+    deleted = deleteRangeByScore(z, sr, cur);
   } else {
-    deleted = z.zsl.deleteRangeByLex(lr, z.listpack, z);
+    deleted = deleteRangeByLex(z, lr, cur);
   }
   if (deleted > 0) {
     if (z.size === 0) ctx.db.remove(e);

@@ -8,20 +8,13 @@
 import { type CommandSpec, type Ctx, ROUTE_KEYS } from "./table.ts";
 import { SYNTAX, WRONGTYPE } from "./errors.ts";
 import { fitsListpack, ZSetValue } from "../store/zset.ts";
+import { ZCursor } from "../store/zset_tree.ts";
 import { SetValue } from "../store/set.ts";
 import { TYPE_SET, TYPE_ZSET } from "../store/types.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { parseDouble } from "../util/numbers.ts";
 import { intArg } from "./args.ts";
-import {
-  foreignKeys,
-  lpEntries,
-  lpValue,
-  numkeysTarget,
-  rangeArg,
-  readEntry,
-  zsetLimits,
-} from "./sets_common.ts";
+import { lpEntries, lpValue, rangeArg, readEntry, zsetLimits } from "./sets_common.ts";
 import { pairsHeader, writePair } from "./zsets_common.ts";
 
 const UNION = 0, INTER = 1, DIFF = 2;
@@ -42,7 +35,8 @@ function find(s: SetValue | ZSetValue, m: string): number | undefined {
 /** Calls f(member, score) for each element, zsets from the highest score down as Redis does. */
 function each(s: SetValue | ZSetValue, f: (m: string, score: number) => void): void {
   if (s instanceof ZSetValue) {
-    for (let n = s.zsl.tail; n !== null; n = n.backward) f(n.member, n.score);
+    const c = new ZCursor();
+    for (s.tree.last(c); c.valid; c.prev()) f(c.member, c.score);
   } else {
     const m = s.members();
     for (let i = 0; i < m.length; i++) f(m[i], 1);
@@ -76,7 +70,6 @@ function zsetop(
   if (n === null) return;
   if (n < 1) return w.error(`ERR at least 1 input key is needed for '${name}' command`);
   if (n > argc - (at + 1)) return w.error(SYNTAX);
-  if (foreignKeys(ctx, argv, at + 1, at + 1 + n)) return;
   const srcs: Src[] = [];
   for (let i = 0; i < n; i++) {
     const e = readEntry(ctx, latin1(argv[at + 1 + i]));
@@ -225,7 +218,6 @@ function spec(name: string, at: number, op: number, store: boolean, card = false
     route: ROUTE_KEYS,
     handler: (ctx, argv, argc) =>
       zsetop(ctx, argv, argc, name, at, op, store ? argv[1] : null, card),
-    target: store ? undefined : numkeysTarget(at),
   };
 }
 

@@ -71,10 +71,7 @@ function plainOf(e: EntryLike): Plain {
   } else if (e.type === TYPE_ZSET) {
     const z = v as ZSetValue;
     const members: string[] = [], scores: number[] = [];
-    for (let n = z.zsl.first; n !== null; n = n.next[0]) {
-      members.push(n.member);
-      scores.push(n.score);
-    }
+    z.entries(members, scores);
     p.data = [members, scores];
     p.compact = z.listpack;
   }

@@ -1,8 +1,8 @@
 /**
- * A sorted set: a skip list with spans (order, ranks, ranges) plus a member -> node map
- * (scores, membership), and an unordered array of the nodes for SCAN pages and O(1) random
- * picks. One representation serves every size; `listpack` only records which encoding Redis
- * would be using, because a few replies depend on it:
+ * A sorted set: an order-statistic B+tree over (score, member) for order, ranks and ranges
+ * (zset_tree.ts), plus member -> slot in dense arrays of members and scores, for O(1) scores,
+ * random picks and SCAN pages. `listpack` only records which encoding Redis would be using,
+ * because a few replies depend on it:
  * - a listpack keeps scores as text in which -0 reads back as 0;
  * - ZSCAN of a listpack answers everything in one page, in order;
  * - lex ranges over differing scores are answered by a scan from the head.
@@ -11,7 +11,7 @@
  * build new values, see `fitsListpack`).
  */
 import type { CollectionValue } from "./types.ts";
-import { type NodeSink, SkipList, type ZNode } from "./skiplist.ts";
+import { type MemberSink, ZCursor, ZTree } from "./zset_tree.ts";
 
 /** ZADD input flags */
 export const ZADD_NX = 1;
@@ -26,18 +26,22 @@ export const ZADD_OUT_NAN = 2;
 export const ZADD_OUT_ADDED = 4;
 export const ZADD_OUT_UPDATED = 8;
 
-export class ZSetValue implements CollectionValue, NodeSink {
-  readonly zsl = new SkipList();
-  readonly dict = new Map<string, ZNode>();
-  /** every node, unordered (swap-removed): SCAN walks it from the end, see scanStep */
-  readonly nodes: ZNode[] = [];
+const walk = new ZCursor();
+
+export class ZSetValue implements CollectionValue, MemberSink {
+  readonly tree = new ZTree();
+  /** member -> slot in `members` / `scores` */
+  readonly index = new Map<string, number>();
+  /** the members, unordered (swap-removed): SCAN walks them from the end, see scanStep */
+  readonly members: string[] = [];
+  scores = new Float64Array(4);
   /** whether Redis would hold this set as a listpack */
   listpack = true;
   /** the score the last add() produced (ZADD INCR / ZINCRBY reply) */
   newScore = 0;
 
   get size(): number {
-    return this.dict.size;
+    return this.members.length;
   }
 
   encoding(): string {
@@ -47,43 +51,55 @@ export class ZSetValue implements CollectionValue, NodeSink {
   clone(): ZSetValue {
     const z = new ZSetValue();
     z.listpack = this.listpack;
-    for (let n = this.zsl.first; n !== null; n = n.next[0]) z.insert(n.member, n.score);
+    for (this.tree.first(walk); walk.valid; walk.next()) z.insert(walk.member, walk.score);
     return z;
   }
 
-  score(member: string): number | undefined {
-    return this.dict.get(member)?.score;
-  }
-
-  /** Adds a member known to be absent (no encoding check: callers building results decide). */
-  insert(member: string, score: number): ZNode {
-    const n = this.zsl.insert(this.listpack && score === 0 ? 0 : score, member);
-    n.slot = this.nodes.length;
-    this.nodes.push(n);
-    this.dict.set(member, n);
-    return n;
-  }
-
-  /** NodeSink: a node left the skip list. */
-  dropped(n: ZNode): void {
-    this.dict.delete(n.member);
-    const last = this.nodes.pop()!;
-    if (last !== n) {
-      this.nodes[n.slot] = last;
-      last.slot = n.slot;
+  /** Members and scores in order, appended to the arrays. */
+  entries(members: string[], scores: number[]): void {
+    for (this.tree.first(walk); walk.valid; walk.next()) {
+      members.push(walk.member);
+      scores.push(walk.score);
     }
-    n.slot = -1;
   }
 
-  removeNode(n: ZNode): void {
-    this.zsl.remove(n);
-    this.dropped(n);
+  score(member: string): number | undefined {
+    const i = this.index.get(member);
+    return i === undefined ? undefined : this.scores[i];
+  }
+
+  /** Adds a member known to be absent (callers building results set `listpack` first). */
+  insert(member: string, score: number): void {
+    if (this.listpack && score === 0) score = 0;
+    const i = this.members.length;
+    if (i === this.scores.length) {
+      const s = new Float64Array(i * 2);
+      s.set(this.scores);
+      this.scores = s;
+    }
+    this.members.push(member);
+    this.scores[i] = score;
+    this.index.set(member, i);
+    this.tree.insert(score, member);
+  }
+
+  /** MemberSink: the tree dropped a member; forget its slot. */
+  dropped(member: string): void {
+    const i = this.index.get(member)!;
+    this.index.delete(member);
+    const last = this.members.pop()!;
+    if (last !== member) {
+      this.members[i] = last;
+      this.scores[i] = this.scores[this.members.length];
+      this.index.set(last, i);
+    }
   }
 
   remove(member: string): boolean {
-    const n = this.dict.get(member);
-    if (n === undefined) return false;
-    this.removeNode(n);
+    const i = this.index.get(member);
+    if (i === undefined) return false;
+    this.tree.remove(this.scores[i], member);
+    this.dropped(member);
     return true;
   }
 
@@ -93,10 +109,10 @@ export class ZSetValue implements CollectionValue, NodeSink {
    */
   add(score: number, member: string, flags: number, maxEntries: number, maxValue: number): number {
     if (score !== score) return ZADD_OUT_NAN;
-    const n = this.dict.get(member);
-    if (n !== undefined) {
+    const i = this.index.get(member);
+    if (i !== undefined) {
       if (flags & ZADD_NX) return ZADD_OUT_NOP;
-      const cur = n.score;
+      const cur = this.scores[i];
       if (flags & ZADD_INCR) {
         score += cur;
         if (score !== score) return ZADD_OUT_NAN;
@@ -106,11 +122,13 @@ export class ZSetValue implements CollectionValue, NodeSink {
       }
       this.newScore = score;
       if (score === cur) return 0;
-      this.zsl.updateScore(n, this.listpack && score === 0 ? 0 : score);
+      const stored = this.listpack && score === 0 ? 0 : score;
+      this.tree.update(cur, member, stored);
+      this.scores[i] = stored;
       return ZADD_OUT_UPDATED;
     }
     if (flags & ZADD_XX) return ZADD_OUT_NOP;
-    if (this.listpack && (this.dict.size + 1 > maxEntries || member.length > maxValue)) {
+    if (this.listpack && (this.size + 1 > maxEntries || member.length > maxValue)) {
       this.listpack = false;
     }
     this.insert(member, score);
@@ -120,33 +138,32 @@ export class ZSetValue implements CollectionValue, NodeSink {
 
   /** 0-based rank from the low end (or the high end when `rev`), -1 when absent. */
   rank(member: string, rev: boolean): number {
-    const n = this.dict.get(member);
-    if (n === undefined) return -1;
-    const r = this.zsl.rank(n.score, n.member);
-    return rev ? this.zsl.length - r : r - 1;
+    const i = this.index.get(member);
+    if (i === undefined) return -1;
+    const r = this.tree.rank(this.scores[i], member);
+    return rev ? this.size - 1 - r : r;
   }
 
-  /** The node at a 0-based rank. */
-  at(rank: number): ZNode | null {
-    return this.zsl.byRank(rank + 1);
+  /** Removes `count` members from rank `start` on; returns how many. */
+  removeRange(start: number, count: number): number {
+    return this.tree.removeRange(start, count, this);
   }
 
-  /** A uniformly random node (the set must not be empty). */
-  randomNode(): ZNode {
-    return this.nodes[(Math.random() * this.nodes.length) | 0];
+  /** The slot of a uniformly random member (the set must not be empty). */
+  randomSlot(): number {
+    return (Math.random() * this.members.length) | 0;
   }
 
   /**
-   * One SCAN page over the node array, from the end: `cursor` 0 starts, c > 0 means nodes
-   * [0, c) are left. Removal moves the last node into the gap, i.e. from the visited part
-   * into a lower index, so a node present for the whole scan is never skipped (it may be
-   * returned twice, as Redis allows). Returns the next cursor (0 when done).
+   * One SCAN page of slots, from the end: `cursor` 0 starts, c > 0 means slots [0, c) are
+   * left. Removal moves the last member into the gap, i.e. from the visited part into a lower
+   * slot, so a member present for the whole scan is never skipped (it may come twice, as
+   * Redis allows). Returns the next cursor (0 when done).
    */
-  scanStep(cursor: number, count: number, out: ZNode[]): number {
-    const nodes = this.nodes;
-    let i = cursor === 0 || cursor > nodes.length ? nodes.length : cursor;
+  scanStep(cursor: number, count: number, out: number[]): number {
+    let i = cursor === 0 || cursor > this.members.length ? this.members.length : cursor;
     const stop = Math.max(0, i - count);
-    while (i > stop) out.push(nodes[--i]);
+    while (i > stop) out.push(--i);
     return i;
   }
 }
