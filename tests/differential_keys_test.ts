@@ -34,6 +34,12 @@ const scanPage: Normalizer = (raw) => {
   return `scan page: ${r[1].map((k) => str(k)).sort().join(",")}`;
 };
 
+const scanCursor: Normalizer = (raw) => {
+  const r = parse(raw);
+  if (!Array.isArray(r) || r.length !== 2) return toLatin1(raw);
+  return `scan cursor: ${str(r[0])}`;
+};
+
 const GROUPS: Record<string, Cmd[]> = {
   "DEL, UNLINK, EXISTS, TOUCH, TYPE": [
     ["MSET", A, "1", B, "2", C, "3", D, "4"],
@@ -187,8 +193,10 @@ const GROUPS: Record<string, Cmd[]> = {
     // legitimately points at the next shard instead of being 0.
     { args: ["SCAN", ""], norm: scanPage },
     ["SCAN", "18446744073709551616"],
-    { args: ["SCAN", "-1"], norm: scanPage },
-    { args: ["SCAN", "18446744073709551615"], norm: scanPage },
+    // the page Redis returns for these depends on where its seeded hash put the key: compare
+    // only that the scan ends there
+    { args: ["SCAN", "-1"], norm: scanCursor },
+    { args: ["SCAN", "18446744073709551615"], norm: scanCursor },
     ["SCAN", "0", "COUNT", "0"],
     ["SCAN", "0", "COUNT", "-1"],
     ["SCAN", "0", "COUNT", "abc"],

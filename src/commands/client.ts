@@ -134,6 +134,8 @@ function kill(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   }
   let n = 0;
   for (const c of [...ctx.shard.clients.values()]) {
+    // already killed, on its way out: not killed twice (the listen engine drops it later)
+    if (c.killed) continue;
     if (f.id !== undefined && c.id !== f.id) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
