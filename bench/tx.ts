@@ -132,16 +132,14 @@ async function multiKey(o: Options, servers: Server[]): Promise<CommandResult[]>
   const out: CommandResult[] = [];
   for (const name of ["MSET", "MGET"]) {
     const cmd = (s: Server) =>
-      name === "MSET" ? ["MSET", ...s.keys10.flatMap((k) => [k, "v"])] : [
-        "MGET",
-        ...s.keys10,
-      ];
-    const probes: RunResult[] = [];
+      name === "MSET" ? ["MSET", ...s.keys10.flatMap((k) => [k, "v"])] : ["MGET", ...s.keys10];
+    // -n per server: their rates differ ~10x, and a run should take about --seconds on each.
+    const ns: number[] = [];
     for (const s of servers) {
-      probes.push(await runBench(commandArgs(s.handle.port, 50, MULTI_KEY_PROBE, cmd(s))));
+      const probe = await runBench(commandArgs(s.handle.port, 50, MULTI_KEY_PROBE, cmd(s)));
+      ns.push(sizeN([probe], o.seconds));
     }
-    const n = sizeN(probes, o.seconds);
-    const invocations = servers.map((s) => commandArgs(s.handle.port, 50, n, cmd(s)));
+    const invocations = servers.map((s, i) => commandArgs(s.handle.port, 50, ns[i], cmd(s)));
     const rps: number[][] = servers.map(() => []);
     for (let run = 0; run < o.runs; run++) {
       for (let i = 0; i < servers.length; i++) {
@@ -149,7 +147,7 @@ async function multiKey(o: Options, servers: Server[]): Promise<CommandResult[]>
         console.error(`  ${name} run ${run + 1}/${o.runs} ${servers[i].label}: ${rps[i].at(-1)}`);
       }
     }
-    out.push({ name, n, probe: MULTI_KEY_PROBE, invocations, rps });
+    out.push({ name, probe: MULTI_KEY_PROBE, invocations, rps });
   }
   return out;
 }

@@ -266,10 +266,15 @@ export async function runTxLoad(o: TxLoadOptions): Promise<TxLoadResult> {
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const inWindow = measured;
-  try {
-    await running;
-  } finally {
-    for (const conn of conns) conn.close();
+  // Blocks in flight finish within milliseconds; a server that sent fewer replies than
+  // expected would leave a connection waiting forever.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<"stuck">((r) => timer = setTimeout(() => r("stuck"), 10_000));
+  const settled = await Promise.race([running.then(() => "done", () => "done"), stuck]);
+  clearTimeout(timer);
+  for (const conn of conns) conn.close();
+  if (settled === "stuck") {
+    throw new Error("connections still waiting for replies 10 s after the end");
   }
   if (failed !== null) throw failed;
 
