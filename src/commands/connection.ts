@@ -1,6 +1,7 @@
 /** Connection commands: PING, ECHO, QUIT, HELLO, SELECT, TIME. They run on the client's own shard. */
 import { type CommandSpec, type Ctx, register, ROUTE_LOCAL } from "./table.ts";
-import { INVALID_DB, NOT_INTEGER } from "./errors.ts";
+import { INVALID_DB } from "./errors.ts";
+import { int32Arg } from "./generic.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import { REDIS_VERSION } from "../server/version.ts";
@@ -21,9 +22,8 @@ function quit(ctx: Ctx): void {
 }
 
 function select(ctx: Ctx, argv: Uint8Array[]): void {
-  const v = parseInt64(argv[1]);
-  if (v === null || v > 2147483647 || v < -2147483648) return ctx.w.error(NOT_INTEGER);
-  const id = Number(v);
+  const id = int32Arg(ctx, argv[1], null);
+  if (id === null) return;
   if (id < 0 || id >= ctx.shard.dbs.length) return ctx.w.error(INVALID_DB);
   ctx.client!.db = id;
   ctx.w.ok();

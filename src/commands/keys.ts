@@ -17,6 +17,14 @@ function del(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 }
 
 function exists(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  // peek: like Redis, EXISTS does not count as an access (OBJECT IDLETIME)
+  let n = 0;
+  for (let i = 1; i < argc; i++) if (ctx.db.peek(latin1(argv[i]), ctx.now) !== undefined) n++;
+  ctx.w.integer(n);
+}
+
+/** TOUCH: EXISTS that counts as an access */
+function touch(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   let n = 0;
   for (let i = 1; i < argc; i++) if (ctx.db.get(latin1(argv[i]), ctx.now) !== undefined) n++;
   ctx.w.integer(n);
@@ -64,7 +72,7 @@ function expireGeneric(name: string, relative: boolean, seconds: boolean) {
 
 function ttlGeneric(ms: boolean, absolute: boolean) {
   return (ctx: Ctx, argv: Uint8Array[]): void => {
-    const e = ctx.db.get(latin1(argv[1]), ctx.now);
+    const e = ctx.db.peek(latin1(argv[1]), ctx.now);
     if (e === undefined) return ctx.w.integer(-2);
     if (e.expireAt === 0) return ctx.w.integer(-1);
     if (e.expireExact !== undefined) {
@@ -86,7 +94,7 @@ function persist(ctx: Ctx, argv: Uint8Array[]): void {
 }
 
 function type(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = ctx.db.get(latin1(argv[1]), ctx.now);
+  const e = ctx.db.peek(latin1(argv[1]), ctx.now);
   ctx.w.simple(e === undefined ? "none" : TYPE_NAMES[e.type]);
 }
 
@@ -199,7 +207,7 @@ export const specs: CommandSpec[] = [
   { name: "del", route: ROUTE_KEYS, handler: del, fold: foldSum },
   { name: "unlink", route: ROUTE_KEYS, handler: del, fold: foldSum },
   { name: "exists", route: ROUTE_KEYS, handler: exists, fold: foldSum },
-  { name: "touch", route: ROUTE_KEYS, handler: exists, fold: foldSum },
+  { name: "touch", route: ROUTE_KEYS, handler: touch, fold: foldSum },
   { name: "expire", route: ROUTE_KEYS, handler: expireGeneric("expire", true, true) },
   { name: "pexpire", route: ROUTE_KEYS, handler: expireGeneric("pexpire", true, false) },
   { name: "expireat", route: ROUTE_KEYS, handler: expireGeneric("expireat", false, true) },

@@ -1,6 +1,6 @@
 /** String commands: GET, SET, MGET, MSET, INCR family, INCRBYFLOAT, APPEND, STRLEN. */
 import { type CommandSpec, type Ctx, register, ROUTE_KEYS } from "./table.ts";
-import type { Entry } from "../store/keyspace.ts";
+import { ENC_AUTO, ENC_EMBSTR, ENC_RAW, type Entry } from "../store/keyspace.ts";
 import { MAX_STRING_VALUE, type StringValue, TYPE_STRING } from "../store/types.ts";
 import {
   invalidExpire,
@@ -161,6 +161,7 @@ function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
   const text = String(res);
   if (e !== undefined) {
     e.value = text;
+    e.enc = ENC_AUTO;
     ctx.db.touch(e.key);
   } else ctx.db.set(latin1(key), text, TYPE_STRING);
   if (typeof res === "number") ctx.w.integer(res);
@@ -189,10 +190,11 @@ function incrbyfloat(ctx: Ctx, argv: Uint8Array[]): void {
   // computed on exact decimals / emulated long doubles so the text matches Redis's
   const r = incrByFloat(e === undefined ? null : e.value, argv[2]);
   if (typeof r === "number") return ctx.w.error(r === INCRFLOAT_NAN_INF ? NAN_OR_INF : NOT_FLOAT);
-  if (e !== undefined) {
-    e.value = r;
-    ctx.db.touch(e.key);
-  } else ctx.db.set(latin1(argv[1]), r, TYPE_STRING);
+  // Redis builds the result as a plain string object: embstr, never int
+  const target = e ?? ctx.db.set(latin1(argv[1]), r, TYPE_STRING);
+  target.value = r;
+  target.enc = ENC_EMBSTR;
+  if (e !== undefined) ctx.db.touch(e.key);
   ctx.w.bulkStr(r);
 }
 
@@ -217,6 +219,7 @@ function append(ctx: Ctx, argv: Uint8Array[]): void {
     buf.set(add, old.length);
     e.value = buf;
   }
+  e.enc = ENC_RAW;
   ctx.db.touch(e.key);
   ctx.w.integer(len);
 }

@@ -7,6 +7,7 @@ import { Db } from "../store/keyspace.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
+import { syncAccessPolicy } from "../commands/object.ts";
 import {
   BatchBuilder,
   BatchReader,
@@ -119,6 +120,7 @@ export class Shard {
     this.slotEnd = Math.floor(((init.id + 1) * SLOTS) / init.n) - 1;
     this.mesh = new Mesh(init.mesh, waker);
     this.config = new ConfigStore(new Map(init.params));
+    syncAccessPolicy(this.config);
     this.batches = [];
     this.dirty = [];
     for (let i = 0; i < init.n; i++) {
@@ -130,6 +132,7 @@ export class Shard {
 
   /** Apply live config values this shard acts on (after CONFIG SET). */
   applyConfig(): void {
+    syncAccessPolicy(this.config);
     const maxBulk = Number(this.config.value("proto-max-bulk-len") ?? 512 * 1024 * 1024);
     for (const c of this.clients.values()) c.parser.limits.maxBulkLen = maxBulk;
   }
