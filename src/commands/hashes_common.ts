@@ -1,4 +1,5 @@
 /** Helpers shared by the hash commands: typed lookups and Redis's encoding conversions. */
+import { readTyped } from "./args.ts";
 import type { Ctx } from "./table.ts";
 import type { Entry } from "../store/keyspace.ts";
 import { HashValue } from "../store/hash.ts";
@@ -13,18 +14,7 @@ export type HashEntry = Entry & { value: HashValue };
  * when the key holds another type (the error is written).
  */
 export function readHash(ctx: Ctx, key: Uint8Array): HashValue | undefined | null {
-  const e = ctx.db.get(latin1(key), ctx.now);
-  const st = ctx.shard.stats;
-  if (e === undefined) {
-    st.keyspaceMisses++;
-    return undefined;
-  }
-  st.keyspaceHits++;
-  if (e.type !== TYPE_HASH) {
-    ctx.w.error(WRONGTYPE);
-    return null;
-  }
-  return e.value as HashValue;
+  return readTyped(ctx, key, TYPE_HASH) as HashValue | undefined | null;
 }
 
 /** The hash entry at key for a write: undefined when absent, null on WRONGTYPE (written). */

@@ -1,10 +1,11 @@
 /** Helpers shared by the list commands: typed lookups, Redis's range replies, argument parsing. */
+import { readTyped } from "./args.ts";
 import type { Ctx } from "./table.ts";
 import type { Entry } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { TYPE_LIST } from "../store/types.ts";
 import { SYNTAX, WRONGTYPE } from "./errors.ts";
-import { eqi, latin1 } from "../util/bytes.ts";
+import { eqi } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 
 export type ListEntry = Entry & { value: ListValue };
@@ -19,18 +20,7 @@ export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
  * when the key holds another type (the error is written).
  */
 export function readList(ctx: Ctx, key: Uint8Array): ListValue | undefined | null {
-  const e = ctx.db.get(latin1(key), ctx.now);
-  const st = ctx.shard.stats;
-  if (e === undefined) {
-    st.keyspaceMisses++;
-    return undefined;
-  }
-  st.keyspaceHits++;
-  if (e.type !== TYPE_LIST) {
-    ctx.w.error(WRONGTYPE);
-    return null;
-  }
-  return e.value as ListValue;
+  return readTyped(ctx, key, TYPE_LIST) as ListValue | undefined | null;
 }
 
 /** The list entry at key for a write: undefined when absent, null on WRONGTYPE (written). */

@@ -5,7 +5,7 @@
  */
 import type { Shard } from "../shard/shard.ts";
 import type { Client, Transport } from "../shard/client.ts";
-import { onInput, resumeInput } from "../shard/router.ts";
+import { onInput, resumeInput } from "../shard/input.ts";
 import { setImmediate } from "node:timers";
 
 const READ_SIZE = 64 * 1024;

@@ -19,7 +19,7 @@ import {
 } from "../../ffi/uring.ts";
 import type { Shard } from "../shard/shard.ts";
 import type { Client, Transport } from "../shard/client.ts";
-import { onInput, resumeInput } from "../shard/router.ts";
+import { onInput, resumeInput } from "../shard/input.ts";
 
 const OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_WAKE = 4, OP_CLOSE = 5, OP_CANCEL = 6;
 const MORE = 2; // IORING_CQE_F_MORE

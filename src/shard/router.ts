@@ -14,7 +14,6 @@ import {
   ROUTE_KEYS,
   type SplitPlan,
 } from "../commands/table.ts";
-import { ProtocolError } from "../resp/parser.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { keySlot } from "../util/crc16.ts";
 import { latin1 } from "../util/bytes.ts";
@@ -22,7 +21,7 @@ import type { Shard } from "./shard.ts";
 import type { Db } from "../store/keyspace.ts";
 import { ship } from "./ship.ts";
 import { lockKey } from "./locks.ts";
-import { beginTx, deferLocal, releaseTx, resumeClient, setResumeHook, type TxPart } from "./tx.ts";
+import { beginTx, deferLocal, releaseTx, resumeClient, type TxPart } from "./tx.ts";
 import { log } from "../server/log.ts";
 import { type Client, Slot } from "./client.ts";
 
@@ -37,65 +36,6 @@ const ctx: Ctx = {
 };
 const keyPos: number[] = [];
 const foldW = new ReplyWriter(4096);
-
-/** Stop parsing a client's input while this much of its output waits to be sent. */
-export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
-/** Redis's client-query-buffer-limit: a client holding more unparsed input is closed. */
-export const QUERY_LIMIT = 1024 * 1024 * 1024;
-const NOTHING = new Uint8Array(0);
-
-/**
- * Bytes received on a connection. While the client is not reading its replies, its input is
- * kept unparsed (so a client that writes a whole pipeline before reading still gets through)
- * up to the query buffer limit; returns false when the client must be closed for exceeding it.
- */
-export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boolean): boolean {
-  if ((c.out.len <= OUTPUT_HIGH_WATER && !c.paused) || c.closing) {
-    onData(shard, c, data, borrowed);
-    return true;
-  }
-  shard.stats.netInput += data.length;
-  c.parser.push(data);
-  if (c.parser.pending <= QUERY_LIMIT) return true;
-  log("warning", `closing client ${c.addr}: query buffer over the 1gb limit`);
-  return false;
-}
-
-/** After the client's output drained: parse the input kept meanwhile. */
-export function resumeInput(shard: Shard, c: Client): void {
-  if (c.parser.pending > 0 && !c.closing && !c.paused) onData(shard, c, NOTHING);
-}
-setResumeHook(resumeInput);
-
-/** Feed bytes received on a connection; runs every complete command in them. */
-export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = false): void {
-  if (c.closing) return;
-  shard.stats.netInput += data.length;
-  const p = c.parser;
-  // a borrowed chunk (a kernel-provided buffer) is parsed in place; release() keeps the tail
-  if (borrowed) p.borrow(data);
-  else p.push(data);
-  const now = Date.now();
-  c.lastInteraction = now;
-  c.parsing = true;
-  for (;;) {
-    let argc: number;
-    try {
-      argc = p.next();
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      replyError(c, "ERR " + e.message);
-      c.closing = true;
-      break;
-    }
-    if (argc === 0) break;
-    dispatch(shard, c, p.argv, argc, now);
-    // paused: a command waits for locks; the rest of the input waits for it
-    if (c.closing || c.paused) break;
-  }
-  c.parsing = false;
-  if (borrowed) p.release();
-}
 
 export function replyError(c: Client, msg: string): void {
   if (c.blocked) {
