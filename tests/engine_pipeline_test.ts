@@ -14,8 +14,15 @@ const PIPE_VALUE = 1000;
 const PROMPT_MS = 1000;
 const WRITE_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 3000;
-/** A loose bound on the server's memory while flooded (it holds ~1 MB of keys). */
+/**
+ * A loose bound on the server's memory while flooded (it holds ~1 MB of keys). With several
+ * shards every command is forwarded, and the garbage of a million forwarded commands is
+ * reclaimed lazily by V8's old-generation GC (peaks of 0.6-0.9 GB seen on 2 shards, whatever
+ * the number of commands in flight), so that case gets more room; the bound still catches
+ * memory that grows with the flood (buffering every reply would take several GB).
+ */
 const MAX_RSS_MB = 1024;
+const MAX_RSS_MB_SHARDED = 1536;
 /** GET floods: 1000 GETs (25 KB) per repetition, 23 KB of replies. */
 const GET_FLOOD_REPS = 1000;
 const BIG = 1024 * 1024;
@@ -195,7 +202,8 @@ async function flood(s: EngineServer, chunk: Uint8Array, reps: number, reply: st
   );
   assert.ok(st.pings > 0, "no PING completed during the flood");
   assert.ok(st.worstMs < PROMPT_MS, `a PING took ${st.worstMs.toFixed(0)} ms during the flood`);
-  assert.ok(st.peakRssMb < MAX_RSS_MB, `server RSS reached ${st.peakRssMb} MB during the flood`);
+  const maxRss = s.shards > 1 ? MAX_RSS_MB_SHARDED : MAX_RSS_MB;
+  assert.ok(st.peakRssMb < maxRss, `server RSS reached ${st.peakRssMb} MB during the flood`);
 }
 
 /** 100 MB of SETs with 1 KB values: a lot to parse, little to reply. */

@@ -15,3 +15,4 @@ import "./hashes.ts";
 import "./sets.ts";
 import "./zsets.ts";
 import "./multi.ts";
+import "./sort.ts";

@@ -35,7 +35,9 @@ class ListenTransport implements Transport {
       while (c.out.len > 0 && !this.closed) {
         // swap buffers instead of copying: replies keep accumulating in the other one
         const w = c.out, len = w.len, full = w.buf;
-        w.buf = this.spare.length >= 16 * 1024 && this.spare.length <= 1 << 20
+        // the spare is reused while replies are big (no garbage per big reply), dropped
+        // once they are small again
+        w.buf = this.spare.length <= 1 << 20 || len * 16 >= this.spare.length
           ? this.spare
           : new Uint8Array(16 * 1024);
         w.len = 0;

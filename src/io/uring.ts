@@ -271,8 +271,9 @@ export class UringEngine {
     conn.sending = false;
     const done = conn.inflight!;
     conn.inflight = null;
-    // a buffer that grew for one huge reply is not kept
-    if (done.buf.length <= 1 << 20) conn.spare = done;
+    // a buffer that grew for big replies is reused while they keep coming (reallocating it
+    // for every big reply piles up garbage outside the V8 heap), dropped once they stop
+    if (done.buf.length <= 1 << 20 || conn.sendLen * 16 >= done.buf.length) conn.spare = done;
     this.sendNext(conn);
   }
 

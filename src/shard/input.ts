@@ -11,8 +11,15 @@ import { setResumeHook } from "./tx.ts";
 
 /** Stop parsing a client's input while this much of its output waits to be sent. */
 export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** ... or while this many of its replies wait for other shards (each one holds memory). */
+export const MAX_WAITING = 2048;
 /** Redis's client-query-buffer-limit: a client holding more unparsed input is closed. */
 export const QUERY_LIMIT = 1024 * 1024 * 1024;
+
+/** Is the client's input to be kept unparsed for now? */
+function holding(c: Client): boolean {
+  return c.paused || c.out.len > OUTPUT_HIGH_WATER || c.queue.length > MAX_WAITING;
+}
 const NOTHING = new Uint8Array(0);
 
 /**
@@ -21,7 +28,7 @@ const NOTHING = new Uint8Array(0);
  * up to the query buffer limit; returns false when the client must be closed for exceeding it.
  */
 export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boolean): boolean {
-  if ((c.out.len <= OUTPUT_HIGH_WATER && !c.paused) || c.closing) {
+  if (!holding(c) || c.closing) {
     onData(shard, c, data, borrowed);
     return true;
   }
@@ -34,7 +41,7 @@ export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boo
 
 /** After the client's output drained: parse the input kept meanwhile. */
 export function resumeInput(shard: Shard, c: Client): void {
-  if (c.parser.pending > 0 && !c.closing && !c.paused) onData(shard, c, NOTHING);
+  if (c.parser.pending > 0 && !c.closing && !holding(c)) onData(shard, c, NOTHING);
 }
 
 /** Feed bytes received on a connection; runs every complete command in them. */
@@ -60,8 +67,9 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
     }
     if (argc === 0) break;
     dispatch(shard, c, p.argv, argc, now);
-    // paused: a command waits for locks; the rest of the input waits for it
-    if (c.closing || c.paused) break;
+    // paused: a command waits for locks; the rest of the input waits for it (and for the
+    // replies owed by other shards, when too many are outstanding)
+    if (c.closing || c.paused || c.queue.length > MAX_WAITING) break;
   }
   c.parsing = false;
   if (borrowed) p.release();

@@ -18,11 +18,13 @@ import {
 } from "./wire.ts";
 import { onShipItem } from "./ship.ts";
 import { LockTable, WatchTable } from "./locks.ts";
-import { mustDeferRemote, onTxItem, releaseTx, type Tx, unwatchAll } from "./tx.ts";
+import { mustDeferRemote, onTxItem, releaseTx, resumeClient, type Tx, unwatchAll } from "./tx.ts";
+import { MAX_WAITING } from "./input.ts";
 import { Client, type Slot, type Transport } from "./client.ts";
 import { executeForwarded } from "./router.ts";
 
 export const SLOTS = 16384;
+const EMPTY = new Uint8Array(0);
 
 export interface ShardInit {
   id: number;
@@ -256,6 +258,20 @@ export class Shard {
     this.waiting.delete(token);
     const c = wt.client;
     const slot = wt.slot;
+    if (
+      slot.remaining === 1 && slot.done === null && slot.onReady === null && !c.closed &&
+      c.queue.first() === slot
+    ) {
+      // the usual case, a whole forwarded command whose reply is next in line: straight out
+      c.out.raw(body);
+      slot.bytes = EMPTY;
+      slot.remaining = 0;
+      c.queue.shift();
+      c.drain();
+      c.transport.flush();
+      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) resumeClient(this, c);
+      return;
+    }
     slot.parts[wt.part] = body.slice();
     if (--slot.remaining > 0) return;
     // folded even for a client gone meanwhile: a fold may end a transaction
@@ -265,6 +281,8 @@ export class Shard {
     if (c.queue.first() === slot) {
       c.drain();
       c.transport.flush();
+      // input held while too many replies were outstanding: go on once half of them are in
+      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) resumeClient(this, c);
     }
   }
 
