@@ -5,7 +5,6 @@
  * - groups with patterns that may form keys anywhere run against 1-shard Skua only (allowed
  *   there as in standalone Redis), and the 3-shard denials are asserted on their own;
  * - seeded random sequences of writes and SORTs, with the final state compared;
- * - unit checks of the pattern parse, patternHashSlot and the partial sort.
  * A weight that overflows or underflows leaves errno at ERANGE in redis-server, and its SORT
  * never resets it: every later SORT on that connection that parses a weight then fails too
  * (a Redis bug Skua does not copy), so such steps end their group.
@@ -17,9 +16,8 @@ import { type Arg, RespConn, toLatin1 } from "./helpers/resp.ts";
 import { rangeOf } from "./helpers/keys.ts";
 import { AGAINST_REFERENCE } from "./helpers/server.ts";
 import { BY_DENIED, GET_DENIED } from "../src/commands/sort.ts";
-import { patternHashSlot, SortPattern, storeKeyPosition } from "../src/commands/sort_pattern.ts";
-import { fullSort, pqsort, setSortOrder, SortItem } from "../src/commands/sort_pqsort.ts";
 import { keySlotStr } from "../src/util/crc16.ts";
+import { rng } from "./helpers/rng.ts";
 
 const [L, L2, S, SI, Z, D, T] = ["l", "l2", "set", "iset", "z", "dst", "str"].map((k) => `{s}${k}`);
 const W = "{s}w_*";
@@ -27,7 +25,6 @@ const HF = "{s}h_*->f";
 const BIN = "a\x00b";
 const I64_MAX = "9223372036854775807";
 const I64_MIN = "-9223372036854775808";
-const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 const unordered = (args: Arg[]): Cmd => ({ args, norm: sorted });
 const rpush = (key: string, n: number, f: (i: number) => string): Cmd => {
@@ -319,10 +316,25 @@ async function denials(port: number): Promise<void> {
       assert.equal(await reply("SORT", "{t}l", ...args), want, args.join(" "));
       assert.equal(await reply("SORT_RO", "{t}l", ...args), want, args.join(" "));
     }
-    // a destination elsewhere: stored through routing, or refused (never written on this shard)
-    const r = await reply("SORT", "{t}l", "STORE", `${other}dst`);
-    if (r === ":3\r\n") assert.equal(await reply("LLEN", `${other}dst`), ":3\r\n");
-    else assert.equal(r, "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    // a destination on another shard: shipped there atomically, from a client on any shard
+    for (const dst of [`${other}dst`, `${same}dst`, "dst"]) {
+      assert.equal(await reply("SORT", "{t}l", "DESC", "STORE", dst), ":3\r\n", dst);
+      assert.equal(
+        await reply("LRANGE", dst, "0", "-1"),
+        "*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n",
+      );
+      assert.equal(
+        await reply("COMMAND", "GETKEYS", "SORT", "{t}l", "STORE", dst),
+        `*2\r\n$4\r\n{t}l\r\n$${dst.length}\r\n${dst}\r\n`,
+      );
+    }
+    assert.equal(await reply("SORT", "{t}l", "STORE", `${other}dst`, "LIMIT", "0", "0"), ":0\r\n");
+    assert.equal(await reply("EXISTS", `${other}dst`), ":0\r\n");
+    // ... but patterns form keys that cannot be shipped along: refused as Redis Cluster does
+    const crossslot = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
+    assert.equal(await reply("SORT", "{t}l", "BY", "{t}w_*", "STORE", `${other}d`), crossslot);
+    assert.equal(await reply("SORT", "{t}l", "GET", "{t}w_*", "STORE", `${other}d`), crossslot);
+    assert.equal(await reply("SORT", "{t}l", "BY", "{t}w_*", "STORE", `${same}d`), ":3\r\n");
   } finally {
     c.close();
   }
@@ -359,17 +371,6 @@ function tagIn(third: number, not: string): string {
 }
 
 // ---- randomized ------------------------------------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ELEMS = ["1", "2", "3", "10", "-4", "1.5", "01", "a", "b", "B", "é", "x y", "", "a\x00b"];
 /** no NUL: ALPHA (strcoll) would tie "a\x00b" with "a", and a set's ties keep hash order */
@@ -449,51 +450,4 @@ Deno.test("differential: SORT and SORT_RO match redis-server", async (t) => {
       await t.step(`random sequence, seed ${seed}`, () => assertSame(targets, program(seed)));
     }
   });
-});
-
-Deno.test("sort: pattern parse, patternHashSlot, STORE position", () => {
-  const p = new SortPattern(enc("h_*x->f->g"));
-  assert.deepEqual([p.prefix, p.postfix, p.field, p.self, p.none], [
-    "h_",
-    "x",
-    "f->g",
-    false,
-    false,
-  ]);
-  assert.equal(new SortPattern(enc("h_*->")).field, null);
-  assert.equal(new SortPattern(enc("h_*->")).postfix, "->");
-  assert.equal(new SortPattern(enc("h_->*")).field, null);
-  assert.equal(new SortPattern(enc("w\x00*")).none, true);
-  assert.equal(new SortPattern(enc("#\x00z")).self, true);
-  assert.equal(new SortPattern(enc("##")).none, true);
-  assert.equal(patternHashSlot(enc("{t}w_*")), keySlotStr("{t}"));
-  assert.equal(patternHashSlot(enc("w_*{t}")), -1);
-  assert.equal(patternHashSlot(enc("{}{t}*")), -1);
-  assert.equal(patternHashSlot(enc("fixed")), keySlotStr("fixed"));
-  const argv = (...a: string[]) => a.map(enc);
-  const pos = (...a: string[]) => storeKeyPosition(argv(...a), a.length);
-  assert.equal(pos("SORT", "k", "STORE", "d"), 3);
-  assert.equal(pos("SORT", "k", "GET", "store", "LIMIT", "0", "1"), -1);
-  assert.equal(pos("SORT", "k", "STORE", "a", "store", "b"), 5);
-  assert.equal(pos("SORT", "k", "STORE"), -1);
-});
-
-Deno.test("sort: pqsort puts the range where a full sort does", () => {
-  const r = rng(7);
-  setSortOrder(false, false, true);
-  for (let round = 0; round < 300; round++) {
-    const n = 1 + Math.floor(r() * 120);
-    const items = Array.from({ length: n }, (_, i) => {
-      const it = new SortItem();
-      it.score = Math.floor(r() * n * 4);
-      it.obj = `e${i}`;
-      return it;
-    });
-    const want = items.slice();
-    fullSort(want);
-    const lo = Math.floor(r() * n), hi = Math.min(n - 1, lo + Math.floor(r() * 10));
-    const got = items.slice();
-    pqsort(got, n, lo, hi);
-    assert.deepEqual(got.slice(lo, hi + 1), want.slice(lo, hi + 1));
-  }
 });

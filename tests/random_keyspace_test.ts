@@ -20,6 +20,7 @@ import {
 } from "../src/store/keyspace.ts";
 import { TYPE_STRING } from "../src/store/types.ts";
 import { type Arg, parse, type Reply, RespConn, str, toLatin1 } from "./helpers/resp.ts";
+import { rng } from "./helpers/rng.ts";
 
 const TAGS = ["{a}", "{b}"];
 const PER_TAG = 4;
@@ -27,18 +28,6 @@ const DBS = 4;
 const OPS = 400;
 const SEEDS = [1, 2, 3, 4, 5];
 const VALUES = ["v", "", "0", "12", "-7", "9999", "10000", "abc", "x".repeat(50), "\x00\xff\r\n"];
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Step {
   args: Arg[];

@@ -13,6 +13,7 @@ import { mapEntries, type Target, withDiffTargets } from "./helpers/diff.ts";
 import { type Arg, parse, type Reply, RespConn, toLatin1 } from "./helpers/resp.ts";
 import { HashValue } from "../src/store/hash.ts";
 import type { StringValue } from "../src/store/types.ts";
+import { rng } from "./helpers/rng.ts";
 
 const TAGS = ["{a}", "{b}"];
 const PER_TAG = 2;
@@ -21,18 +22,6 @@ const OPS = 500;
 const SEEDS = [11, 12, 13, 14];
 const ELEMS = ["a", "b", "c", "", "1", "-2", "x".repeat(70), "\x00\xff\r\n"];
 const FIELDS = ["f", "g", "h", "", "10", "y".repeat(70)];
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Step {
   args: Arg[];

@@ -16,6 +16,7 @@ import { setItems, type Target, withDiffTargets } from "./helpers/diff.ts";
 import { type Arg, parse, type Reply, RespConn, toLatin1 } from "./helpers/resp.ts";
 import { ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ZSetValue } from "../src/store/zset.ts";
 import { ZCursor } from "../src/store/zset_tree.ts";
+import { rng } from "./helpers/rng.ts";
 
 const TAGS = ["{a}", "{b}"];
 const PER_TAG = 2;
@@ -30,17 +31,6 @@ const INTS = ["1", "2", "3", "5", "8", "13", "-1", "100"];
 const SCORES = ["0", "1", "2", "-1", "2.5", "0.1", "-0", "1e-3", "inf", "-inf", "7", "3"];
 const SCORE_BOUNDS = ["-inf", "+inf", "0", "(0", "1", "(2.5", "3", "(7", "-1"];
 const LEX_BOUNDS = ["-", "+", "[a", "(b", "[c", "(e", "[", "(1", "[\x00"];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Step {
   args: Arg[];

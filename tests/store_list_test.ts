@@ -3,17 +3,7 @@
 import assert from "node:assert/strict";
 import { ListValue, sameValue } from "../src/store/list.ts";
 import type { StringValue } from "../src/store/types.ts";
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./helpers/rng.ts";
 
 Deno.test("list: push and pop at both ends keep order", () => {
   const l = new ListValue();

@@ -19,20 +19,10 @@ import {
 } from "../src/util/numbers.ts";
 import { binFromDouble } from "../src/util/longdouble.ts";
 import { RefRedis, type RespClient } from "../src/commands/gen_meta.ts";
+import { rng } from "./helpers/rng.ts";
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-/** mulberry32: reproducible randomness (SKUA_TEST_SEED overrides the seed). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(Deno.env.get("SKUA_TEST_SEED") ?? 20240611);
 const rand = rng(SEED);
 const int = (n: number) => Math.floor(rand() * n);

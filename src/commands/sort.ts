@@ -5,9 +5,10 @@
  * sort_pattern.ts and sort_pqsort.ts.
  *
  * Sharding: BY and GET patterns name keys only known at run time, so they must live on the
- * shard running the command. With several shards a pattern is accepted only when every key
- * it can form hashes to a slot this shard owns (Redis Cluster's rule and messages, with
- * "same shard" for "same slot"); with one shard every pattern is, as in standalone Redis.
+ * sorted key's shard. With several shards a pattern is accepted only when every key it can
+ * form hashes to a slot of that shard (Redis Cluster's rule and messages, with "same shard"
+ * for "same slot"); with one shard every pattern is, as in standalone Redis. A STORE key on
+ * another shard is routed like any multi-key command (shipped atomically, ship.ts).
  */
 import { type CommandSpec, type Ctx, register, ROUTE_KEYS } from "./table.ts";
 import { SYNTAX, WRONGTYPE } from "./errors.ts";
@@ -28,10 +29,9 @@ import {
   patternHashSlot,
   SortPattern,
   sortScore,
+  storeKeyPosition,
 } from "./sort_pattern.ts";
 import { fullSort, pqsort, setSortOrder, SortItem } from "./sort_pqsort.ts";
-
-export { storeKeyPosition } from "./sort_pattern.ts";
 
 const NOT_A_WEIGHT = "ERR One or more scores can't be converted into double";
 export const BY_DENIED = "ERR BY option of SORT denied in Cluster mode when " +
@@ -45,10 +45,10 @@ const pool: SortItem[] = [];
 const vec: SortItem[] = [];
 const walk = new ZCursor();
 
-/** Can every key the pattern forms only live on this shard? (patternHashSlot) */
-function patternIsLocal(shard: Shard, pattern: Uint8Array): boolean {
+/** Does every key the pattern can form live on the sorted key's shard? (patternHashSlot) */
+function patternIsLocal(shard: Shard, pattern: Uint8Array, key: Uint8Array): boolean {
   const slot = patternHashSlot(pattern);
-  return slot >= 0 && shard.slotOwner[slot] === shard.id;
+  return slot >= 0 && shard.slotOwner[slot] === shard.slotOwner[keySlot(key)];
 }
 
 function pushItem(obj: StringValue): void {
@@ -115,13 +115,13 @@ function parseOptions(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): 
       o.sortby = p;
       // a pattern without '*' is a constant weight: nothing to sort (a later BY does not undo it)
       if (!hasStar(p)) o.dontsort = true;
-      else if (sharded && !patternIsLocal(shard, p)) {
+      else if (sharded && !patternIsLocal(shard, p, argv[1])) {
         ctx.w.error(BY_DENIED);
         return null;
       }
     } else if (optIs(a, "get") && left >= 1) {
       const p = argv[++j];
-      if (sharded && !isHashPattern(p) && !patternIsLocal(shard, p)) {
+      if (sharded && !isHashPattern(p) && !patternIsLocal(shard, p, argv[1])) {
         ctx.w.error(GET_DENIED);
         return null;
       }
@@ -132,6 +132,13 @@ function parseOptions(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): 
     }
   }
   return o;
+}
+
+/** Will the sort read keys through a BY or GET pattern? */
+function usesPatterns(o: Options): boolean {
+  if (o.sortby !== null && !o.dontsort) return true;
+  for (const g of o.gets) if (!isHashPattern(g) && hasStar(g)) return true;
+  return false;
 }
 
 function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): void {
@@ -147,6 +154,12 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
     shard.slotOwner[keySlot(storekey)] !== shard.id
   ) {
     // the destination lives elsewhere and routing did not bring it here
+    return ctx.w.error(CROSSSLOT);
+  }
+  if (ctx.db !== home && usesPatterns(o)) {
+    // Running on shipped copies (the STORE key is on another shard than the sorted key): the
+    // keys the patterns form cannot be shipped along, being unknown before the sort. Redis
+    // Cluster refuses any STORE into another slot the same way.
     return ctx.w.error(CROSSSLOT);
   }
   const stats = shard.stats;
@@ -296,8 +309,16 @@ function sortRo(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   sortGeneric(ctx, argv, argc, true);
 }
 
+/** sortGetKeys: the sorted key, and the destination when there is a STORE */
+function sortKeys(argv: Uint8Array[], argc: number, out: number[]): number {
+  out.push(1);
+  const store = storeKeyPosition(argv, argc);
+  if (store > 0) out.push(store);
+  return out.length;
+}
+
 const specs: CommandSpec[] = [
-  { name: "sort", route: ROUTE_KEYS, handler: sort },
+  { name: "sort", route: ROUTE_KEYS, handler: sort, keys: sortKeys },
   { name: "sort_ro", route: ROUTE_KEYS, handler: sortRo },
 ];
 

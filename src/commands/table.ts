@@ -50,6 +50,9 @@ export interface SplitPlan {
   keyPos: number[][];
 }
 
+/** Appends the positions of a command's keys to `out`; returns their count. */
+export type KeysProc = (argv: Uint8Array[], argc: number, out: number[]) => number;
+
 export interface CommandSpec {
   name: string;
   route: number;
@@ -62,6 +65,8 @@ export interface CommandSpec {
   target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
   /** replaces routing altogether (transaction control) */
   direct?: Direct;
+  /** keys the key specs cannot place (SORT's STORE), found as Redis's getkeys_proc does */
+  keys?: KeysProc;
   /** false: a split over several shards needs no transaction (WATCH) */
   atomic?: boolean;
   /** subcommands (CONFIG GET, CLIENT LIST ...), keyed by lower-case name */
@@ -81,6 +86,7 @@ export interface Command {
   keyStride: number;
   target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
   direct?: Direct;
+  keys?: KeysProc;
   atomic: boolean;
   write: boolean;
   /** keys found through Redis's key specs (numkeys arguments and the like) */
@@ -123,6 +129,7 @@ function build(spec: CommandSpec, parent: string | null): Command {
     keyStride: spec.keyStride ?? 0,
     target: spec.target,
     direct: spec.direct,
+    keys: spec.keys,
     atomic: spec.atomic ?? true,
     write: meta.flags.includes("write"),
     movable: meta.flags.includes("movablekeys"),
@@ -249,6 +256,7 @@ export function keyPositions(
   argv?: Uint8Array[],
 ): number {
   out.length = 0;
+  if (cmd.keys !== undefined && argv !== undefined) return cmd.keys(argv, argc, out);
   if (cmd.movable && argv !== undefined) return specPositions(cmd, argv, argc, out);
   if (cmd.firstKey <= 0) return 0;
   const last = cmd.lastKey < 0 ? argc + cmd.lastKey : cmd.lastKey;
