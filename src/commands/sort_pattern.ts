@@ -12,7 +12,7 @@ import type { HashValue } from "../store/hash.ts";
 import type { Stats } from "../shard/shard.ts";
 import { latin1 } from "../util/bytes.ts";
 import { crc16 } from "../util/crc16.ts";
-import { parseDouble } from "../util/numbers.ts";
+import { parseDouble, parseDoubleStr } from "../util/numbers.ts";
 
 /** strcasecmp(arg, word) === 0 for a lower-case word: the argument ends at its first NUL. */
 export function optIs(b: Uint8Array, word: string): boolean {
@@ -140,7 +140,25 @@ export function storeKeyPosition(argv: Uint8Array[], argc: number): number {
   return pos;
 }
 
+/**
+ * The value of a string of 1 to 15 decimal digits with an optional '-' (exact as a double, so
+ * what strtod gives), or NaN for anything else; the common weight, read without a copy.
+ */
+function smallInteger(s: string): number {
+  const n = s.length;
+  let i = n > 0 && s.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (n === i || n - i > 15) return NaN;
+  let x = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    x = x * 10 + d;
+  }
+  return s.charCodeAt(0) === 0x2d ? -x : x;
+}
+
 const MIN_NORMAL = 2.2250738585072014e-308;
+const HEX_INPUT = /^[+-]?0[xX]/;
 let scratch = new Uint8Array(64);
 
 /** C isspace in the "C" locale */
@@ -163,6 +181,14 @@ export function sortScore(v: StringValue): number {
   let n: number;
   if (typeof v === "string") {
     n = v.length;
+    const int = smallInteger(v);
+    if (int === int) return int;
+    if (n > 0 && v.indexOf("\0") < 0 && !isSpace(v.charCodeAt(0))) {
+      // the whole string is strtod's input: no copy
+      const d = parseDoubleStr(v);
+      if (d === null) return NaN;
+      return d !== 0 && Math.abs(d) < MIN_NORMAL && !HEX_INPUT.test(v) ? NaN : d;
+    }
     if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
     b = scratch;
     for (let i = 0; i < n; i++) b[i] = v.charCodeAt(i);

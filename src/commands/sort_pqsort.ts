@@ -160,7 +160,58 @@ export function pqsort(v: SortItem[], n: number, lrange: number, rrange: number)
   pqsortAt(v, 0, n, lrange * ES, (rrange + 1) * ES - 1);
 }
 
-/** The whole vector, as glibc's qsort (a stable merge sort) orders it. */
+let order = new Uint32Array(1024);
+let scores = new Float64Array(1024);
+const keys: (string | null)[] = [];
+const sorted: SortItem[] = [];
+
+/**
+ * sortCompare on positions into v, with the weights or ALPHA keys pulled out into arrays; one
+ * closure per mode so that V8 optimizes each comparator on its own.
+ */
+function comparator(
+  v: SortItem[],
+  sc: Float64Array,
+  keys: (string | null)[],
+): (i: number, j: number) => number {
+  const sign = desc ? -1 : 1;
+  if (!alpha) {
+    return (i, j) => {
+      const x = sc[i], y = sc[j];
+      return x > y ? sign : x < y ? -sign : sign * binCompare(v[i].obj, v[j].obj);
+    };
+  }
+  return (i, j) => {
+    const x = keys[i], y = keys[j];
+    if (x === null || y === null) return x === y ? 0 : x === null ? -sign : sign;
+    return x < y ? -sign : x > y ? sign : 0;
+  };
+}
+
+/**
+ * The whole vector, as glibc's qsort (a stable merge sort) orders it. It sorts positions in a
+ * typed array (also a stable sort) over weights copied into another: several times faster in
+ * V8 than sorting the objects themselves.
+ */
 export function fullSort(v: SortItem[]): void {
-  v.sort(sortCompare);
+  const n = v.length;
+  if (n < 2) return;
+  if (order.length < n) {
+    order = new Uint32Array(n + (n >> 1));
+    scores = new Float64Array(order.length);
+  }
+  const ix = order.subarray(0, n);
+  for (let i = 0; i < n; i++) {
+    ix[i] = i;
+    scores[i] = v[i].score;
+  }
+  if (alpha) {
+    keys.length = n;
+    for (let i = 0; i < n; i++) keys[i] = v[i].key;
+  }
+  ix.sort(comparator(v, scores, keys));
+  for (let i = 0; i < n; i++) sorted.push(v[ix[i]]);
+  for (let i = 0; i < n; i++) v[i] = sorted[i];
+  sorted.length = 0;
+  keys.length = 0;
 }

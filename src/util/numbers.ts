@@ -215,6 +215,8 @@ function scanFloat(b: Uint8Array, end: number): number {
 }
 
 function latin1(b: Uint8Array, end: number): string {
+  // one call for the usual short numbers (17 significant digits need the slow path)
+  if (end <= 64) return String.fromCharCode.apply(null, b.subarray(0, end) as unknown as number[]);
   let s = "";
   for (let i = 0; i < end; i++) s += String.fromCharCode(b[i]);
   return s;
@@ -228,13 +230,24 @@ function latin1(b: Uint8Array, end: number): string {
  */
 export function parseDouble(b: Uint8Array): number | null {
   const len = b.length;
-  if (len === 0) return null;
-  switch (scanFloat(b, len)) {
+  return len === 0 ? null : scanned(scanFloat(b, len), b, len, null);
+}
+
+/** parseDouble for a latin1 string (its text, when long, goes to V8 without a copy). */
+export function parseDoubleStr(s: string): number | null {
+  if (s.length === 0) return null;
+  const b = toScratch(s);
+  return scanned(scanFloat(b, s.length), b, s.length, s);
+}
+
+/** parseDouble's result once the scanner classified the input (b's text is str, if given). */
+function scanned(kind: number, b: Uint8Array, len: number, str: string | null): number | null {
+  switch (kind) {
     case SCAN_FAST:
       return scanValue;
     case SCAN_DEC: {
       // V8's string-to-number is correctly rounded and accepts this validated grammar.
-      const v = Number(latin1(b, len));
+      const v = Number(str ?? latin1(b, len));
       if (!Number.isFinite(v)) return null; // overflow: ERANGE
       return v === 0 ? null : v; // zero here means a nonzero input underflowed
     }
@@ -244,11 +257,6 @@ export function parseDouble(b: Uint8Array): number | null {
     }
   }
   return null;
-}
-
-/** parseDouble for a latin1 string. */
-export function parseDoubleStr(s: string): number | null {
-  return s.length === 0 ? null : parseDouble(toScratch(s));
 }
 
 /**
