@@ -44,6 +44,7 @@ function makeCtx(): Ctx {
     now: Date.now(),
     client: null,
     clientId: 0,
+    copies: null,
   } as Ctx;
 }
 

@@ -40,7 +40,16 @@ const shard = {
   config: new ConfigStore(),
   stats: { keyspaceHits: 0, keyspaceMisses: 0 },
 } as unknown as Shard;
-const ctx: Ctx = { shard, db: new Db(), dbIndex: 0, w, now: Date.now(), client: null, clientId: 0 };
+const ctx: Ctx = {
+  shard,
+  db: new Db(),
+  dbIndex: 0,
+  w,
+  now: Date.now(),
+  client: null,
+  clientId: 0,
+  copies: null,
+};
 
 function handler(name: string) {
   const cmd = findCommand(name);

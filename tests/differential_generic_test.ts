@@ -1,7 +1,7 @@
 /**
  * RANDOMKEY, RENAME, RENAMENX, COPY, MOVE, SWAPDB and OBJECT, compared byte for byte with
  * redis-server in RESP2 and RESP3 (and pipelined), against Skua with 1 and 3 shards.
- * Multi-key commands use `{tag}` keys (keys on different shards get CROSSSLOT for now).
+ * Multi-key commands use `{tag}` keys here; differential_multi_test.ts spreads them over shards.
  * Normalized: RANDOMKEY replies are checked for membership (the choice is random on any
  * server), IDLETIME within a second (clock ticks), TTLs within a few seconds.
  */

@@ -126,14 +126,35 @@ function copy(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const now = ctx.now;
   const e = ctx.db.get(src, now);
   if (e === undefined) return ctx.w.integer(0);
-  // the same database is ctx.db, which may be a scratch copy (a command shipped across shards)
-  const dst = target === ctx.dbIndex ? ctx.db : ctx.shard.dbs[target];
+  // shipped across shards, the databases are scratch copies (ctx.db, ctx.copies)
+  const dst = target === ctx.dbIndex
+    ? ctx.db
+    : ctx.copies !== null
+    ? ctx.copies(target)
+    : ctx.shard.dbs[target];
   if (!replace && dst.get(dstKey, now) !== undefined) return ctx.w.integer(0);
   const c = dst.putFrom(dstKey, e, copyValue(e.value), now);
   // a new object: a fresh access field, and a copy of a shared integer is a private one
   c.lru = newAccess(now);
   if (c.enc === ENC_AUTO) c.enc = ENC_AUTO_UNSHARED;
   ctx.w.integer(1);
+}
+
+/**
+ * COPY's destination is in the DB argument's database (the last valid one, as the handler
+ * reads them); an invalid one leaves it in the client's, and the handler replies the error.
+ */
+function copyKeyDb(argv: Uint8Array[], argc: number, pos: number, db: number, dbs: number): number {
+  if (pos !== 2) return db;
+  let target = db;
+  for (let j = 3; j < argc; j++) {
+    if (eqi(argv[j], "db") && j + 1 < argc) {
+      const v = parseInt64(argv[++j]);
+      if (v === null || typeof v !== "number" || v < 0 || v >= dbs) return db;
+      target = v;
+    } else if (!eqi(argv[j], "replace")) return db;
+  }
+  return target;
 }
 
 /** MOVE key db: to another database of the same shard (the key decides the shard). */
@@ -172,7 +193,7 @@ export const specs: CommandSpec[] = [
   { name: "randomkey", route: ROUTE_ALL, handler: randomkeyPart, fold: foldRandomKey },
   { name: "rename", route: ROUTE_KEYS, handler: renameGeneric(false) },
   { name: "renamenx", route: ROUTE_KEYS, handler: renameGeneric(true) },
-  { name: "copy", route: ROUTE_KEYS, handler: copy },
+  { name: "copy", route: ROUTE_KEYS, handler: copy, keyDb: copyKeyDb },
   { name: "move", route: ROUTE_KEYS, handler: move },
   { name: "swapdb", route: ROUTE_ALL, handler: swapdb, fold: foldAllOk },
 ];

@@ -8,6 +8,7 @@
 import {
   type CommandSpec,
   type Ctx,
+  keyDb,
   keyPositions,
   register,
   ROUTE_ALL,
@@ -92,7 +93,8 @@ function plan(shard: Shard, c: Client): Map<number, TxPart> {
         part(cmd.target(shard, q.argv, q.argc)).all = true;
       }
       for (const p of pos) {
-        part(shard.slotOwner[keySlot(q.argv[p])]).keys.push(lockKey(db, latin1(q.argv[p])));
+        const d = keyDb(cmd, q.argv, q.argc, p, db, shard.dbs.length);
+        part(shard.slotOwner[keySlot(q.argv[p])]).keys.push(lockKey(d, latin1(q.argv[p])));
       }
     }
   }

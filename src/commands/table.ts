@@ -25,6 +25,8 @@ export interface Ctx {
   client: Client | null;
   /** id of the client the command came from (also when forwarded) */
   clientId: number;
+  /** running on shipped copies: the scratch database standing for database n (COPY ... DB) */
+  copies: ((n: number) => Db) | null;
 }
 
 /** A command that needs the connection and the router itself (MULTI, EXEC, WATCH ...). */
@@ -53,6 +55,15 @@ export interface SplitPlan {
 /** Appends the positions of a command's keys to `out`; returns their count. */
 export type KeysProc = (argv: Uint8Array[], argc: number, out: number[]) => number;
 
+/** The database of the key at argv[pos], for a client on database `db` of `dbs`. */
+export type KeyDbProc = (
+  argv: Uint8Array[],
+  argc: number,
+  pos: number,
+  db: number,
+  dbs: number,
+) => number;
+
 export interface CommandSpec {
   name: string;
   route: number;
@@ -67,6 +78,8 @@ export interface CommandSpec {
   direct?: Direct;
   /** keys the key specs cannot place (SORT's STORE), found as Redis's getkeys_proc does */
   keys?: KeysProc;
+  /** the database of the key at argv[pos] when not the client's (COPY ... DB n); see keyDb */
+  keyDb?: KeyDbProc;
   /** false: a split over several shards needs no transaction (WATCH) */
   atomic?: boolean;
   /** subcommands (CONFIG GET, CLIENT LIST ...), keyed by lower-case name */
@@ -87,6 +100,7 @@ export interface Command {
   target?: (shard: Shard, argv: Uint8Array[], argc: number) => number;
   direct?: Direct;
   keys?: KeysProc;
+  keyDb?: KeyDbProc;
   atomic: boolean;
   write: boolean;
   /** keys found through Redis's key specs (numkeys arguments and the like) */
@@ -130,6 +144,7 @@ function build(spec: CommandSpec, parent: string | null): Command {
     target: spec.target,
     direct: spec.direct,
     keys: spec.keys,
+    keyDb: spec.keyDb,
     atomic: spec.atomic ?? true,
     write: meta.flags.includes("write"),
     movable: meta.flags.includes("movablekeys"),
@@ -202,6 +217,18 @@ interface KeySpec {
       firstkey?: number;
     };
   };
+}
+
+/** The database the key at argv[pos] lives in, for a client on database `db`. */
+export function keyDb(
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  pos: number,
+  db: number,
+  dbs: number,
+): number {
+  return cmd.keyDb === undefined ? db : cmd.keyDb(argv, argc, pos, db, dbs);
 }
 
 /** Key positions from Redis 7 key specs (commands with movable keys), as getKeysUsingKeySpecs. */

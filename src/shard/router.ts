@@ -7,6 +7,7 @@ import {
   arityOk,
   type Command,
   type Ctx,
+  keyDb,
   keyPositions,
   lookup,
   lookupSub,
@@ -33,6 +34,7 @@ const ctx: Ctx = {
   now: 0,
   client: null,
   clientId: 0,
+  copies: null,
 };
 const keyPos: number[] = [];
 const foldW = new ReplyWriter(4096);
@@ -174,7 +176,9 @@ export function execOn(
   db: Db,
   dbIndex: number,
   clientId = c === null ? 0 : c.id,
+  copies: ((n: number) => Db) | null = null,
 ): void {
+  ctx.copies = copies;
   ctx.shard = shard;
   ctx.db = db;
   ctx.dbIndex = dbIndex;
@@ -233,21 +237,15 @@ function routeKeys(
   }
   if (cmd.fold === undefined) {
     // all its values in one place: ship the keys here under a transaction (ship.ts)
-    if (!shippable(cmd, argv, argc)) {
-      return replyError(c, "CROSSSLOT Keys in request don't hash to the same slot");
-    }
     const keys: string[] = [];
-    for (let i = 0; i < nk; i++) keys.push(latin1(argv[keyPos[i]]));
-    return ship(shard, c, cmd, argv, argc, keys);
+    const dbs: number[] = [];
+    for (let i = 0; i < nk; i++) {
+      keys.push(latin1(argv[keyPos[i]]));
+      dbs.push(keyDb(cmd, argv, argc, keyPos[i], c.db, shard.dbs.length));
+    }
+    return ship(shard, c, cmd, argv, argc, keys, dbs);
   }
   split(shard, c, cmd, argv, argc, nk, now);
-}
-
-/** Shipping runs the handler on copies of the keys: not for one that reaches another db. */
-function shippable(cmd: Command, argv: Uint8Array[], argc: number): boolean {
-  if (cmd.name !== "copy") return true;
-  for (let i = 3; i < argc; i++) if (latin1(argv[i]).toLowerCase() === "db") return false;
-  return true;
 }
 
 /** Commands that run (not queue) between MULTI and EXEC. */
@@ -285,20 +283,27 @@ function mustWaitLocal(
   const keys: string[] = [];
   keyPositions(cmd, argc, keyPos, argv);
   for (const p of keyPos) {
-    if (shard.slotOwner[keySlot(argv[p])] === shard.id) keys.push(lockKey(c.db, latin1(argv[p])));
+    if (shard.slotOwner[keySlot(argv[p])] !== shard.id) continue;
+    keys.push(lockKey(keyDb(cmd, argv, argc, p, c.db, shard.dbs.length), latin1(argv[p])));
   }
   return keys.length === 0 ? cmd.target !== undefined : shard.locks.blocks(keys);
 }
 
 /** Lock keys a forwarded or deferred command needs here (null: it reads every key). */
-export function lockKeysOf(argv: Uint8Array[], argc: number, db: number): string[] | null {
+export function lockKeysOf(
+  shard: Shard,
+  argv: Uint8Array[],
+  argc: number,
+  db: number,
+): string[] | null {
   const cmd = resolveCommand(argv, argc);
   if (cmd === undefined) return [];
   if (cmd.route === ROUTE_ALL || cmd.target !== undefined) return null;
   if (cmd.route !== ROUTE_KEYS) return [];
   const out: string[] = [];
   keyPositions(cmd, argc, keyPos, argv);
-  for (const p of keyPos) out.push(lockKey(db, latin1(argv[p])));
+  const dbs = shard.dbs.length;
+  for (const p of keyPos) out.push(lockKey(keyDb(cmd, argv, argc, p, db, dbs), latin1(argv[p])));
   return out;
 }
 

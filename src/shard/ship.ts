@@ -30,7 +30,10 @@ import { ReplyWriter } from "../resp/writer.ts";
 const EMPTY = new Uint8Array(0);
 const shipW = new ReplyWriter(4096);
 
-/** Run `cmd` (keys `keys`, on several shards) atomically by shipping its keys here. */
+/**
+ * Run `cmd` (keys `keys`, on several shards) atomically by shipping its keys here. `dbs[i]` is
+ * the database of `keys[i]`: the client's, but for COPY ... DB n's destination.
+ */
 export function ship(
   shard: Shard,
   c: Client,
@@ -38,6 +41,7 @@ export function ship(
   argv: Uint8Array[],
   argc: number,
   keys: string[],
+  dbs: number[],
 ): void {
   const copy = argv.slice(0, argc).map((a) => a.slice());
   const db = c.db;
@@ -45,18 +49,18 @@ export function ship(
   c.shipping = true;
   if (c.txid !== 0) {
     // inside EXEC: the transaction already holds these keys; EXEC goes on when this is done
-    return shipUnder(shard, c, cmd, copy, argc, db, keys, () => shipped(shard, c));
+    return shipUnder(shard, c, cmd, copy, argc, db, keys, dbs, () => shipped(shard, c));
   }
   const parts = new Map<number, TxPart>();
-  for (const k of keys) {
-    const s = shard.slotOwner[keySlotStr(k)];
+  for (let i = 0; i < keys.length; i++) {
+    const s = shard.slotOwner[keySlotStr(keys[i])];
     let p = parts.get(s);
     if (p === undefined) parts.set(s, p = { keys: [], all: false });
-    p.keys.push(lockKey(db, k));
+    p.keys.push(lockKey(dbs[i], keys[i]));
   }
   c.paused = true;
   beginTx(shard, c, parts, (tx) => {
-    shipUnder(shard, c, cmd, copy, argc, db, keys, () => {
+    shipUnder(shard, c, cmd, copy, argc, db, keys, dbs, () => {
       releaseTx(shard, tx);
       shipped(shard, c);
     });
@@ -72,6 +76,17 @@ function shipped(shard: Shard, c: Client): void {
   resumeClient(shard, c);
 }
 
+/** Keys grouped by shard, then by database. */
+type Groups = Map<number, Map<number, string[]>>;
+
+function group(groups: Groups, s: number, db: number, key: string): void {
+  let byDb = groups.get(s);
+  if (byDb === undefined) groups.set(s, byDb = new Map());
+  const l = byDb.get(db);
+  if (l === undefined) byDb.set(db, [key]);
+  else if (!l.includes(key)) l.push(key);
+}
+
 function shipUnder(
   shard: Shard,
   c: Client,
@@ -80,23 +95,21 @@ function shipUnder(
   argc: number,
   db: number,
   keys: string[],
+  dbs: number[],
   done: () => void,
 ): void {
   const slot = new Slot();
   c.queue.push(slot);
   const proto = c.proto;
-  const remote = new Map<number, string[]>();
-  for (const k of new Set(keys)) {
-    const s = shard.slotOwner[keySlotStr(k)];
-    if (s === shard.id) continue;
-    let l = remote.get(s);
-    if (l === undefined) remote.set(s, l = []);
-    l.push(k);
+  const local: Groups = new Map(), remote: Groups = new Map();
+  for (let i = 0; i < keys.length; i++) {
+    const s = shard.slotOwner[keySlotStr(keys[i])];
+    group(s === shard.id ? local : remote, s, dbs[i], keys[i]);
   }
-  const fetched: EntryCopy[] = [];
-  let waiting = remote.size;
+  const fetched: [number, EntryCopy][] = [];
+  let waiting = 0;
   const run = () => {
-    runOnCopies(shard, c, cmd, argv, argc, db, keys, fetched, proto, (bytes) => {
+    runOnCopies(shard, c, cmd, argv, argc, db, local.get(shard.id), fetched, proto, (bytes) => {
       // the reply goes out (in order) once every home stored its keys; then the locks go
       slot.bytes = bytes;
       if (slot.onReady !== null) slot.onReady();
@@ -107,16 +120,22 @@ function shipUnder(
       done();
     });
   };
-  for (const [s, ks] of remote) {
-    shard.call(s, (b, token) => b.fetch(token, db, ks), (body) => {
-      for (const e of decodeEntries(body)) if (e !== null) fetched.push(e);
-      if (--waiting === 0) run();
-    });
+  for (const byDb of remote.values()) waiting += byDb.size;
+  for (const [s, byDb] of remote) {
+    for (const [d, ks] of byDb) {
+      shard.call(s, (b, token) => b.fetch(token, d, ks), (body) => {
+        for (const e of decodeEntries(body)) if (e !== null) fetched.push([d, e]);
+        if (--waiting === 0) run();
+      });
+    }
   }
   if (waiting === 0) run();
 }
 
-/** The handler on a scratch database of copies; then every touched key goes home. */
+/**
+ * The handler on scratch databases of copies (the client's database, and COPY's destination
+ * database when it is another); then every touched key goes home.
+ */
 function runOnCopies(
   shard: Shard,
   c: Client,
@@ -124,46 +143,59 @@ function runOnCopies(
   argv: Uint8Array[],
   argc: number,
   db: number,
-  keys: string[],
-  fetched: EntryCopy[],
+  local: Map<number, string[]> | undefined,
+  fetched: [number, EntryCopy][],
   proto: 2 | 3,
   done: (reply: Uint8Array) => void,
 ): void {
   const now = Date.now();
-  const scratch = new Db();
-  const home = shard.dbs[db];
-  for (const k of new Set(keys)) {
-    if (shard.slotOwner[keySlotStr(k)] !== shard.id) continue;
-    const e = home.get(k, now);
-    if (e !== undefined) installEntry(scratch, k, copyOf(e), now);
+  const scratch = new Map<number, Db>();
+  const touched: Groups = new Map();
+  const scratchOf = (d: number): Db => {
+    let s = scratch.get(d);
+    if (s === undefined) {
+      scratch.set(d, s = new Db());
+      s.onTouch = (k) => group(touched, shard.slotOwner[keySlotStr(k)], d, k);
+    }
+    return s;
+  };
+  scratchOf(db);
+  if (local !== undefined) {
+    for (const [d, ks] of local) {
+      const home = shard.dbs[d];
+      for (const k of ks) {
+        const e = home.get(k, now);
+        if (e !== undefined) installEntry(scratchOf(d), k, copyOf(e), now);
+      }
+    }
   }
-  for (const e of fetched) installEntry(scratch, e.key, e, now);
-  const touched = new Set<string>();
-  scratch.onTouch = (k) => touched.add(k);
+  for (const [d, e] of fetched) installEntry(scratchOf(d), e.key, e, now);
+  // installing is not a change: only what the handler touches goes home
+  touched.clear();
   shipW.reset();
   shipW.proto = proto;
-  execOn(shard, c, cmd, argv, argc, now, shipW, scratch, db);
+  execOn(shard, c, cmd, argv, argc, now, shipW, scratchOf(db), db, undefined, scratchOf);
   const reply = shipW.take();
-  const back = new Map<number, string[]>();
-  for (const k of touched) {
-    const s = shard.slotOwner[keySlotStr(k)];
-    const e = scratch.map.get(k);
-    if (s === shard.id) {
-      installEntry(home, k, e === undefined ? null : copyOf(e, true), now);
-      continue;
+  let waiting = 0;
+  for (const [s, byDb] of touched) {
+    for (const [d, ks] of byDb) {
+      const copies = scratchOf(d);
+      if (s === shard.id) {
+        const home = shard.dbs[d];
+        for (const k of ks) {
+          const e = copies.map.get(k);
+          installEntry(home, k, e === undefined ? null : copyOf(e, true), now);
+        }
+        continue;
+      }
+      waiting++;
+      const payload = encodeStore(ks, ks.map((k) => copies.map.get(k) ?? null));
+      shard.call(s, (b, token) => b.store(token, d, payload), () => {
+        if (--waiting === 0) done(reply);
+      });
     }
-    let l = back.get(s);
-    if (l === undefined) back.set(s, l = []);
-    l.push(k);
   }
-  let waiting = back.size;
-  if (waiting === 0) return done(reply);
-  for (const [s, ks] of back) {
-    const payload = encodeStore(ks, ks.map((k) => scratch.map.get(k) ?? null));
-    shard.call(s, (b, token) => b.store(token, db, payload), () => {
-      if (--waiting === 0) done(reply);
-    });
-  }
+  if (waiting === 0) done(reply);
 }
 
 /** Participant side: hand out entries, or install the entries a coordinator sent back. */

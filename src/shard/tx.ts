@@ -178,7 +178,7 @@ function lockFrom(
   let latest = 0;
   for (const d of shard.deferred) {
     if (d.source !== source || d.lock !== undefined) continue;
-    const b = shard.locks.latestBlocker(lockKeysOf(d.argv, d.argc, d.db));
+    const b = shard.locks.latestBlocker(lockKeysOf(shard, d.argv, d.argc, d.db));
     if (b !== 0 && (latest === 0 || before(latest, b))) latest = b;
   }
   if (latest !== 0 && before(txid, latest)) return answer(shard, source, txid, REJECTED);
@@ -200,7 +200,9 @@ function lockFrom(
 export function mustDeferRemote(shard: Shard, source: number, r: BatchReader): boolean {
   if (r.txid !== 0 && shard.locks.holds(r.txid)) return false;
   if (!shard.locks.active && shard.deferredFrom[source] === 0) return false;
-  if (shard.deferredFrom[source] === 0 && !shard.locks.blocks(lockKeysOf(r.argv, r.argc, r.db))) {
+  if (
+    shard.deferredFrom[source] === 0 && !shard.locks.blocks(lockKeysOf(shard, r.argv, r.argc, r.db))
+  ) {
     return false;
   }
   shard.deferredFrom[source]++;
@@ -275,7 +277,7 @@ function runDeferredOnce(shard: Shard): void {
       } else keep.push(d);
       continue;
     }
-    const b = shard.locks.latestBlocker(lockKeysOf(d.argv, d.argc, d.db));
+    const b = shard.locks.latestBlocker(lockKeysOf(shard, d.argv, d.argc, d.db));
     if (waitsFor !== undefined || b !== 0) {
       const w = waitsFor ?? 0;
       stuck.set(src, w === 0 || (b !== 0 && before(w, b)) ? b : w);
