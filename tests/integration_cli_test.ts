@@ -10,6 +10,7 @@ import { type Target, withDiffTargets } from "./helpers/diff.ts";
 import { cli, runTool } from "./helpers/server.ts";
 import { spreadKeys } from "./helpers/keys.ts";
 import { encode } from "./helpers/resp.ts";
+import { concat } from "../src/util/bytes.ts";
 
 const enc = new TextEncoder();
 
@@ -92,18 +93,6 @@ async function scanMode(t: Target): Promise<void> {
   assert.deepEqual(got.sort(), [...users].sort());
   const all = (await cli(t.port, "--scan")).split("\n").filter((l) => l !== "");
   assert.equal(all.length, 1100);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** --pipe with a few thousand mixed commands, including some that fail. */

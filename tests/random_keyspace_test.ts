@@ -21,6 +21,7 @@ import {
 import { TYPE_STRING } from "../src/store/types.ts";
 import { type Arg, parse, type Reply, RespConn, str, toLatin1 } from "./helpers/resp.ts";
 import { rng } from "./helpers/rng.ts";
+import { compareOutcomes } from "./helpers/random.ts";
 
 const TAGS = ["{a}", "{b}"];
 const PER_TAG = 4;
@@ -109,21 +110,9 @@ async function run(port: number, steps: Step[]): Promise<{ replies: string[]; st
   }
 }
 
-async function compare(targets: Target[], seed: number): Promise<void> {
+function compare(targets: Target[], seed: number): Promise<void> {
   const steps = program(seed);
-  const [ref, ...rest] = targets;
-  const want = await run(ref.port, steps);
-  for (const t of rest) {
-    const got = await run(t.port, steps);
-    for (let i = 0; i < steps.length; i++) {
-      assert.equal(
-        got.replies[i],
-        want.replies[i],
-        `seed ${seed}, ${t.name}, step #${i} ${steps[i].args.join(" ")}`,
-      );
-    }
-    assert.deepEqual(got.state, want.state, `seed ${seed}, ${t.name}: final state differs`);
-  }
+  return compareOutcomes(targets, `seed ${seed}`, steps, (port) => run(port, steps));
 }
 
 Deno.test("randomized: keyspace operations leave the same state as redis-server", async (t) => {

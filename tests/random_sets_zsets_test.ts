@@ -17,6 +17,7 @@ import { type Arg, parse, type Reply, RespConn, toLatin1 } from "./helpers/resp.
 import { ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ZSetValue } from "../src/store/zset.ts";
 import { ZCursor } from "../src/store/zset_tree.ts";
 import { rng } from "./helpers/rng.ts";
+import { compareOutcomes } from "./helpers/random.ts";
 
 const TAGS = ["{a}", "{b}"];
 const PER_TAG = 2;
@@ -222,26 +223,14 @@ async function run(port: number, steps: Step[], small: boolean) {
   }
 }
 
-async function compare(
+function compare(
   targets: Target[],
   seed: number,
   small: boolean,
   wide: boolean,
 ): Promise<void> {
   const steps = program(seed, wide);
-  const [ref, ...rest] = targets;
-  const want = await run(ref.port, steps, small);
-  for (const t of rest) {
-    const got = await run(t.port, steps, small);
-    for (let i = 0; i < steps.length; i++) {
-      assert.equal(
-        got.replies[i],
-        want.replies[i],
-        `seed ${seed}, ${t.name}, step #${i} ${steps[i].args.join(" ")}`,
-      );
-    }
-    assert.deepEqual(got.state, want.state, `seed ${seed}, ${t.name}: final state differs`);
-  }
+  return compareOutcomes(targets, `seed ${seed}`, steps, (port) => run(port, steps, small));
 }
 
 /** Every member (with its score for a zset) of a full scan, deduplicated. */

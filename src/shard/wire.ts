@@ -223,16 +223,7 @@ export class BatchReader {
       o += l;
     } else if (kind === ITEM_FETCH) {
       this.db = dv.getUint16(o, true);
-      const n = dv.getUint32(o + 2, true);
-      o += 6;
-      const keys: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const l = dv.getUint32(o, true);
-        o += 4;
-        keys.push(latin1(r.subarray(o, o + l)));
-        o += l;
-      }
-      this.keys = keys;
+      o = this.readKeys(r, dv, o + 6, dv.getUint32(o + 2, true));
     } else if (kind === ITEM_STORE) {
       this.db = dv.getUint16(o, true);
       const l = dv.getUint32(o + 2, true);
@@ -242,20 +233,24 @@ export class BatchReader {
     } else if (kind === ITEM_LOCK) {
       this.client = dv.getUint32(o, true);
       this.flags = r[o + 4];
-      const n = dv.getUint32(o + 5, true);
-      o += 9;
-      const keys: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const l = dv.getUint32(o, true);
-        o += 4;
-        keys.push(latin1(r.subarray(o, o + l)));
-        o += l;
-      }
-      this.keys = keys;
+      o = this.readKeys(r, dv, o + 9, dv.getUint32(o + 5, true));
     } else if (kind === ITEM_GRANT) {
       this.flags = r[o++];
     }
     this.off = o;
     return kind;
+  }
+
+  /** n length-prefixed keys from o into this.keys; returns the offset after them. */
+  private readKeys(r: Uint8Array, dv: DataView, o: number, n: number): number {
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const l = dv.getUint32(o, true);
+      o += 4;
+      keys.push(latin1(r.subarray(o, o + l)));
+      o += l;
+    }
+    this.keys = keys;
+    return o;
   }
 }
