@@ -5,29 +5,14 @@
  * WRONGTYPE paths run with the first collection command Skua implements, if any yet.
  */
 
-import { assertSame, type Cmd, near, type Target, withDiffTargets } from "./helpers/diff.ts";
+import { assertSame, type Cmd, near, nonStringMaker, withDiffTargets } from "./helpers/diff.ts";
 import { spreadKeys } from "./helpers/keys.ts";
-import { parse, withConn } from "./helpers/resp.ts";
 
 const [A, B, C, D, E] = spreadKeys("bits:", 5);
 const [T1, T2, T3, T4] = ["{b}1", "{b}2", "{b}3", "{b}4"];
 const I64_MAX = "9223372036854775807";
 const I64_MIN = "-9223372036854775808";
 const ONES = "\xff\xff\xff";
-
-async function nonStringMaker(t: Target): Promise<((key: string) => string[]) | null> {
-  const candidates: [string, (k: string) => string[]][] = [
-    ["lpush", (k) => ["LPUSH", k, "x"]],
-    ["sadd", (k) => ["SADD", k, "x"]],
-    ["hset", (k) => ["HSET", k, "f", "v"]],
-    ["zadd", (k) => ["ZADD", k, "1", "x"]],
-  ];
-  for (const [name, make] of candidates) {
-    const r = await withConn(t.port, async (c) => parse(await c.send("COMMAND", "INFO", name)));
-    if (Array.isArray(r) && r.length === 1 && r[0] !== null) return make;
-  }
-  return null;
-}
 
 /** Every BITCOUNT / BITPOS range form over a key, both units. */
 function ranges(key: string): Cmd[] {

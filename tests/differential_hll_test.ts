@@ -7,8 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertSame, type Cmd, type Target, withDiffTargets } from "./helpers/diff.ts";
-import { parse, withConn } from "./helpers/resp.ts";
+import { assertSame, type Cmd, nonStringMaker, withDiffTargets } from "./helpers/diff.ts";
 import { HLL_REGISTERS, murmurHash64A, patIndex, patLen } from "../src/store/hll_math.ts";
 import {
   hllAdd,
@@ -353,20 +352,6 @@ const GROUPS: Record<string, Cmd[]> = {
     ["BITCOUNT", H2],
   ],
 };
-
-async function nonStringMaker(t: Target): Promise<((key: string) => string[]) | null> {
-  const candidates: [string, (k: string) => string[]][] = [
-    ["lpush", (k) => ["LPUSH", k, "x"]],
-    ["sadd", (k) => ["SADD", k, "x"]],
-    ["hset", (k) => ["HSET", k, "f", "v"]],
-    ["zadd", (k) => ["ZADD", k, "1", "x"]],
-  ];
-  for (const [name, make] of candidates) {
-    const r = await withConn(t.port, async (c) => parse(await c.send("COMMAND", "INFO", name)));
-    if (Array.isArray(r) && r.length === 1 && r[0] !== null) return make;
-  }
-  return null;
-}
 
 function wrongTypeSteps(make: (key: string) => string[]): Cmd[] {
   const L = "{h}list";

@@ -10,6 +10,7 @@ import {
   assertSame,
   type Cmd,
   type Normalizer,
+  oneOf,
   setItems,
   sorted,
   withDiffTargets,
@@ -37,14 +38,6 @@ function picks(from: string[], repeats = false): Normalizer {
     const ok = it.list.every((m) => from.includes(m)) &&
       (repeats || new Set(it.list).size === it.list.length);
     return ok ? `${it.head}<${it.list.length} picks>` : `bad picks: ${toLatin1(raw)}`;
-  };
-}
-
-/** A single bulk member of `from` (or a null) becomes `<member>`. */
-function oneOf(from: string[]): Normalizer {
-  return (raw) => {
-    const r = parse(raw);
-    return r instanceof Uint8Array && from.includes(toLatin1(r)) ? "<member>" : toLatin1(raw);
   };
 }
 

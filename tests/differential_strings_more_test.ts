@@ -6,9 +6,15 @@
  * Skua implements (LPUSH, SADD, HSET, ZADD), and are skipped while it has none.
  */
 
-import { assertSame, type Cmd, near, type Target, withDiffTargets } from "./helpers/diff.ts";
+import {
+  assertSame,
+  type Cmd,
+  hasCommand,
+  near,
+  nonStringMaker,
+  withDiffTargets,
+} from "./helpers/diff.ts";
 import { spreadKeys } from "./helpers/keys.ts";
-import { parse, withConn } from "./helpers/resp.ts";
 
 const [A, B, C, D, E, F] = spreadKeys("strm:", 6);
 const [T1, T2, T3, T4] = ["{t}1", "{t}2", "{t}3", "{t}4"];
@@ -17,23 +23,6 @@ const I64_MIN = "-9223372036854775808";
 const FUTURE_S = "4102444800";
 const FUTURE_MS = "4102444800123";
 const BINARY = "bin\x00ary\r\n\xff\xfe\x80 \"'";
-
-async function hasCommand(t: Target, name: string): Promise<boolean> {
-  const r = await withConn(t.port, async (c) => parse(await c.send("COMMAND", "INFO", name)));
-  return Array.isArray(r) && r.length === 1 && r[0] !== null;
-}
-
-/** A command creating a non-string value at a key, if Skua has one yet. */
-async function nonStringMaker(t: Target): Promise<((key: string) => string[]) | null> {
-  const candidates: [string, (k: string) => string[]][] = [
-    ["lpush", (k) => ["LPUSH", k, "x"]],
-    ["sadd", (k) => ["SADD", k, "x"]],
-    ["hset", (k) => ["HSET", k, "f", "v"]],
-    ["zadd", (k) => ["ZADD", k, "1", "x"]],
-  ];
-  for (const [name, make] of candidates) if (await hasCommand(t, name)) return make;
-  return null;
-}
 
 const GROUPS: Record<string, Cmd[]> = {
   "SETNX, GETSET, GETDEL": [

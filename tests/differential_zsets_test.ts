@@ -7,7 +7,14 @@
  * size, distinctness and membership, and ZSCAN pages of a skiplist (dict order) are sorted.
  */
 
-import { assertSame, type Cmd, type Normalizer, render, withDiffTargets } from "./helpers/diff.ts";
+import {
+  assertSame,
+  type Cmd,
+  type Normalizer,
+  oneOf,
+  render,
+  withDiffTargets,
+} from "./helpers/diff.ts";
 import { parse, type Reply, toLatin1 } from "./helpers/resp.ts";
 import { spreadKeys } from "./helpers/keys.ts";
 
@@ -44,14 +51,6 @@ const watched = (cmd: string[]): Cmd[] => [
   ["MULTI"],
   ["EXEC"],
 ];
-
-/** A single bulk member of `from` becomes `<member>`. */
-function oneOf(from: string[]): Normalizer {
-  return (raw) => {
-    const r = parse(raw);
-    return r instanceof Uint8Array && from.includes(toLatin1(r)) ? "<member>" : toLatin1(raw);
-  };
-}
 
 /** A ZSCAN page as cursor + sorted member=score pairs. */
 const scanPage: Normalizer = (raw) => {

@@ -6,7 +6,7 @@
  */
 
 import { AssertionError } from "node:assert/strict";
-import { type Arg, encode, parse, type Reply, RespConn, show, toLatin1 } from "./resp.ts";
+import { type Arg, encode, parse, type Reply, RespConn, show, toLatin1, withConn } from "./resp.ts";
 import { type ServerHandle, startRedis, startUnderTest, withServers } from "./server.ts";
 
 /** Maps raw reply bytes to the form that is compared. */
@@ -211,4 +211,30 @@ export function render(r: Reply): string {
   if ("verbatim" in r) return `=${JSON.stringify(r.verbatim)}`;
   if ("push" in r) return `>[${r.push.map(render).join(",")}]`;
   return `(${r.big}`;
+}
+
+/** A single bulk reply that is one of `from` becomes `<member>` (random picks); else as is. */
+export function oneOf(from: string[]): Normalizer {
+  return (raw) => {
+    const r = parse(raw);
+    return r instanceof Uint8Array && from.includes(toLatin1(r)) ? "<member>" : toLatin1(raw);
+  };
+}
+
+/** A command creating a non-string value at a key, on a target that has one (WRONGTYPE tests). */
+export async function nonStringMaker(t: Target): Promise<((key: string) => string[]) | null> {
+  const candidates: [string, (k: string) => string[]][] = [
+    ["lpush", (k) => ["LPUSH", k, "x"]],
+    ["sadd", (k) => ["SADD", k, "x"]],
+    ["hset", (k) => ["HSET", k, "f", "v"]],
+    ["zadd", (k) => ["ZADD", k, "1", "x"]],
+  ];
+  for (const [name, make] of candidates) if (await hasCommand(t, name)) return make;
+  return null;
+}
+
+/** Does the target know the command (COMMAND INFO)? */
+export async function hasCommand(t: Target, name: string): Promise<boolean> {
+  const r = await withConn(t.port, async (c) => parse(await c.send("COMMAND", "INFO", name)));
+  return Array.isArray(r) && r.length === 1 && r[0] !== null;
 }
