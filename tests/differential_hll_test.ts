@@ -19,6 +19,7 @@ import {
   hllToDense,
   hllValid,
 } from "../src/store/hll.ts";
+import { xorshift32 } from "./helpers/rng.ts";
 
 // ---- unit tests ---------------------------------------------------------------------------
 
@@ -51,17 +52,6 @@ function murmurRef(d: Uint8Array, seed: bigint): bigint {
   return h;
 }
 
-/** A deterministic xorshift generator. */
-function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
-
 function randomBytes(next: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = next() & 0xff;
@@ -69,7 +59,7 @@ function randomBytes(next: () => number, n: number): Uint8Array {
 }
 
 Deno.test("hll: MurmurHash64A and the pattern length match their bigint definitions", () => {
-  const next = rng(7);
+  const next = xorshift32(7);
   for (let t = 0; t < 3000; t++) {
     const d = randomBytes(next, next() % 40);
     const h = murmurRef(d, 0xadc83b19n);
@@ -87,7 +77,7 @@ Deno.test("hll: MurmurHash64A and the pattern length match their bigint definiti
 });
 
 Deno.test("hll: sparse and dense hold the same registers and count the same", () => {
-  const next = rng(99);
+  const next = xorshift32(99);
   const sparse = hllCreate();
   const dense = hllCreate();
   assert.ok(hllToDense(dense));

@@ -8,6 +8,7 @@
 
 import { assertSame, type Cmd, withDiffTargets } from "./helpers/diff.ts";
 import { spreadKeys } from "./helpers/keys.ts";
+import { xorshift32 } from "./helpers/rng.ts";
 
 /** Keys of one hash tag (multi-key commands) and keys spread over the shards. */
 const TAGGED = ["{r}0", "{r}1", "{r}2", "{r}3", "{r}h0", "{r}h1"];
@@ -15,13 +16,8 @@ const SPREAD = spreadKeys("rnd:", 3);
 const ALL = [...TAGGED, ...SPREAD];
 
 function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
 }
 
 function sequence(seed: number, n: number): Cmd[] {

@@ -5,6 +5,7 @@
  * picks are O(1) on average (a random non-empty bucket, then a random node of its chain).
  */
 import type { StringValue } from "./types.ts";
+import { nextCursor } from "../util/scan_cursor.ts";
 
 export class DictNode {
   constructor(
@@ -29,14 +30,6 @@ export function hashField(s: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-function rev32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
 function emptyBuckets(n: number): (DictNode | null)[] {
@@ -155,8 +148,7 @@ export class Dict {
         fields.push(e.f);
         values.push(e.v);
       }
-      v = (v | ~m) >>> 0;
-      v = rev32((rev32(v) + 1) >>> 0);
+      v = nextCursor(v, m);
     } while (v !== 0 && budget-- > 0 && fields.length - start < count);
     return v;
   }

@@ -15,6 +15,7 @@
  */
 import type { Value } from "./types.ts";
 import { TYPE_STRING } from "./types.ts";
+import { nextCursor } from "../util/scan_cursor.ts";
 
 /**
  * How a string value was written, for OBJECT ENCODING: Redis decides a string's encoding when
@@ -122,14 +123,6 @@ function hashKey(k: string): number {
   return h >>> 0;
 }
 
-function rev32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
-}
-
 const MIN_BUCKETS = 16;
 
 export interface ScanFilter {
@@ -155,13 +148,8 @@ export class Db {
 
   /** Lookup with lazy expiry; counts as an access (OBJECT IDLETIME / FREQ). */
   get(key: string, now: number): Entry | undefined {
-    const e = this.map.get(key);
+    const e = this.peek(key, now);
     if (e === undefined) return undefined;
-    if (e.expireAt !== 0 && e.expireAt <= now) {
-      this.remove(e);
-      this.expiredKeys++;
-      return undefined;
-    }
     if (lfuMode) lfuAccess(e, now);
     else e.lru = (now / 1000) & LRU_CLOCK_MAX;
     return e;
@@ -359,8 +347,7 @@ export class Db {
         if (f.match !== undefined && !f.match(e.key)) continue;
         out.push(e.key);
       }
-      v = (v | ~m) >>> 0;
-      v = rev32((rev32(v) + 1) >>> 0);
+      v = nextCursor(v, m);
     } while (v !== 0 && budget-- > 0 && seen < count);
     return v;
   }
