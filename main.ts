@@ -4,8 +4,8 @@
  */
 import { ConfigError, HELP_TEXT, loadConfig } from "./src/config/mod.ts";
 import { startServer, StartupError } from "./src/server/supervisor.ts";
-import { log, setLogLevel } from "./src/server/log.ts";
-import { SKUA_VERSION } from "./src/server/version.ts";
+import { log, setLogLevel } from "./src/util/log.ts";
+import { SKUA_VERSION } from "./src/util/version.ts";
 
 function fail(msg: string): never {
   console.error(`skua: ${msg}`);

@@ -2,9 +2,10 @@
  * `deno task bench [--configs uring:1,uring:2,listen:1] [--runs 3] [--seconds 2]
  *   [--workloads c50P1,c50P16,c1P1] [--tests set,get] [--out bench/results.md]`
  *
- * Starts every Skua configuration (io engine:shards) and one redis-server on free ports, keeps
- * them all running for the whole benchmark, and runs redis-benchmark against each in turn,
- * run by run (A B C D A B C D ...), so drift in the machine's speed hits every server alike.
+ * Starts every Skua configuration (io engine:shards, optionally `@checkout` to compare against
+ * another commit) and one redis-server on free ports, keeps them all running for the whole
+ * benchmark, and runs redis-benchmark against each in turn, run by run (A B C D, then D C B A,
+ * ...), so drift in the machine's speed hits every server alike.
  * Reports the median of the runs per workload: requests/s, the Skua/Redis ratio and, for
  * single-client workloads, p50/p99 latency. The tables, the command, every redis-benchmark
  * invocation and the machine go to bench/results.md.
@@ -34,6 +35,8 @@ import {
 interface SkuaConfig {
   io: "uring" | "listen" | "auto";
   shards: number;
+  /** another checkout to run (`uring:1@/path`: compare against an earlier commit in one run) */
+  root?: string;
 }
 
 interface Options {
@@ -52,9 +55,13 @@ function positiveInt(s: string, what: string): number {
 }
 
 function parseConfig(s: string): SkuaConfig {
-  const m = /^(uring|listen|auto):(\d+)$/.exec(s.trim());
-  if (!m) throw new Error(`--configs: expected io:shards (e.g. uring:2), got ${s}`);
-  return { io: m[1] as SkuaConfig["io"], shards: positiveInt(m[2], "--configs shards") };
+  const m = /^(uring|listen|auto):(\d+)(?:@(.+))?$/.exec(s.trim());
+  if (!m) throw new Error(`--configs: expected io:shards[@checkout] (e.g. uring:2), got ${s}`);
+  return {
+    io: m[1] as SkuaConfig["io"],
+    shards: positiveInt(m[2], "--configs shards"),
+    root: m[3],
+  };
 }
 
 function parseWorkload(s: string): Workload {
@@ -98,7 +105,7 @@ function commandLine(): string {
 
 function effectiveFlags(o: Options): string {
   return [
-    `--configs ${o.configs.map((c) => `${c.io}:${c.shards}`).join(",")}`,
+    `--configs ${o.configs.map(configName).join(",")}`,
     `--workloads ${o.workloads.map((w) => `c${w.clients}P${w.pipeline}`).join(",")}`,
     `--runs ${o.runs}`,
     `--seconds ${o.seconds}`,
@@ -106,13 +113,17 @@ function effectiveFlags(o: Options): string {
   ].join(" ");
 }
 
+function configName(c: SkuaConfig): string {
+  return `${c.io}:${c.shards}${c.root === undefined ? "" : `@${c.root}`}`;
+}
+
 /** Starts Skua for `c`, reading the engine and shard count it reports from its ready line. */
 async function startColumn(c: SkuaConfig, servers: ServerHandle[]): Promise<Column> {
-  const h = await startSkua({ shards: c.shards, args: ["--io", c.io] });
+  const h = await startSkua({ shards: c.shards, args: ["--io", c.io], root: c.root });
   servers.push(h);
   const m = /\(shards=(\d+), io=([\w-]+)\)/.exec(h.output());
   return {
-    label: `Skua ${c.io}:${c.shards}`,
+    label: `Skua ${configName(c)}`,
     redis: false,
     shards: m ? Number(m[1]) : c.shards,
     io: m?.[2] ?? c.io,
@@ -131,7 +142,10 @@ async function measure(o: Options, w: Workload, columns: Column[]): Promise<Work
   console.error(`${name}: -n ${n}`);
   const runs: RunResult[][] = columns.map(() => []);
   for (let run = 0; run < o.runs; run++) {
-    for (let i = 0; i < columns.length; i++) {
+    // every other run goes round the servers backwards: no server always runs right after
+    // the same neighbour (or first), which skews single runs by several percent here
+    for (let k = 0; k < columns.length; k++) {
+      const i = run % 2 === 0 ? k : columns.length - 1 - k;
       const t0 = performance.now();
       runs[i].push(await runBench(benchArgs(columns[i].server.port, o.tests, w, n)));
       const secs = ((performance.now() - t0) / 1000).toFixed(1);

@@ -8,12 +8,8 @@
  *
  * Prints a markdown table (ns per operation).
  */
-import "../src/commands/lists.ts";
-import { type Ctx, findCommand, type Handler } from "../src/commands/table.ts";
-import { Db } from "../src/store/keyspace.ts";
-import { ReplyWriter } from "../src/resp/writer.ts";
-import { ConfigStore } from "../src/config/mod.ts";
-import type { Shard } from "../src/shard/shard.ts";
+import { type Ctx } from "../src/commands/context.ts";
+import { handler, standaloneCtx } from "./in_process.ts";
 
 const SIZES = [1_000, 100_000, 1_000_000];
 /** operations timed per size and op */
@@ -21,32 +17,6 @@ const OPS = 200_000;
 
 const enc = new TextEncoder();
 const b = (s: string) => enc.encode(s);
-
-function handler(name: string): Handler {
-  const c = findCommand(name);
-  if (c === undefined) throw new Error(`no command ${name}`);
-  return c.handler;
-}
-
-function makeCtx(): Ctx {
-  const shard = {
-    id: 0,
-    n: 1,
-    config: new ConfigStore(),
-    stats: { keyspaceHits: 0, keyspaceMisses: 0 },
-    slotOwner: new Uint16Array(16384),
-  } as unknown as Shard;
-  return {
-    shard,
-    db: new Db(),
-    dbIndex: 0,
-    w: new ReplyWriter(1 << 16),
-    now: Date.now(),
-    client: null,
-    clientId: 0,
-    copies: null,
-  } as Ctx;
-}
 
 const KEY = b("bench:list");
 const lpush = handler("lpush"), rpush = handler("rpush");
@@ -128,7 +98,7 @@ function median(xs: number[]): number {
 const REPEAT = 5;
 
 function measure(n: number): Result[] {
-  const ctx = makeCtx();
+  const ctx = standaloneCtx();
   fill(ctx, n);
   if (size(ctx) !== n) throw new Error("fill failed");
   pushPop(ctx, n, true); // settle the heap after the fill before timing

@@ -15,12 +15,7 @@
  * - ZRANGE: 10 members starting at a random rank (ZRANGE key r r+9).
  */
 import { parseArgs } from "node:util";
-import "../src/commands/zsets.ts";
-import { type Ctx, findCommand } from "../src/commands/table.ts";
-import { Db } from "../src/store/keyspace.ts";
-import { ReplyWriter } from "../src/resp/writer.ts";
-import { ConfigStore } from "../src/config/mod.ts";
-import type { Shard } from "../src/shard/shard.ts";
+import { handler, standaloneCtx } from "./in_process.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,29 +28,9 @@ const BATCH = 100;
 const enc = new TextEncoder();
 const b = (s: string) => enc.encode(s);
 
-const w = new ReplyWriter(1 << 16);
-const shard = {
-  id: 0,
-  n: 1,
-  config: new ConfigStore(),
-  stats: { keyspaceHits: 0, keyspaceMisses: 0 },
-} as unknown as Shard;
-const ctx: Ctx = {
-  shard,
-  db: new Db(),
-  dbIndex: 0,
-  w,
-  now: Date.now(),
-  client: null,
-  clientId: 0,
-  copies: null,
-};
+const ctx = standaloneCtx();
+const w = ctx.w;
 
-function handler(name: string) {
-  const cmd = findCommand(name);
-  if (cmd === undefined) throw new Error(`no ${name}`);
-  return cmd.handler;
-}
 const zadd = handler("zadd"), zrem = handler("zrem"), zrank = handler("zrank");
 const zrange = handler("zrange");
 

@@ -7,7 +7,7 @@ import {
   META_REDIS_VERSION,
   topLevelCommandNames,
 } from "../src/commands/meta.ts";
-import { parseResp, RefRedis, type Resp, RespClient } from "../src/commands/gen_meta.ts";
+import { parseResp, RefRedis, type Resp, RespClient } from "../tools/gen_meta.ts";
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

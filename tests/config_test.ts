@@ -4,13 +4,13 @@ import {
   configSetPairs,
   ConfigStore,
   ENTRIES,
-  globMatch,
   HELP_TEXT,
   loadConfig,
   lookupParam,
   PARAMS,
   VERSION,
 } from "../src/config/mod.ts";
+import { globMatch } from "../src/util/glob.ts";
 
 // ---- helpers ---------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import { assertSame, type Cmd, sorted, type Target, withDiffTargets } from "./he
 import { type Arg, RespConn, toLatin1 } from "./helpers/resp.ts";
 import { rangeOf } from "./helpers/keys.ts";
 import { AGAINST_REFERENCE } from "./helpers/server.ts";
-import { BY_DENIED, GET_DENIED } from "../src/commands/sort.ts";
+import { BY_DENIED, GET_DENIED } from "../src/commands/sort/sort.ts";
 import { keySlotStr } from "../src/util/crc16.ts";
 import { rng } from "./helpers/rng.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ProtocolError, RequestParser, string2ll } from "../src/resp/parser.ts";
+import { ProtocolError, RequestParser } from "../src/resp/parser.ts";
+import { string2llRange as string2ll } from "../src/util/numbers.ts";
 import type { ParserLimits } from "../src/resp/parser.ts";
 
 /** latin1 string -> bytes */

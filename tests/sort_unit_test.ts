@@ -1,7 +1,7 @@
 /** SORT's pieces on their own: the pattern parse, patternHashSlot, STORE's position, pqsort. */
 import assert from "node:assert/strict";
-import { patternHashSlot, SortPattern, storeKeyPosition } from "../src/commands/sort_pattern.ts";
-import { fullSort, pqsort, setSortOrder, SortItem } from "../src/commands/sort_pqsort.ts";
+import { patternHashSlot, SortPattern, storeKeyPosition } from "../src/commands/sort/pattern.ts";
+import { fullSort, pqsort, setSortOrder, SortItem } from "../src/commands/sort/pqsort.ts";
 import { keySlotStr } from "../src/util/crc16.ts";
 import { rng } from "./helpers/rng.ts";
 

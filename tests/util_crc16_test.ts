@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { crc16, keySlot, keySlotStr } from "../src/util/crc16.ts";
-import { RefRedis } from "../src/commands/gen_meta.ts";
+import { RefRedis } from "../tools/gen_meta.ts";
 
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

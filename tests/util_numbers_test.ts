@@ -18,7 +18,7 @@ import {
   writeInt,
 } from "../src/util/numbers.ts";
 import { binFromDouble } from "../src/util/longdouble.ts";
-import { RefRedis, type RespClient } from "../src/commands/gen_meta.ts";
+import { RefRedis, type RespClient } from "../tools/gen_meta.ts";
 import { rng } from "./helpers/rng.ts";
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

@@ -6,7 +6,11 @@ export const NOT_FLOAT = "ERR value is not a valid float";
 export const OVERFLOW = "ERR increment or decrement would overflow";
 export const NAN_OR_INF = "ERR increment would produce NaN or Infinity";
 export const INVALID_DB = "ERR DB index is out of range";
+export const INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
 export const INVALID_CURSOR = "ERR invalid cursor";
+export const MUST_BE_POSITIVE = "ERR value is out of range, must be positive";
+export const RANGE_LONG =
+  "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 export const NO_SUCH_CLIENT = "ERR No such client";
 export const MAX_STRING = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 

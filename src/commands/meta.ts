@@ -1,9 +1,9 @@
 /**
  * Redis's own command metadata (COMMAND INFO + COMMAND DOCS of redis-server 7.0.15), captured by
- * gen_meta.ts into meta.json, and the typed replies COMMAND INFO / COMMAND DOCS are rebuilt from.
+ * tools/gen_meta.ts into meta.json, and the typed replies COMMAND INFO / COMMAND DOCS are rebuilt from.
  *
  * meta.json holds plain JSON values; "$types" records the RESP type Redis used for every field
- * path (see gen_meta.ts `typePath`), so replies can be rebuilt exactly in RESP2 and RESP3:
+ * path (see tools/gen_meta.ts `typePath`), so replies can be rebuilt exactly in RESP2 and RESP3:
  * maps are RESP3 maps (flat arrays in RESP2), sets are RESP3 sets (arrays in RESP2). The
  * order of fields inside each map is Redis's. Two things Redis itself does not fix and meta.json
  * therefore sorts: the order of commands, and of a command's subcommands (Redis iterates a
@@ -64,7 +64,7 @@ export function topLevelCommandNames(): string[] {
 }
 
 function typePath(path: string): string {
-  // Same generalization as gen_meta.ts: nested "arguments" share one type entry.
+  // Same generalization as tools/gen_meta.ts: nested "arguments" share one type entry.
   return path.replace(/(\.arguments\[\])+/g, ".arguments[]");
 }
 

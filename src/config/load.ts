@@ -9,7 +9,7 @@ import type { SetContext } from "./kinds.ts";
 import { lookupParam, type ParamDef } from "./table.ts";
 import { type RawSetting, readEnv, readFlags, readToml } from "./sources.ts";
 
-import { SKUA_VERSION as VERSION } from "../server/version.ts";
+import { SKUA_VERSION as VERSION } from "../util/version.ts";
 
 export { VERSION };
 

@@ -11,4 +11,3 @@ export {
   type ParamEntry,
   PARAMS,
 } from "./table.ts";
-export { globMatch } from "./glob.ts";

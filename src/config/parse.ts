@@ -2,7 +2,10 @@
  * Redis's number parsers, reproduced with their exact quirks so CONFIG SET accepts and rejects
  * the same strings as Redis 7.0 and reports the same normalized values. 64-bit C arithmetic is
  * done with BigInt and `BigInt.asIntN/asUintN` wherever Redis relies on casts or wrap-around.
+ * string2ll and string2d themselves are util/numbers.ts's, shared with the RESP parser and the
+ * commands.
  */
+import { parseDoubleStr, parseInt64Str } from "../util/numbers.ts";
 
 export const LLONG_MIN = -(1n << 63n);
 export const LLONG_MAX = (1n << 63n) - 1n;
@@ -11,12 +14,10 @@ export const INT_MIN = -(1n << 31n);
 export const INT_MAX = (1n << 31n) - 1n;
 export const UINT_MAX = (1n << 32n) - 1n;
 
-/** `string2ll`: strict decimal, no sign '+', no leading zeros or spaces, "-0" rejected. */
+/** `string2ll` for a config value: strict decimal, no '+', no leading zeros or spaces. */
 export function string2ll(s: string): bigint | null {
-  if (s === "0") return 0n;
-  if (!/^-?[1-9][0-9]*$/.test(s)) return null;
-  const v = BigInt(s);
-  return v < LLONG_MIN || v > LLONG_MAX ? null : v;
+  const v = parseInt64Str(s);
+  return v === null ? null : BigInt(v);
 }
 
 /** C `isspace` in the "C" locale. */
@@ -93,36 +94,12 @@ export function asciiLower(s: string): string {
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
-const DEC_FLOAT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?[0-9]+))?$/;
-const INF_NAN = /^([+-]?)(inf|infinity|nan(?:\([0-9a-zA-Z_]*\))?)$/i;
-
 /**
  * `string2d`: `strtod` over the whole string, no leading space, no NaN, and no overflow or
  * underflow to zero (ERANGE). Hex floats and "inf"/"infinity" are accepted as strtod does.
  */
 export function string2d(s: string): number | null {
-  if (s.length === 0 || isSpace(s[0])) return null;
-  if (DEC_FLOAT.test(s)) {
-    const v = Number(s);
-    if (!Number.isFinite(v)) return null;
-    if (v === 0 && /[1-9]/.test(s.replace(/[eE].*$/, ""))) return null;
-    return v;
-  }
-  const hex = HEX_FLOAT.exec(s);
-  if (hex && (hex[2].length > 0 || (hex[3] ?? "").length > 0)) {
-    const frac = hex[3] ?? "";
-    const mant = BigInt("0x" + (hex[2] + frac || "0"));
-    const exp = Number(hex[4] ?? "0") - 4 * frac.length;
-    const v = Number(mant) * 2 ** exp;
-    if (!Number.isFinite(v) || (v === 0 && mant !== 0n)) return null;
-    return hex[1] === "-" ? -v : v;
-  }
-  const special = INF_NAN.exec(s);
-  if (special && !special[2].toLowerCase().startsWith("nan")) {
-    return special[1] === "-" ? -Infinity : Infinity;
-  }
-  return null;
+  return parseDoubleStr(s);
 }
 
 /** printf("%f") followed by Redis's `trimDoubleString` (drop trailing zeros and the dot). */

@@ -4,7 +4,7 @@
  * validated pairs everywhere (see `onChange`).
  */
 
-import { globMatch } from "./glob.ts";
+import { globMatch } from "../util/glob.ts";
 import type { SetContext, SetResult } from "./kinds.ts";
 import { ENTRIES, lookupEntry, type ParamDef, type ParamEntry, PARAMS } from "./table.ts";
 import { ConfigError } from "./errors.ts";

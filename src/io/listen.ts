@@ -3,25 +3,20 @@
  * connections over the shards), one async read loop per connection, and an async mesh loop
  * that waits for peers with Atomics.waitAsync.
  */
-import type { Shard } from "../shard/shard.ts";
-import type { Client, Transport } from "../shard/client.ts";
-import { onInput, resumeInput } from "../shard/input.ts";
+import type { Engine, Session, ShardHost, Transport } from "./engine.ts";
 import { setImmediate } from "node:timers";
 
 const READ_SIZE = 64 * 1024;
-
-export interface Engine {
-  name: string;
-  stop(): Promise<void>;
-}
+/** How long replies in flight may take to go out after a stop request. */
+const STOP_GRACE_MS = 1000;
 
 class ListenTransport implements Transport {
   writing = false;
   closed = false;
   private spare: Uint8Array = new Uint8Array(16 * 1024);
-  client!: Client;
+  session!: Session;
 
-  constructor(private conn: Deno.TcpConn, private shard: Shard) {}
+  constructor(private conn: Deno.TcpConn, private host: ShardHost) {}
 
   flush(): void {
     if (this.writing || this.closed) return;
@@ -30,11 +25,11 @@ class ListenTransport implements Transport {
   }
 
   private async writeLoop(): Promise<void> {
-    const c = this.client;
+    const s = this.session;
     try {
-      while (c.out.len > 0 && !this.closed) {
+      while (s.out.len > 0 && !this.closed) {
         // swap buffers instead of copying: replies keep accumulating in the other one
-        const w = c.out, len = w.len, full = w.buf;
+        const w = s.out, len = w.len, full = w.buf;
         // the spare is reused while replies are big (no garbage per big reply), dropped
         // once they are small again
         w.buf = this.spare.length <= 1 << 20 || len * 16 >= this.spare.length
@@ -42,20 +37,20 @@ class ListenTransport implements Transport {
           : new Uint8Array(16 * 1024);
         w.len = 0;
         this.spare = full;
-        this.shard.stats.netOutput += len;
+        this.host.sent(len);
         let off = 0;
         while (off < len) off += await this.conn.write(full.subarray(off, len));
-        if (c.out.len === 0) {
+        if (s.out.len === 0) {
           // input kept while the client was not reading its replies: parse it now
-          resumeInput(this.shard, c);
-          this.shard.flushPeers();
+          this.host.drained(s);
+          this.host.flushPeers();
         }
       }
     } catch {
       this.close();
     }
     this.writing = false;
-    if (c.closing && c.queue.length === 0 && c.out.len === 0) this.close();
+    if (s.closing && s.owedReplies === 0 && s.out.len === 0) this.close();
   }
 
   close(): void {
@@ -75,26 +70,28 @@ function addrOf(a: Deno.Addr): string {
 }
 
 export class ListenEngine implements Engine {
-  name = "listen";
+  readonly name = "listen";
   private listener: Deno.TcpListener | null = null;
   private stopping = false;
   private transports = new Set<ListenTransport>();
   private nextFd = 8;
 
-  constructor(private shard: Shard) {}
+  constructor(private host: ShardHost) {}
 
-  /** Bind (throws on failure) and start accepting and polling the mesh. */
   start(accept: boolean): void {
-    const sh = this.shard;
-    if (accept) {
-      this.listener = Deno.listen({
-        hostname: sh.init.bind,
-        port: sh.init.port,
-        reusePort: Deno.build.os === "linux",
-      });
-      this.acceptLoop(this.listener);
-    }
-    this.meshLoop();
+    if (!accept) return;
+    const h = this.host;
+    this.listener = Deno.listen({
+      hostname: h.bind,
+      port: h.port,
+      reusePort: Deno.build.os === "linux",
+    });
+  }
+
+  async run(): Promise<void> {
+    if (this.listener !== null) this.acceptLoop(this.listener);
+    await this.meshLoop();
+    await this.stop();
   }
 
   private async acceptLoop(l: Deno.TcpListener): Promise<void> {
@@ -106,71 +103,71 @@ export class ListenEngine implements Engine {
   }
 
   private async serve(conn: Deno.TcpConn): Promise<void> {
-    const sh = this.shard;
+    const h = this.host;
     try {
       conn.setNoDelay(true);
     } catch {
       // not fatal
     }
-    const t = new ListenTransport(conn, sh);
-    const c = sh.newClient(addrOf(conn.remoteAddr), addrOf(conn.localAddr), this.nextFd++, t);
-    t.client = c;
+    const t = new ListenTransport(conn, h);
+    const s = h.open(addrOf(conn.remoteAddr), addrOf(conn.localAddr), this.nextFd++, t);
+    t.session = s;
     this.transports.add(t);
     const buf = new Uint8Array(READ_SIZE);
     try {
-      while (!c.closing && !t.closed && !this.stopping) {
+      while (!s.closing && !t.closed && !this.stopping) {
         const n = await conn.read(buf);
         if (n === null) break;
-        if (!onInput(sh, c, buf.subarray(0, n), false)) break;
-        sh.flushPeers();
-        if (c.out.len > 0) t.flush();
+        if (!h.input(s, buf.subarray(0, n), false)) break;
+        h.flushPeers();
+        if (s.out.len > 0) t.flush();
       }
     } catch {
       // reset by peer, or closed by CLIENT KILL / shutdown
     }
-    if (c.closing && !t.closed) {
+    if (s.closing && !t.closed) {
       // QUIT or protocol error: the replies before it still go out, then the socket closes
       t.flush();
-      if (!t.writing && c.queue.length === 0) t.close();
+      if (!t.writing && s.owedReplies === 0) t.close();
     } else {
       t.close();
     }
-    sh.dropClient(c);
+    h.closed(s);
     this.transports.delete(t);
   }
 
+  /** Peers' records, batches out, the tick; parks (async) when idle. Returns on a stop request. */
   private async meshLoop(): Promise<void> {
-    const sh = this.shard;
+    const h = this.host;
     let nextTick = 0;
-    while (true) {
-      const n = sh.mesh.poll(sh.onRecord);
-      const more = sh.flushPeers();
+    while (!h.mesh.stopRequested) {
+      const busy = h.turn();
       const now = Date.now();
       if (now >= nextTick) {
-        const hz = sh.hz;
-        sh.tick(now, 250 / hz);
-        nextTick = now + 1000 / hz;
+        h.tick(now);
+        nextTick = now + 1000 / h.hz;
       }
-      if (n > 0 || more) {
+      if (busy) {
         await new Promise((r) => setImmediate(r));
         continue;
       }
-      await sh.mesh.parkAsync(Math.max(1, nextTick - Date.now()));
+      await h.mesh.parkAsync(Math.max(1, nextTick - Date.now()));
     }
   }
 
   /** Stop accepting, let replies in flight go out (bounded), close every connection. */
-  async stop(): Promise<void> {
+  private async stop(): Promise<void> {
     this.stopping = true;
     try {
       this.listener?.close();
     } catch {
       // already closed
     }
-    const deadline = Date.now() + 1000;
+    const deadline = Date.now() + STOP_GRACE_MS;
     for (const t of this.transports) {
-      const c = t.client;
-      while (Date.now() < deadline && (c.queue.length > 0 || t.writing || c.out.len > 0)) {
+      const s = t.session;
+      while (Date.now() < deadline && (s.owedReplies > 0 || t.writing || s.out.len > 0)) {
+        this.host.turn();
         t.flush();
         await new Promise((r) => setTimeout(r, 5));
       }

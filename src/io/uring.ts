@@ -17,9 +17,7 @@ import {
   Uring,
   type UringLib,
 } from "../../ffi/uring.ts";
-import type { Shard } from "../shard/shard.ts";
-import type { Client, Transport } from "../shard/client.ts";
-import { onInput, resumeInput } from "../shard/input.ts";
+import type { Engine, Session, ShardHost, Transport } from "./engine.ts";
 
 const OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_WAKE = 4, OP_CLOSE = 5, OP_CANCEL = 6;
 const MORE = 2; // IORING_CQE_F_MORE
@@ -40,8 +38,11 @@ function sendBuf(buf: Uint8Array = new Uint8Array(new ArrayBuffer(16 * 1024))): 
   return { buf, ptr: pointerOf(buf) };
 }
 
+/** How long replies in flight may take to go out after a stop request. */
+const STOP_GRACE_MS = 1000;
+
 class UringConn implements Transport {
-  client!: Client;
+  session!: Session;
   sending = false;
   /** the buffer the reply writer fills, the one the kernel is sending, and a spare */
   wbuf: SendBuf | null = null;
@@ -71,7 +72,7 @@ class UringConn implements Transport {
   }
 }
 
-export class UringEngine {
+export class UringEngine implements Engine {
   readonly name = "io_uring";
   readonly sendQueue: UringConn[] = [];
   private ring: Uring;
@@ -85,16 +86,15 @@ export class UringEngine {
   private wakePtr: Deno.PointerValue;
   private stopping = false;
 
-  constructor(private shard: Shard, private lib: UringLib, private efd: number) {
+  constructor(private host: ShardHost, private lib: UringLib, private efd: number) {
     this.ring = new Uring(lib, { entries: 512, bufCount: 1024, bufSize: 16 * 1024 });
     this.wakePtr = pointerOf(this.wakeBuf);
   }
 
-  /** Bind the listener (throws on failure). */
-  listen(accept: boolean): void {
-    const sh = this.shard;
+  start(accept: boolean): void {
+    const h = this.host;
     if (accept) {
-      this.listenFd = listenFd(this.lib, sh.init.bind, sh.init.port, {
+      this.listenFd = listenFd(this.lib, h.bind, h.port, {
         backlog: 511,
         reusePort: true,
       });
@@ -103,29 +103,32 @@ export class UringEngine {
     this.ring.prepRead(this.efd, this.wakePtr, 0, 8, tagOf(0, 0, OP_WAKE));
   }
 
-  /** The shard loop; returns after a stop request, once replies in flight went out. */
-  run(): void {
-    const sh = this.shard, ring = this.ring, mesh = sh.mesh;
+  /** The shard loop owns the thread until a stop request, and returns once replies went out. */
+  run(): Promise<void> {
+    this.loop();
+    return Promise.resolve();
+  }
+
+  private loop(): void {
+    const h = this.host, ring = this.ring, mesh = h.mesh;
     let idle = 0;
     let nextTick = 0;
     let deadline = 0;
     for (;;) {
       let n = ring.submitAndWait(0, 0);
       if (n > 0) this.completions(n);
-      const polled = mesh.poll(sh.onRecord);
-      const backlog = sh.flushPeers();
+      const busy = h.turn();
       this.startSends();
       const now = Date.now();
       if (now >= nextTick) {
-        const hz = sh.hz;
-        sh.tick(now, 250 / hz);
-        nextTick = now + 1000 / hz;
+        h.tick(now);
+        nextTick = now + 1000 / h.hz;
       }
       if (mesh.stopRequested) {
         if (!this.stopping) deadline = this.beginStop(now);
         if (this.drained() || now >= deadline) break;
       }
-      if (n > 0 || polled > 0 || backlog) {
+      if (n > 0 || busy) {
         idle = 0;
         continue;
       }
@@ -171,13 +174,12 @@ export class UringEngine {
       this.lib.symbols.sk_close(fd);
       return;
     }
-    const sh = this.shard;
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.conns.length;
     const gen = ((this.gens[slot] ?? 0) + 1) & 31;
     this.gens[slot] = gen;
     const conn = new UringConn(this, fd, slot, gen);
     this.lib.symbols.sk_set_nodelay(fd);
-    conn.client = sh.newClient(peerAddr(this.lib, fd), localAddr(this.lib, fd), fd, conn);
+    conn.session = this.host.open(peerAddr(this.lib, fd), localAddr(this.lib, fd), fd, conn);
     this.conns[slot] = conn;
     this.ring.prepRecvMultishot(fd, tagOf(slot, gen, OP_RECV));
   }
@@ -190,13 +192,13 @@ export class UringEngine {
       return;
     }
     if (res > 0) {
-      const c = conn.client;
+      const s = conn.session;
       const off = ring.bufOffset(bid);
       const chunk = ring.bufs.subarray(off, off + res);
-      const keep = onInput(this.shard, c, chunk, true);
+      const keep = this.host.input(s, chunk, true);
       ring.recycle(bid);
       if (!keep) return this.closeConn(conn);
-      if (c.out.len > 0) conn.flush();
+      if (s.out.len > 0) conn.flush();
       if ((flags & MORE) === 0 && !conn.closed) {
         ring.prepRecvMultishot(conn.fd, tagOf(conn.slot, conn.gen, OP_RECV));
       }
@@ -225,13 +227,13 @@ export class UringEngine {
 
   /** Hand the accumulated replies to the kernel, swapping in the spare buffer meanwhile. */
   private sendNext(conn: UringConn): void {
-    const c = conn.client;
-    const w = c.out;
+    const s = conn.session;
+    const w = s.out;
     if (w.len === 0) {
-      if (c.closing && c.queue.length === 0) this.closeConn(conn);
-      else if (c.parser.pending > 0) {
-        resumeInput(this.shard, c);
-        if (c.out.len > 0) this.sendNext(conn);
+      if (s.closing && s.owedReplies === 0) this.closeConn(conn);
+      else if (s.queryBytes > 0) {
+        this.host.drained(s);
+        if (s.out.len > 0) this.sendNext(conn);
       }
       return;
     }
@@ -248,7 +250,7 @@ export class UringEngine {
     conn.sendOff = 0;
     conn.sendLen = len;
     conn.sending = true;
-    this.shard.stats.netOutput += len;
+    this.host.sent(len);
     this.ring.prepSend(conn.fd, cur.ptr, 0, len, tagOf(conn.slot, conn.gen, OP_SEND));
   }
 
@@ -280,8 +282,7 @@ export class UringEngine {
   closeConn(conn: UringConn): void {
     if (conn.closed) return;
     conn.closed = true;
-    conn.client.closing = true;
-    this.shard.dropClient(conn.client);
+    this.host.closed(conn.session);
     this.conns[conn.slot] = undefined;
     this.freeSlots.push(conn.slot);
     // the kernel may still hold the send buffer: keep it alive until the close completes
@@ -297,15 +298,15 @@ export class UringEngine {
       this.ring.prepClose(this.listenFd, tagOf(0, 0, OP_CLOSE));
       this.listenFd = -1;
     }
-    return now + 1000;
+    return now + STOP_GRACE_MS;
   }
 
   /** Every connection has sent what it owed. */
   private drained(): boolean {
     for (const conn of this.conns) {
       if (conn === undefined) continue;
-      const c = conn.client;
-      if (conn.sending || c.out.len > 0 || c.queue.length > 0) return false;
+      const s = conn.session;
+      if (conn.sending || s.out.len > 0 || s.owedReplies > 0) return false;
     }
     return true;
   }

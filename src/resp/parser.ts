@@ -13,6 +13,8 @@
  *   most 20 characters, 64-bit range. A multibulk count <= 0 is an empty request and is skipped.
  */
 
+import { string2llRange } from "../util/numbers.ts";
+
 export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
@@ -298,7 +300,7 @@ export class RequestParser {
     const cr = this.findLine(p, CR);
     if (cr < 0) return NEED_MORE;
     this.lineNext = cr + 2;
-    return string2ll(d, p + 1, cr);
+    return string2llRange(d, p + 1, cr);
   }
 
   /**
@@ -436,45 +438,4 @@ function unescape(c: number): number {
     default:
       return c;
   }
-}
-
-const INT64_MAX_DIGITS = "9223372036854775807";
-const INT64_MIN_DIGITS = "9223372036854775808";
-
-/**
- * Redis's string2ll over d[s, e): the value, or NaN if the text is not a valid signed 64-bit
- * decimal. Magnitudes above 2^53 come back rounded, which is enough to compare with limits.
- */
-export function string2ll(d: Uint8Array, s: number, e: number): number {
-  const slen = e - s;
-  if (slen <= 0 || slen >= 21) return NaN;
-  if (slen === 1 && d[s] === 48) return 0;
-  let p = s;
-  const negative = d[p] === 45;
-  if (negative) {
-    p++;
-    if (p === e) return NaN;
-  }
-  if (d[p] < 49 || d[p] > 57) return NaN;
-  const first = p;
-  let v = 0;
-  for (; p < e; p++) {
-    const c = d[p];
-    if (c < 48 || c > 57) return NaN;
-    v = v * 10 + c - 48;
-  }
-  const digits = e - first;
-  if (digits > 19) return NaN;
-  if (digits === 19) {
-    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
-    for (let i = 0; i < 19; i++) {
-      const c = d[first + i];
-      const l = limit.charCodeAt(i);
-      if (c !== l) {
-        if (c > l) return NaN;
-        break;
-      }
-    }
-  }
-  return negative ? -v : v;
 }

@@ -95,6 +95,12 @@ export class ReplyWriter {
     this.rawStr(`:${n}\r\n`);
   }
 
+  /** An int64 held as a number, or as a bigint where it is beyond 2^53. */
+  int64(n: number | bigint): void {
+    if (typeof n === "number") this.integer(n);
+    else this.bigint(n);
+  }
+
   bulk(b: Uint8Array): void {
     const n = b.length;
     if (n < SMALL) this.small(SMALL_BULK[n]);

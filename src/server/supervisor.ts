@@ -6,7 +6,7 @@ import { createMeshInit, Mesh } from "../mesh/mesh.ts";
 import { loadUring, probeUring, type UringLib } from "../../ffi/uring.ts";
 import type { ShardInit } from "../shard/shard.ts";
 import type { Config } from "../config/mod.ts";
-import { log } from "./log.ts";
+import { log } from "../util/log.ts";
 
 const RING_CAPACITY = 1 << 20;
 
@@ -126,7 +126,6 @@ async function stopAll(workers: Worker[], signal: () => void): Promise<void> {
       w.onmessage = (e) => {
         if ((e.data as { type: string }).type === "stopped") resolve();
       };
-      w.postMessage({ type: "stop" });
     })
   );
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,18 +1,19 @@
 /**
  * One client connection as the shard sees it, independent of the io engine: parser, reply
  * buffer, and the queue that keeps replies in request order while some of them are still
- * being computed on other shards.
+ * being computed on other shards. It is the engine's Session and the commands' ClientContext.
  */
 import { RequestParser } from "../resp/parser.ts";
 import { ReplyWriter } from "../resp/writer.ts";
+import type { Session, Transport } from "../io/engine.ts";
+import type { ClientContext } from "../commands/context.ts";
+import type { Tx } from "./locks.ts";
 
-/** The engine side of a connection: how the shard asks for output to be sent or the socket closed. */
-export interface Transport {
-  /** bytes are waiting in client.out: send them (now or when the current send completes) */
-  flush(): void;
-  /** close the socket (after flushing what is in client.out if graceful) */
-  close(): void;
-}
+/**
+ * Input is not parsed while this many of a client's replies wait for other shards (each one
+ * holds memory); it goes on once half of them are in.
+ */
+export const MAX_WAITING = 2048;
 
 /**
  * A reply that is not ready yet. Parts are filled as the shards answer; when the last part
@@ -75,7 +76,7 @@ export class SlotQueue {
   }
 }
 
-export class Client {
+export class Client implements Session, ClientContext {
   name = "";
   db = 0;
   readonly parser: RequestParser;
@@ -105,14 +106,14 @@ export class Client {
   /** run when the shipped command is done (the rest of an EXEC) */
   afterShip: (() => void) | null = null;
   /** the cross-shard transaction this client waits for or runs (released if it goes away) */
-  tx: { txid: number } | null = null;
+  tx: Tx | null = null;
 
   constructor(
     readonly id: number,
     readonly addr: string,
     readonly laddr: string,
     readonly fd: number,
-    public transport: Transport,
+    readonly transport: Transport,
     maxBulkLen: number,
   ) {
     this.parser = new RequestParser({ maxBulkLen });
@@ -120,6 +121,32 @@ export class Client {
 
   get proto(): 2 | 3 {
     return this.out.proto;
+  }
+
+  set proto(v: 2 | 3) {
+    this.out.proto = v;
+  }
+
+  get queryBytes(): number {
+    return this.parser.pending;
+  }
+
+  get owedReplies(): number {
+    return this.queue.length;
+  }
+
+  get outputBytes(): number {
+    return this.out.len;
+  }
+
+  get outputBufferBytes(): number {
+    return this.out.buf.length;
+  }
+
+  kill(): void {
+    this.killed = true;
+    this.closing = true;
+    this.transport.close();
   }
 
   /** True while some earlier reply is still pending: new replies must queue behind it. */
@@ -133,6 +160,30 @@ export class Client {
     for (let s = q.first(); s !== undefined && s.bytes !== null; s = q.first()) {
       this.out.raw(s.bytes);
       q.shift();
+    }
+  }
+
+  /** Append ready reply bytes, in request order. */
+  replyRaw(bytes: Uint8Array): void {
+    if (this.blocked) {
+      const s = new Slot();
+      s.bytes = bytes;
+      this.queue.push(s);
+    } else {
+      this.out.raw(bytes);
+    }
+  }
+
+  /** Append an error reply, in request order. */
+  replyError(msg: string): void {
+    if (this.blocked) {
+      const s = new Slot();
+      const w = new ReplyWriter(64);
+      w.error(msg);
+      s.bytes = w.take();
+      this.queue.push(s);
+    } else {
+      this.out.error(msg);
     }
   }
 }

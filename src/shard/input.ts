@@ -3,16 +3,16 @@
  * client that does not read its replies, a client paused while its command waits for locks).
  */
 import { ProtocolError } from "../resp/parser.ts";
-import { log } from "../server/log.ts";
-import type { Client } from "./client.ts";
+import { log } from "../util/log.ts";
+import { type Client, MAX_WAITING } from "./client.ts";
 import type { Shard } from "./shard.ts";
-import { dispatch, replyError } from "./router.ts";
-import { setResumeHook } from "./tx.ts";
+import { dispatch } from "./dispatch.ts";
 
-/** Stop parsing a client's input while this much of its output waits to be sent. */
+/**
+ * Stop parsing a client's input while this much of its output waits to be sent (or while
+ * MAX_WAITING of its replies wait for other shards).
+ */
 export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
-/** ... or while this many of its replies wait for other shards (each one holds memory). */
-export const MAX_WAITING = 2048;
 /** Redis's client-query-buffer-limit: a client holding more unparsed input is closed. */
 export const QUERY_LIMIT = 1024 * 1024 * 1024;
 
@@ -61,7 +61,7 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
       argc = p.next();
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      replyError(c, "ERR " + e.message);
+      c.replyError("ERR " + e.message);
       c.closing = true;
       break;
     }
@@ -74,5 +74,3 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
   c.parsing = false;
   if (borrowed) p.release();
 }
-
-setResumeHook(resumeInput);

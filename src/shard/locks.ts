@@ -1,10 +1,40 @@
 /**
- * The participant side of cross-shard transactions: key locks granted in global-sequence
- * order, and WATCHed keys. See TRANSACTIONS.md beside this file for the protocol.
+ * The state of cross-shard transactions: a transaction as its coordinator keeps it, and on
+ * every participant the key locks granted in global-sequence order and the WATCHed keys. See
+ * TRANSACTIONS.md beside this file for the protocol (tx.ts runs it).
  *
- * A lock key is `<db> <key>`. A request locks a set of keys, or the whole shard (`all`, for
- * commands that read or write every key, such as DBSIZE or FLUSHALL inside EXEC).
+ * A lock key is `<db> <key>` (plan.ts's lockKey). A request locks a set of keys, or the whole
+ * shard (`all`, for commands that read or write every key, such as DBSIZE or FLUSHALL inside
+ * EXEC).
  */
+
+/** The client a transaction runs for, as the protocol needs it. */
+export interface TxClient {
+  readonly id: number;
+  readonly closed: boolean;
+  /** the transaction it waits for or runs */
+  tx: Tx | null;
+}
+
+/** What a transaction locks on one shard: keys, or the whole shard. */
+export interface TxPart {
+  keys: string[];
+  all: boolean;
+}
+
+/** A transaction as its coordinating shard keeps it (tx.ts runs the protocol). */
+export class Tx {
+  /** shards that have not granted yet */
+  waiting = 0;
+  /** a WATCHed key was touched: EXEC must fail */
+  dirty = false;
+  constructor(
+    public txid: number,
+    readonly client: TxClient,
+    readonly parts: Map<number, TxPart>,
+    readonly onGranted: (tx: Tx) => void,
+  ) {}
+}
 
 export interface LockReq {
   txid: number;
@@ -14,10 +44,6 @@ export interface LockReq {
   all: boolean;
   keys: string[];
   granted: boolean;
-}
-
-export function lockKey(db: number, key: string): string {
-  return `${db} ${key}`;
 }
 
 /** txids wrap around at 2^32: compare in sequence space */

@@ -1,30 +1,24 @@
 /**
  * Per-shard state: the keyspace it owns, its local connections, and its side of the ring mesh
- * (outgoing batches per peer, tokens of requests waiting for a peer's reply). Command routing
- * lives in router.ts; the io engines (src/io/) feed bytes in and send `client.out` back.
+ * (outgoing batches per peer, tokens of requests waiting for a peer's reply). It is what
+ * command handlers see as their ShardContext. The command path itself (dispatch, route, the
+ * transaction protocol) lives in the modules beside this one and reaches back to the top of it
+ * only through the `Reentry` passed in at construction (src/shard/loop.ts wires it).
  */
-import { Db } from "../store/keyspace.ts";
+import { Db, syncAccessPolicy } from "../store/keyspace.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
-import { syncAccessPolicy } from "../commands/object.ts";
-import {
-  BatchBuilder,
-  BatchReader,
-  ITEM_FETCH,
-  ITEM_REPLY,
-  ITEM_REQUEST,
-  ITEM_STORE,
-} from "./wire.ts";
-import { onShipItem } from "./ship.ts";
-import { LockTable, WatchTable } from "./locks.ts";
-import { mustDeferRemote, onTxItem, releaseTx, resumeClient, type Tx, unwatchAll } from "./tx.ts";
-import { MAX_WAITING } from "./input.ts";
-import { Client, type Slot, type Transport } from "./client.ts";
-import { executeForwarded } from "./router.ts";
+import { SlotMap } from "../cluster/slots.ts";
+import { type Ctx, type ServerFacts, type ShardContext, ShardStats } from "../commands/context.ts";
+import { BatchBuilder, BatchReader } from "./wire.ts";
+import { LockTable, type Tx, WatchTable } from "./locks.ts";
+import { lockKey } from "./plan.ts";
+import { Client, MAX_WAITING, type Slot } from "./client.ts";
+import type { Transport } from "../io/engine.ts";
 
-export const SLOTS = 16384;
 const EMPTY = new Uint8Array(0);
+const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 
 export interface ShardInit {
   id: number;
@@ -40,6 +34,15 @@ export interface ShardInit {
   executable: string;
   /** io_uring: every shard's eventfd (index = shard id), written to wake a parked shard */
   efds: number[];
+}
+
+/**
+ * The top of the command path, for the parts below it that must enter it again: a command that
+ * waited for locks runs through dispatch; a paused client's held input is parsed.
+ */
+export interface Reentry {
+  dispatch(c: Client, argv: Uint8Array[], argc: number, now: number): void;
+  resumeInput(c: Client): void;
 }
 
 /** A plain command that found its keys locked by a transaction: it runs when they are free. */
@@ -63,40 +66,29 @@ interface Waiting {
   client: Client;
 }
 
-export class Stats {
-  commands = 0;
-  connectionsReceived = 0;
-  rejectedConnections = 0;
-  keyspaceHits = 0;
-  keyspaceMisses = 0;
-  netInput = 0;
-  netOutput = 0;
-  expiredKeysBase = 0;
-}
-
-export class Shard {
+export class Shard implements ShardContext {
   readonly id: number;
   readonly n: number;
   readonly dbs: Db[];
-  /** slot -> owning shard */
-  readonly slotOwner = new Uint16Array(SLOTS);
-  readonly slotStart: number;
-  readonly slotEnd: number;
+  readonly slots: SlotMap;
   readonly mesh: Mesh;
   readonly config: ConfigStore;
-  readonly clients = new Map<number, Client>();
-  readonly stats = new Stats();
+  readonly server: ServerFacts;
+  readonly stats = new ShardStats();
+  private readonly conns = new Map<number, Client>();
   /** where local parts and queued replies are rendered before they are copied into a slot */
   readonly scratch = new ReplyWriter(4096);
   /** where forwarded requests are executed */
   readonly remoteW = new ReplyWriter(4096);
+  /** the context handed to handlers: one object, refilled for every command */
+  readonly ctx: Ctx;
   private readonly batches: BatchBuilder[];
   private readonly dirty: boolean[];
   private readonly waiting = new Map<number, Waiting>();
   private readonly calls = new Map<number, (body: Uint8Array) => void>();
   private nextToken = 1;
   private nextClient = 0;
-  private readonly reader = new BatchReader();
+  readonly reader = new BatchReader();
   /** transactions: locks granted here, WATCHed keys here, and the ones this shard coordinates */
   readonly locks = new LockTable();
   readonly watches = new WatchTable();
@@ -105,23 +97,30 @@ export class Shard {
   readonly deferred: Deferred[] = [];
   /** per peer: how many of its requests wait in `deferred` (they must keep their order) */
   readonly deferredFrom: number[] = [];
-  readonly init: ShardInit;
+  /** runDeferred is running (what it runs may release locks and ask for another pass) */
+  deferredDraining = false;
+  deferredAgain = false;
+  readonly bind: string;
+  readonly port: number;
 
   /** `waker` replaces the Atomics wake of parked peers (io_uring shards sleep in the kernel) */
-  constructor(init: ShardInit, waker?: Waker) {
-    this.init = init;
+  constructor(init: ShardInit, readonly reentry: Reentry, waker?: Waker) {
     this.id = init.id;
     this.n = init.n;
+    this.bind = init.bind;
+    this.port = init.port;
     this.dbs = [];
     for (let i = 0; i < init.databases; i++) this.dbs.push(new Db());
-    for (let s = 0; s < init.n; s++) {
-      const a = Math.floor((s * SLOTS) / init.n), b = Math.floor(((s + 1) * SLOTS) / init.n);
-      this.slotOwner.fill(s, a, b);
-    }
-    this.slotStart = Math.floor((init.id * SLOTS) / init.n);
-    this.slotEnd = Math.floor(((init.id + 1) * SLOTS) / init.n) - 1;
+    this.slots = new SlotMap(init.n);
     this.mesh = new Mesh(init.mesh, waker);
     this.config = new ConfigStore(new Map(init.params));
+    this.server = {
+      port: init.port,
+      io: init.io,
+      startedAt: init.startedAt,
+      configFile: init.configFile,
+      executable: init.executable,
+    };
     syncAccessPolicy(this.config);
     this.batches = [];
     this.dirty = [];
@@ -130,13 +129,27 @@ export class Shard {
       this.dirty.push(false);
       this.deferredFrom.push(0);
     }
+    this.ctx = {
+      shard: this,
+      db: this.dbs[0],
+      dbIndex: 0,
+      w: this.scratch,
+      now: 0,
+      client: null,
+      clientId: 0,
+      copies: null,
+    };
   }
 
   /** Apply live config values this shard acts on (after CONFIG SET). */
   applyConfig(): void {
     syncAccessPolicy(this.config);
-    const maxBulk = Number(this.config.value("proto-max-bulk-len") ?? 512 * 1024 * 1024);
-    for (const c of this.clients.values()) c.parser.limits.maxBulkLen = maxBulk;
+    const maxBulk = this.maxBulkLen();
+    for (const c of this.conns.values()) c.parser.limits.maxBulkLen = maxBulk;
+  }
+
+  private maxBulkLen(): number {
+    return Number(this.config.value("proto-max-bulk-len") ?? DEFAULT_MAX_BULK);
   }
 
   /** Active expiry runs hz times per second, as in Redis. */
@@ -145,27 +158,41 @@ export class Shard {
     return hz >= 1 && hz <= 500 ? hz : 10;
   }
 
-  /** Slot range owned by shard s, inclusive. */
-  slotRange(s: number): [number, number] {
-    return [Math.floor((s * SLOTS) / this.n), Math.floor(((s + 1) * SLOTS) / this.n) - 1];
+  clients(): Iterable<Client> {
+    return this.conns.values();
+  }
+
+  get clientCount(): number {
+    return this.conns.size;
+  }
+
+  client(id: number): Client | undefined {
+    return this.conns.get(id);
   }
 
   newClient(addr: string, laddr: string, fd: number, t: Transport): Client {
     // ids are unique across shards and tell which shard owns the connection (id % n)
     const id = ++this.nextClient * this.n + this.id;
-    const maxBulk = Number(this.config.value("proto-max-bulk-len") ?? 512 * 1024 * 1024);
-    const c = new Client(id, addr, laddr, fd, t, maxBulk);
-    this.clients.set(id, c);
+    const c = new Client(id, addr, laddr, fd, t, this.maxBulkLen());
+    this.conns.set(id, c);
     this.stats.connectionsReceived++;
     return c;
   }
 
-  dropClient(c: Client): void {
+  /** Forget a closed connection (its transaction and WATCHes are the caller's to release). */
+  forgetClient(c: Client): void {
+    c.closing = true;
     c.closed = true;
-    this.clients.delete(c.id);
-    // its locks go (requests already sent to peers run first: rings are FIFO), and its WATCHes
-    if (c.tx !== null) releaseTx(this, c.tx as Tx);
-    if (c.watchShards.size > 0) unwatchAll(this, c);
+    this.conns.delete(c.id);
+  }
+
+  /** Let a paused client go on: parse what it sent meanwhile, send what is ready. */
+  resume(c: Client): void {
+    if (c.closed || c.paused) return;
+    // granted at once, inside the parse loop: that loop goes on by itself
+    if (!c.parsing) this.reentry.resumeInput(c);
+    c.drain();
+    if (c.out.len > 0) c.transport.flush();
   }
 
   /** Queue a request for `target`; its reply fills part `part` of `slot`. */
@@ -178,8 +205,7 @@ export class Shard {
     argc: number,
     pos: number[] | null,
   ): void {
-    const token = this.nextToken;
-    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    const token = this.takeToken();
     this.waiting.set(token, { slot, part, client });
     this.batches[target].request(
       token,
@@ -193,6 +219,12 @@ export class Shard {
       client.id,
     );
     this.dirty[target] = true;
+  }
+
+  private takeToken(): number {
+    const token = this.nextToken;
+    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    return token;
   }
 
   /** The batch going to `target` this iteration (for transaction control items). */
@@ -210,44 +242,19 @@ export class Shard {
     build: (b: BatchBuilder, token: number) => void,
     cb: (body: Uint8Array) => void,
   ): void {
-    const token = this.nextToken;
-    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    const token = this.takeToken();
     this.calls.set(token, cb);
     build(this.batch(target), token);
   }
 
-  /** Reply to a request of peer `source` (a deferred one, run later). */
+  /** Reply to a request of peer `source`. */
   replyTo(source: number, token: number, body: Uint8Array): void {
     this.batches[source].reply(token, body);
     this.dirty[source] = true;
   }
 
-  /** A ring record from peer `source`: requests, replies, transaction control. */
-  onRecord = (source: number, rec: Uint8Array): void => {
-    const r = this.reader;
-    r.reset(rec);
-    let kind: number;
-    const now = Date.now();
-    while ((kind = r.next()) !== 0) {
-      if (kind === ITEM_REQUEST) {
-        if (mustDeferRemote(this, source, r)) continue;
-        const w = this.remoteW;
-        w.reset();
-        w.proto = r.proto === 3 ? 3 : 2;
-        executeForwarded(this, r.db, r.argv, r.argc, now, r.client);
-        this.batches[source].reply(r.token, w.view());
-        this.dirty[source] = true;
-      } else if (kind === ITEM_REPLY) {
-        this.completePart(r.token, r.body);
-      } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
-        onShipItem(this, source, kind, r, now);
-      } else {
-        onTxItem(this, source, kind, r);
-      }
-    }
-  };
-
-  private completePart(token: number, body: Uint8Array): void {
+  /** A peer's reply to one of this shard's requests or calls. */
+  completePart(token: number, body: Uint8Array): void {
     const cb = this.calls.get(token);
     if (cb !== undefined) {
       this.calls.delete(token);
@@ -269,7 +276,7 @@ export class Shard {
       c.queue.shift();
       c.drain();
       c.transport.flush();
-      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) resumeClient(this, c);
+      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
       return;
     }
     slot.parts[wt.part] = body.slice();
@@ -282,7 +289,7 @@ export class Shard {
       c.drain();
       c.transport.flush();
       // input held while too many replies were outstanding: go on once half of them are in
-      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) resumeClient(this, c);
+      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
     }
   }
 
@@ -298,6 +305,18 @@ export class Shard {
     const more = this.mesh.flush();
     this.mesh.wakePeers();
     return more;
+  }
+
+  /** WATCH's part here: register `key` of database `db` for client `clientId`. */
+  watchKey(clientId: number, db: number, key: string, now: number): void {
+    const d = this.dbs[db];
+    const e = d.map.get(key);
+    this.watches.add(
+      clientId,
+      lockKey(db, key),
+      e !== undefined && e.expireAt !== 0 && e.expireAt <= now,
+    );
+    if (d.onTouch === null) d.onTouch = (k) => this.watches.touched(lockKey(db, k));
   }
 
   /**

@@ -21,10 +21,10 @@ import {
   type EntryCopy,
   installEntry,
 } from "../store/transfer.ts";
-import { keySlotStr } from "../util/crc16.ts";
-import { lockKey } from "./locks.ts";
-import { beginTx, releaseTx, resumeClient, type TxPart } from "./tx.ts";
-import { execOn } from "./router.ts";
+import { lockKey } from "./plan.ts";
+import type { TxPart } from "./locks.ts";
+import { beginTx, releaseTx } from "./tx.ts";
+import { executeOnCopies } from "./execute.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -53,7 +53,7 @@ export function ship(
   }
   const parts = new Map<number, TxPart>();
   for (let i = 0; i < keys.length; i++) {
-    const s = shard.slotOwner[keySlotStr(keys[i])];
+    const s = shard.slots.ownerOfLatin1(keys[i]);
     let p = parts.get(s);
     if (p === undefined) parts.set(s, p = { keys: [], all: false });
     p.keys.push(lockKey(dbs[i], keys[i]));
@@ -73,7 +73,7 @@ function shipped(shard: Shard, c: Client): void {
   c.afterShip = null;
   if (next !== null) return next();
   c.paused = false;
-  resumeClient(shard, c);
+  shard.resume(c);
 }
 
 /** Keys grouped by shard, then by database. */
@@ -103,7 +103,7 @@ function shipUnder(
   const proto = c.proto;
   const local: Groups = new Map(), remote: Groups = new Map();
   for (let i = 0; i < keys.length; i++) {
-    const s = shard.slotOwner[keySlotStr(keys[i])];
+    const s = shard.slots.ownerOfLatin1(keys[i]);
     group(s === shard.id ? local : remote, s, dbs[i], keys[i]);
   }
   const fetched: [number, EntryCopy][] = [];
@@ -155,7 +155,7 @@ function runOnCopies(
     let s = scratch.get(d);
     if (s === undefined) {
       scratch.set(d, s = new Db());
-      s.onTouch = (k) => group(touched, shard.slotOwner[keySlotStr(k)], d, k);
+      s.onTouch = (k) => group(touched, shard.slots.ownerOfLatin1(k), d, k);
     }
     return s;
   };
@@ -174,7 +174,7 @@ function runOnCopies(
   touched.clear();
   shipW.reset();
   shipW.proto = proto;
-  execOn(shard, c, cmd, argv, argc, now, shipW, scratchOf(db), db, undefined, scratchOf);
+  executeOnCopies(shard, c, cmd, argv, argc, now, shipW, db, scratchOf);
   const reply = shipW.take();
   let waiting = 0;
   for (const [s, byDb] of touched) {

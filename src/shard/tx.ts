@@ -16,23 +16,17 @@ import {
   ITEM_UNWATCH,
   REJECTED,
 } from "./wire.ts";
-import { before, lockKey, type LockReq } from "./locks.ts";
-import { dispatch, executeForwarded, lockKeysOf } from "./router.ts";
+import { before, type LockReq, Tx, type TxPart } from "./locks.ts";
+import { Plan, requestLockKeys } from "./plan.ts";
+import { execute } from "./execute.ts";
+import { commandTable } from "../commands/table.ts";
 
-export interface TxPart {
-  keys: string[];
-  all: boolean;
-}
+/** Scratch for the lock keys of waiting requests (one per Worker, reused). */
+const scratchPlan = new Plan();
 
-export class Tx {
-  waiting = 0;
-  dirty = false;
-  constructor(
-    public txid: number,
-    readonly client: Client,
-    readonly parts: Map<number, TxPart>,
-    readonly onGranted: (tx: Tx) => void,
-  ) {}
+/** The lock keys a forwarded or deferred request needs here (null: every key). */
+function lockKeysOf(shard: Shard, argv: Uint8Array[], argc: number, db: number): string[] | null {
+  return requestLockKeys(shard.id, shard.slots, argv, argc, db, shard.dbs.length, scratchPlan);
 }
 
 function nextTxid(shard: Shard): number {
@@ -234,24 +228,21 @@ export function deferLocal(shard: Shard, c: Client, argv: Uint8Array[], argc: nu
   });
 }
 
-let draining = false;
-let again = false;
-
 /** After a release: run the waiting commands whose keys are free, in arrival order per source. */
 export function runDeferred(shard: Shard): void {
   // a command run here may release locks and so come back here: loop instead of re-entering
-  if (draining) {
-    again = true;
+  if (shard.deferredDraining) {
+    shard.deferredAgain = true;
     return;
   }
-  draining = true;
+  shard.deferredDraining = true;
   try {
     do {
-      again = false;
+      shard.deferredAgain = false;
       runDeferredOnce(shard);
-    } while (again);
+    } while (shard.deferredAgain);
   } finally {
-    draining = false;
+    shard.deferredDraining = false;
   }
 }
 
@@ -296,38 +287,28 @@ function runOne(shard: Shard, d: Deferred, now: number): void {
     const rw = shard.remoteW;
     rw.reset();
     rw.proto = d.proto === 3 ? 3 : 2;
-    executeForwarded(shard, d.db, d.argv, d.argc, now, d.clientId);
+    runForwarded(shard, d.db, d.argv, d.argc, now, d.clientId);
     shard.replyTo(d.source, d.token, rw.take());
     return;
   }
   const c = d.client!;
   if (c.closed) return;
   c.paused = false;
-  dispatch(shard, c, d.argv, d.argc, now);
-  resumeClient(shard, c);
+  shard.reentry.dispatch(c, d.argv, d.argc, now);
+  shard.resume(c);
 }
 
-/** Let a paused client go on: parse what it sent meanwhile, send what is ready. */
-export function resumeClient(shard: Shard, c: Client): void {
-  if (c.closed || c.paused) return;
-  // granted at once, inside the parse loop: that loop goes on by itself
-  if (!c.parsing) onResume(shard, c);
-  c.drain();
-  if (c.out.len > 0) c.transport.flush();
-}
-
-// set by router.ts (which imports this module) to parse input kept while paused
-let onResume: (shard: Shard, c: Client) => void = () => {};
-export function setResumeHook(f: (shard: Shard, c: Client) => void): void {
-  onResume = f;
-}
-
-/** WATCH: register on this shard (the key's owner) for client `id`. */
-export function watchHere(shard: Shard, id: number, db: number, key: string, now: number): void {
-  const d = shard.dbs[db];
-  const e = d.map.get(key);
-  shard.watches.add(id, lockKey(db, key), e !== undefined && e.expireAt !== 0 && e.expireAt <= now);
-  if (d.onTouch === null) d.onTouch = (k) => shard.watches.touched(lockKey(db, k));
+/** Execute a request forwarded by a peer (checked by its sender); the reply goes to shard.remoteW. */
+export function runForwarded(
+  shard: Shard,
+  db: number,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+  clientId: number,
+): void {
+  const cmd = commandTable().resolve(argv, argc)!;
+  execute(shard, null, cmd, argv, argc, now, shard.remoteW, db, clientId);
 }
 
 export function clearWatches(shard: Shard, id: number): void {

@@ -16,6 +16,7 @@
 import type { Value } from "./types.ts";
 import { TYPE_STRING } from "./types.ts";
 import { nextCursor } from "../util/scan_cursor.ts";
+import type { ConfigStore } from "../config/mod.ts";
 
 /**
  * How a string value was written, for OBJECT ENCODING: Redis decides a string's encoding when
@@ -51,6 +52,19 @@ export function setAccessPolicy(policy: string, logFactor: number, decayTime: nu
   lfuMode = policy.endsWith("-lfu");
   lfuLogFactor = logFactor;
   lfuDecayTime = decayTime;
+}
+
+/**
+ * Makes the keyspace track accesses as the config's maxmemory-policy says (LRU clock or LFU
+ * counter). The shard should call this at startup and after every CONFIG SET; OBJECT also
+ * calls it so its answer always follows the current policy.
+ */
+export function syncAccessPolicy(config: ConfigStore): void {
+  setAccessPolicy(
+    config.value("maxmemory-policy") ?? "noeviction",
+    Number(config.value("lfu-log-factor") ?? 10),
+    Number(config.value("lfu-decay-time") ?? 1),
+  );
 }
 
 export function lfuPolicy(): boolean {

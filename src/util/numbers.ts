@@ -93,6 +93,48 @@ export function parseSafeInt(b: Uint8Array): number {
   return neg ? -v : v;
 }
 
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+
+/**
+ * Redis's string2ll over d[s, e) without allocating (the RESP parser's counts and lengths): the
+ * value, or NaN if the text is not a valid signed 64-bit decimal. Magnitudes above 2^53 come
+ * back rounded, which is enough to compare with limits.
+ */
+export function string2llRange(d: Uint8Array, s: number, e: number): number {
+  const slen = e - s;
+  if (slen <= 0 || slen >= 21) return NaN;
+  if (slen === 1 && d[s] === 48) return 0;
+  let p = s;
+  const negative = d[p] === 45;
+  if (negative) {
+    p++;
+    if (p === e) return NaN;
+  }
+  if (d[p] < 49 || d[p] > 57) return NaN;
+  const first = p;
+  let v = 0;
+  for (; p < e; p++) {
+    const c = d[p];
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + c - 48;
+  }
+  const digits = e - first;
+  if (digits > 19) return NaN;
+  if (digits === 19) {
+    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+    for (let i = 0; i < 19; i++) {
+      const c = d[first + i];
+      const l = limit.charCodeAt(i);
+      if (c !== l) {
+        if (c > l) return NaN;
+        break;
+      }
+    }
+  }
+  return negative ? -v : v;
+}
+
 const SMALL_INTS = 10000;
 const smallIntBytes: Uint8Array[] = [];
 for (let i = 0; i < SMALL_INTS; i++) {

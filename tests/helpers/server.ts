@@ -19,6 +19,8 @@ export interface SkuaOptions {
   args?: string[];
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
+  /** Another checkout of Skua to run (a benchmark against an earlier commit); default: this one. */
+  root?: string;
 }
 
 export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
@@ -123,7 +125,7 @@ export async function startSkua(opts: SkuaOptions = {}): Promise<ServerHandle> {
     // SKUA_TEST_IO=listen|uring runs the suite on a given io engine (tests/run.sh does both)
     const io = Deno.env.get("SKUA_TEST_IO");
     if (io && !args.includes("--io")) args.push("--io", io);
-    const [proc, out] = spawn(Deno.execPath(), args, REPO_ROOT);
+    const [proc, out] = spawn(Deno.execPath(), args, opts.root ?? REPO_ROOT);
     let exited = false;
     const exitWatch = proc.status.then(() => {
       exited = true;

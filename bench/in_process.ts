@@ -1,0 +1,46 @@
+/**
+ * Running command handlers in process, without a server or sockets: the command table and a
+ * context on one standalone shard with no connections (for the scaling benchmarks).
+ */
+import { registerCommands } from "../src/commands/mod.ts";
+import { type Ctx, type Handler, type ShardContext, ShardStats } from "../src/commands/context.ts";
+import { Db } from "../src/store/keyspace.ts";
+import { ReplyWriter } from "../src/resp/writer.ts";
+import { ConfigStore } from "../src/config/mod.ts";
+import { SlotMap } from "../src/cluster/slots.ts";
+
+/** The handler of a command (or "parent|sub"). */
+export function handler(name: string): Handler {
+  const c = registerCommands().find(name);
+  if (c === undefined || c.handler === null) throw new Error(`no command ${name}`);
+  return c.handler;
+}
+
+/** A context on a fresh one-shard, one-database keyspace, replies into a 64 KiB writer. */
+export function standaloneCtx(): Ctx {
+  const db = new Db();
+  const shard: ShardContext = {
+    id: 0,
+    n: 1,
+    dbs: [db],
+    config: new ConfigStore(),
+    stats: new ShardStats(),
+    slots: new SlotMap(1),
+    server: { port: 0, io: "none", startedAt: Date.now(), configFile: null, executable: "" },
+    clients: () => [],
+    clientCount: 0,
+    expiredKeys: () => 0,
+    applyConfig: () => {},
+    watchKey: () => {},
+  };
+  return {
+    shard,
+    db,
+    dbIndex: 0,
+    w: new ReplyWriter(1 << 16),
+    now: Date.now(),
+    client: null,
+    clientId: 0,
+    copies: null,
+  };
+}

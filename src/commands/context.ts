@@ -1,0 +1,103 @@
+/**
+ * What a command handler sees of the world: the shard it runs on, the database, the reply
+ * writer, and the connection it came from (when it runs on that connection's own shard). The
+ * shard and the connection implement these interfaces; handlers never see their classes, so
+ * the command layer stays below the shard layer.
+ */
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Db } from "../store/keyspace.ts";
+import type { ConfigStore } from "../config/mod.ts";
+import type { SlotMap } from "../cluster/slots.ts";
+
+/** Counters a shard keeps for INFO stats (summed over the shards). */
+export class ShardStats {
+  commands = 0;
+  connectionsReceived = 0;
+  rejectedConnections = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  netInput = 0;
+  netOutput = 0;
+  /** expired keys counted before the last CONFIG RESETSTAT */
+  expiredKeysBase = 0;
+}
+
+/** Facts about the running server that INFO and friends report. */
+export interface ServerFacts {
+  readonly port: number;
+  readonly io: string;
+  readonly startedAt: number;
+  readonly configFile: string | null;
+  readonly executable: string;
+}
+
+/** One connection, as commands may read and change it. */
+export interface ClientContext {
+  readonly id: number;
+  name: string;
+  /** the selected database */
+  db: number;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  readonly createdAt: number;
+  readonly lastInteraction: number;
+  readonly lastCommand: string;
+  /** the protocol replies are written in (HELLO changes it) */
+  proto: 2 | 3;
+  /** close once the replies owed so far are out (QUIT, CLIENT KILL of itself) */
+  closing: boolean;
+  /** killed by CLIENT KILL: on its way out */
+  readonly killed: boolean;
+  /** unparsed input bytes (CLIENT LIST qbuf) */
+  readonly queryBytes: number;
+  /** replies still owed by other shards (CLIENT LIST oll) */
+  readonly owedReplies: number;
+  /** reply bytes waiting to be sent (CLIENT LIST omem) */
+  readonly outputBytes: number;
+  /** bytes of the reply buffer (CLIENT LIST tot-mem) */
+  readonly outputBufferBytes: number;
+  /** CLIENT KILL: stop reading, close the socket */
+  kill(): void;
+}
+
+/** The shard a command runs on. */
+export interface ShardContext {
+  readonly id: number;
+  /** number of shards */
+  readonly n: number;
+  readonly dbs: readonly Db[];
+  readonly config: ConfigStore;
+  readonly stats: ShardStats;
+  /** which shard owns which key */
+  readonly slots: SlotMap;
+  readonly server: ServerFacts;
+  /** this shard's connections */
+  clients(): Iterable<ClientContext>;
+  readonly clientCount: number;
+  /** keys removed by expiry, all databases */
+  expiredKeys(): number;
+  /** act on configuration values just changed by CONFIG SET */
+  applyConfig(): void;
+  /** WATCH's part on the key's shard: register `key` of database `db` for client `clientId` */
+  watchKey(clientId: number, db: number, key: string, now: number): void;
+}
+
+/** Everything a handler gets besides its arguments. */
+export interface Ctx {
+  readonly shard: ShardContext;
+  /** the database the command runs against (a scratch copy when keys were shipped) */
+  db: Db;
+  dbIndex: number;
+  w: ReplyWriter;
+  now: number;
+  /** the connection, when running on its own shard; null when forwarded from a peer */
+  client: ClientContext | null;
+  /** id of the client the command came from (also when forwarded) */
+  clientId: number;
+  /** running on shipped copies: the scratch database standing for database n (COPY ... DB) */
+  copies: ((n: number) => Db) | null;
+}
+
+/** A command handler: reads argv[0..argc), writes exactly one reply to ctx.w. */
+export type Handler = (ctx: Ctx, argv: Uint8Array[], argc: number) => void;

@@ -1,0 +1,124 @@
+/**
+ * Setting, reading and deleting fields: HSET, HMSET, HSETNX, HGET, HMGET, HDEL, HLEN, HSTRLEN,
+ * HEXISTS, and the whole-hash reads HKEYS, HVALS, HGETALL.
+ */
+import type { Ctx } from "../context.ts";
+import type { ReplyWriter } from "../../resp/writer.ts";
+import type { HashValue } from "../../store/hash.ts";
+import type { StringValue } from "../../store/types.ts";
+import { latin1, toValue } from "../../util/bytes.ts";
+import { hashOrCreate, readHash, writeHash } from "./lookup.ts";
+import { convertForArgs, hashSet } from "./encoding.ts";
+
+/** HSET (reply: fields added) and HMSET (reply: OK). */
+export function hset(ctx: Ctx, argv: Uint8Array[], argc: number, hmset: boolean): void {
+  if (argc % 2 === 1) {
+    return ctx.w.error(`ERR wrong number of arguments for '${hmset ? "hmset" : "hset"}' command`);
+  }
+  const e = hashOrCreate(ctx, argv[1]);
+  if (e === null) return;
+  const h = e.value;
+  convertForArgs(ctx, h, argv, 2, argc);
+  let created = 0;
+  for (let i = 2; i < argc; i += 2) {
+    if (hashSet(ctx, h, latin1(argv[i]), toValue(argv[i + 1]))) created++;
+  }
+  ctx.db.touch(e.key);
+  if (hmset) ctx.w.ok();
+  else ctx.w.integer(created);
+}
+
+export function hsetnx(ctx: Ctx, argv: Uint8Array[]): void {
+  const e = hashOrCreate(ctx, argv[1]);
+  if (e === null) return;
+  const h = e.value;
+  const f = latin1(argv[2]);
+  if (h.has(f)) return ctx.w.integer(0);
+  convertForArgs(ctx, h, argv, 2, 4);
+  hashSet(ctx, h, f, toValue(argv[3]));
+  ctx.db.touch(e.key);
+  ctx.w.integer(1);
+}
+
+export function hget(ctx: Ctx, argv: Uint8Array[]): void {
+  const h = readHash(ctx, argv[1]);
+  if (h === null) return;
+  const v = h === undefined ? undefined : h.get(latin1(argv[2]));
+  if (v === undefined) ctx.w.nullBulk();
+  else ctx.w.bulkValue(v);
+}
+
+export function hmget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  const h = readHash(ctx, argv[1]);
+  if (h === null) return;
+  const w = ctx.w;
+  w.arrayHeader(argc - 2);
+  for (let i = 2; i < argc; i++) {
+    const v = h === undefined ? undefined : h.get(latin1(argv[i]));
+    if (v === undefined) w.nullBulk();
+    else w.bulkValue(v);
+  }
+}
+
+export function hdel(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  const e = writeHash(ctx, argv[1]);
+  if (e === null) return;
+  if (e === undefined) return ctx.w.integer(0);
+  const h = e.value;
+  let deleted = 0;
+  for (let i = 2; i < argc; i++) {
+    if (!h.delete(latin1(argv[i]))) continue;
+    deleted++;
+    if (h.size === 0) break;
+  }
+  if (h.size === 0) ctx.db.remove(e);
+  else if (deleted > 0) ctx.db.touch(e.key);
+  ctx.w.integer(deleted);
+}
+
+export function hlen(ctx: Ctx, argv: Uint8Array[]): void {
+  const h = readHash(ctx, argv[1]);
+  if (h === null) return;
+  ctx.w.integer(h === undefined ? 0 : h.size);
+}
+
+export function hstrlen(ctx: Ctx, argv: Uint8Array[]): void {
+  const h = readHash(ctx, argv[1]);
+  if (h === null) return;
+  const v = h === undefined ? undefined : h.get(latin1(argv[2]));
+  ctx.w.integer(v === undefined ? 0 : v.length);
+}
+
+export function hexists(ctx: Ctx, argv: Uint8Array[]): void {
+  const h = readHash(ctx, argv[1]);
+  if (h === null) return;
+  ctx.w.integer(h !== undefined && h.has(latin1(argv[2])) ? 1 : 0);
+}
+
+/** What getAll writes: the fields, the values, or both (KEYS | VALUES). */
+export const KEYS = 1, VALUES = 2;
+
+function writeField(f: string, _v: StringValue, w: ReplyWriter): void {
+  w.bulkStr(f);
+}
+
+function writeVal(_f: string, v: StringValue, w: ReplyWriter): void {
+  w.bulkValue(v);
+}
+
+function writePair(f: string, v: StringValue, w: ReplyWriter): void {
+  w.bulkStr(f);
+  w.bulkValue(v);
+}
+
+/** HKEYS, HVALS, HGETALL (a map in RESP3). */
+export function getAll(ctx: Ctx, argv: Uint8Array[], what: number): void {
+  const h: HashValue | undefined | null = readHash(ctx, argv[1]);
+  if (h === null) return;
+  const w = ctx.w;
+  const n = h === undefined ? 0 : h.size;
+  if (what === (KEYS | VALUES)) w.mapHeader(n);
+  else w.arrayHeader(n);
+  if (h === undefined) return;
+  h.forEach(what === KEYS ? writeField : what === VALUES ? writeVal : writePair, w);
+}

@@ -1,0 +1,120 @@
+/**
+ * OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT / HELP, answering as Redis 7.0 would for the
+ * same history of writes. None of them counts as an access of the key (LOOKUP_NOTOUCH).
+ */
+import type { Ctx } from "../context.ts";
+import {
+  ENC_AUTO,
+  ENC_EMBSTR,
+  ENC_RAW,
+  type Entry,
+  idleSeconds,
+  lfuCounter,
+  lfuPolicy,
+  syncAccessPolicy,
+} from "../../store/keyspace.ts";
+import { type CollectionValue, TYPE_STRING } from "../../store/types.ts";
+import type { ConfigStore } from "../../config/mod.ts";
+import { latin1 } from "../../util/bytes.ts";
+import { parseInt64Str } from "../../util/numbers.ts";
+
+export const LFU_NOT_SELECTED =
+  "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+export const LFU_SELECTED =
+  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT */
+const EMBSTR_LIMIT = 44;
+/** Redis's OBJ_SHARED_INTEGERS: 0..9999 are shared objects */
+const SHARED_INTEGERS = 10000;
+/** the refcount Redis reports for a shared object (OBJ_SHARED_REFCOUNT) */
+const SHARED_REFCOUNT = 2147483647;
+
+/** The canonical int64 in a string value that Redis would hold as an integer, else null. */
+function intOf(v: string): number | bigint | null {
+  return v.length <= 20 ? parseInt64Str(v) : null;
+}
+
+function stringEncoding(e: Entry): string {
+  const v = e.value;
+  if (typeof v !== "string" || e.enc === ENC_RAW) return "raw";
+  if (e.enc !== ENC_EMBSTR && intOf(v) !== null) return "int";
+  return v.length <= EMBSTR_LIMIT ? "embstr" : "raw";
+}
+
+/** Small integers are shared unless an LRU/LFU policy with a memory limit needs per-key fields. */
+function sharingIntegers(config: ConfigStore): boolean {
+  const policy = config.value("maxmemory-policy") ?? "noeviction";
+  if (!policy.endsWith("-lru") && !policy.endsWith("-lfu")) return true;
+  return (config.value("maxmemory") ?? "0") === "0";
+}
+
+function refcount(e: Entry, config: ConfigStore): number {
+  if (e.type !== TYPE_STRING || e.enc !== ENC_AUTO || typeof e.value !== "string") return 1;
+  const n = intOf(e.value);
+  if (typeof n !== "number" || n < 0 || n >= SHARED_INTEGERS) return 1;
+  return sharingIntegers(config) ? SHARED_REFCOUNT : 1;
+}
+
+/** The key's entry without touching it; a null reply when there is none. */
+function peekKey(ctx: Ctx, argv: Uint8Array[]): Entry | undefined {
+  const e = ctx.db.peek(latin1(argv[2]), ctx.now);
+  if (e === undefined) ctx.w.nullBulk();
+  return e;
+}
+
+/** OBJECT ENCODING key */
+export function objectEncoding(ctx: Ctx, argv: Uint8Array[]): void {
+  const e = peekKey(ctx, argv);
+  if (e === undefined) return;
+  if (e.type === TYPE_STRING) return ctx.w.bulkStr(stringEncoding(e));
+  ctx.w.bulkStr((e.value as CollectionValue).encoding(ctx.shard.config));
+}
+
+/** OBJECT FREQ key: the LFU counter (LFU policies only). */
+export function objectFreq(ctx: Ctx, argv: Uint8Array[]): void {
+  syncAccessPolicy(ctx.shard.config);
+  const e = peekKey(ctx, argv);
+  if (e === undefined) return;
+  if (!lfuPolicy()) return ctx.w.error(LFU_NOT_SELECTED);
+  ctx.w.integer(lfuCounter(e.lru, ctx.now));
+}
+
+/** OBJECT IDLETIME key: seconds since the last access (not under LFU policies). */
+export function objectIdletime(ctx: Ctx, argv: Uint8Array[]): void {
+  syncAccessPolicy(ctx.shard.config);
+  const e = peekKey(ctx, argv);
+  if (e === undefined) return;
+  if (lfuPolicy()) return ctx.w.error(LFU_SELECTED);
+  ctx.w.integer(idleSeconds(e, ctx.now));
+}
+
+/** OBJECT REFCOUNT key */
+export function objectRefcount(ctx: Ctx, argv: Uint8Array[]): void {
+  const e = peekKey(ctx, argv);
+  if (e !== undefined) ctx.w.integer(refcount(e, ctx.shard.config));
+}
+
+const HELP = [
+  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ENCODING <key>",
+  "    Return the kind of internal representation used in order to store the value",
+  "    associated with a <key>.",
+  "FREQ <key>",
+  "    Return the access frequency index of the <key>. The returned integer is",
+  "    proportional to the logarithm of the recent access frequency of the key.",
+  "IDLETIME <key>",
+  "    Return the idle time of the <key>, that is the approximated number of",
+  "    seconds elapsed since the last access to the key.",
+  "REFCOUNT <key>",
+  "    Return the number of references of the value associated with the specified",
+  "    <key>.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** OBJECT HELP */
+export function objectHelp(ctx: Ctx): void {
+  ctx.w.arrayHeader(HELP.length);
+  for (const line of HELP) ctx.w.simple(line);
+}

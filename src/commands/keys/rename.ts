@@ -1,0 +1,110 @@
+/**
+ * A key's value under another name or in another database: RENAME, RENAMENX, COPY, MOVE.
+ *
+ * A key decides its shard, so COPY and MOVE to another database stay on the key's shard.
+ */
+import type { Ctx } from "../context.ts";
+import { INVALID_DB, SYNTAX } from "../errors.ts";
+import { int32Arg } from "../args.ts";
+import { eqi, latin1 } from "../../util/bytes.ts";
+import { ENC_AUTO, ENC_AUTO_UNSHARED, newAccess } from "../../store/keyspace.ts";
+import type { CollectionValue, Value } from "../../store/types.ts";
+import { parseInt64 } from "../../util/numbers.ts";
+
+export const NO_SUCH_KEY = "ERR no such key";
+export const SAME_OBJECT = "ERR source and destination objects are the same";
+
+/** RENAME / RENAMENX: the value, TTL and access time move to the new name. */
+export function renameGeneric(ctx: Ctx, argv: Uint8Array[], nx: boolean): void {
+  const db = ctx.db, now = ctx.now;
+  const src = latin1(argv[1]), dst = latin1(argv[2]);
+  const e = db.get(src, now);
+  if (e === undefined) return ctx.w.error(NO_SUCH_KEY);
+  if (src === dst) return nx ? ctx.w.integer(0) : ctx.w.ok();
+  if (nx && db.get(dst, now) !== undefined) return ctx.w.integer(0);
+  db.putFrom(dst, e, e.value, now);
+  db.remove(e);
+  if (nx) ctx.w.integer(1);
+  else ctx.w.ok();
+}
+
+/** A value for a second key: strings are immutable JS strings, the rest is deep-copied. */
+function copyValue(v: Value): Value {
+  if (typeof v === "string") return v;
+  if (v instanceof Uint8Array) return v.slice();
+  return (v as CollectionValue).clone();
+}
+
+/** COPY source destination [DB n] [REPLACE] */
+export function copy(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  let replace = false;
+  let target = ctx.dbIndex;
+  for (let j = 3; j < argc; j++) {
+    if (eqi(argv[j], "replace")) replace = true;
+    else if (eqi(argv[j], "db") && j + 1 < argc) {
+      const id = int32Arg(ctx, argv[++j], null);
+      if (id === null) return;
+      if (id < 0 || id >= ctx.shard.dbs.length) return ctx.w.error(INVALID_DB);
+      target = id;
+    } else {
+      return ctx.w.error(SYNTAX);
+    }
+  }
+  const src = latin1(argv[1]), dstKey = latin1(argv[2]);
+  if (target === ctx.dbIndex && src === dstKey) return ctx.w.error(SAME_OBJECT);
+  const now = ctx.now;
+  const e = ctx.db.get(src, now);
+  if (e === undefined) return ctx.w.integer(0);
+  // shipped across shards, the databases are scratch copies (ctx.db, ctx.copies)
+  const dst = target === ctx.dbIndex
+    ? ctx.db
+    : ctx.copies !== null
+    ? ctx.copies(target)
+    : ctx.shard.dbs[target];
+  if (!replace && dst.get(dstKey, now) !== undefined) return ctx.w.integer(0);
+  const c = dst.putFrom(dstKey, e, copyValue(e.value), now);
+  // a new object: a fresh access field, and a copy of a shared integer is a private one
+  c.lru = newAccess(now);
+  if (c.enc === ENC_AUTO) c.enc = ENC_AUTO_UNSHARED;
+  ctx.w.integer(1);
+}
+
+/**
+ * COPY's destination is in the DB argument's database (the last valid one, as the handler
+ * reads them); an invalid one leaves it in the client's, and the handler replies the error.
+ */
+export function copyKeyDb(
+  argv: Uint8Array[],
+  argc: number,
+  pos: number,
+  db: number,
+  dbs: number,
+): number {
+  if (pos !== 2) return db;
+  let target = db;
+  for (let j = 3; j < argc; j++) {
+    if (eqi(argv[j], "db") && j + 1 < argc) {
+      const v = parseInt64(argv[++j]);
+      if (v === null || typeof v !== "number" || v < 0 || v >= dbs) return db;
+      target = v;
+    } else if (!eqi(argv[j], "replace")) return db;
+  }
+  return target;
+}
+
+/** MOVE key db: to another database of the same shard (the key decides the shard). */
+export function move(ctx: Ctx, argv: Uint8Array[]): void {
+  const id = int32Arg(ctx, argv[2], null);
+  if (id === null) return;
+  if (id < 0 || id >= ctx.shard.dbs.length) return ctx.w.error(INVALID_DB);
+  if (id === ctx.dbIndex) return ctx.w.error(SAME_OBJECT);
+  const now = ctx.now;
+  const key = latin1(argv[1]);
+  const e = ctx.db.get(key, now);
+  if (e === undefined) return ctx.w.integer(0);
+  const dst = ctx.shard.dbs[id];
+  if (dst.get(key, now) !== undefined) return ctx.w.integer(0);
+  dst.putFrom(key, e, e.value, now);
+  ctx.db.remove(e);
+  ctx.w.integer(1);
+}

@@ -1,0 +1,59 @@
+/** Adding and removing at the ends of a list: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP. */
+import type { Ctx } from "../context.ts";
+import { MUST_BE_POSITIVE } from "../errors.ts";
+import { rangeArg } from "../args.ts";
+import { latin1, toValue } from "../../util/bytes.ts";
+import { ListValue } from "../../store/list.ts";
+import { createList, finishWrite, popRange, writeList } from "./lookup.ts";
+
+/** LPUSH / RPUSH / LPUSHX / RPUSHX. */
+export function push(
+  ctx: Ctx,
+  argv: Uint8Array[],
+  argc: number,
+  front: boolean,
+  xx: boolean,
+): void {
+  const key = latin1(argv[1]);
+  const e = writeList(ctx, key);
+  if (e === null) return;
+  if (e === undefined) {
+    if (xx) return ctx.w.integer(0);
+    const list = new ListValue(argc - 2);
+    for (let j = 2; j < argc; j++) {
+      if (front) list.pushFront(toValue(argv[j]));
+      else list.pushBack(toValue(argv[j]));
+    }
+    createList(ctx, key, list);
+    return ctx.w.integer(list.size);
+  }
+  const list = e.value;
+  for (let j = 2; j < argc; j++) {
+    if (front) list.pushFront(toValue(argv[j]));
+    else list.pushBack(toValue(argv[j]));
+  }
+  ctx.db.touch(key);
+  ctx.w.integer(list.size);
+}
+
+/** LPOP / RPOP with the optional count (an array reply, null array when the key is absent). */
+export function pop(ctx: Ctx, argv: Uint8Array[], argc: number, front: boolean): void {
+  if (argc > 3) {
+    return ctx.w.error(`ERR wrong number of arguments for '${front ? "lpop" : "rpop"}' command`);
+  }
+  const hasCount = argc === 3;
+  let count = 0;
+  if (hasCount) {
+    const c = rangeArg(ctx, argv[2], 0, Infinity, MUST_BE_POSITIVE);
+    if (c === null) return;
+    count = c;
+  }
+  const e = writeList(ctx, latin1(argv[1]));
+  if (e === null) return;
+  if (e === undefined) return hasCount ? ctx.w.nullArray() : ctx.w.nullBulk();
+  const list = e.value;
+  if (hasCount && count === 0) return ctx.w.arrayHeader(0);
+  if (!hasCount) ctx.w.bulkValue(front ? list.popFront() : list.popBack());
+  else popRange(ctx, list, Math.min(count, list.size), front);
+  finishWrite(ctx, e);
+}

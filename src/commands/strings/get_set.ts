@@ -1,0 +1,225 @@
+/**
+ * Whole string values: GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET,
+ * MSETNX.
+ */
+import type { Ctx } from "../context.ts";
+import { invalidExpire, NOT_INTEGER, SYNTAX, WRONGTYPE } from "../errors.ts";
+import { eqi, latin1, toValue } from "../../util/bytes.ts";
+import { parseInt64 } from "../../util/numbers.ts";
+import { type StringValue, TYPE_STRING } from "../../store/types.ts";
+import { computeExpire, type ExpireAt } from "../expire/time.ts";
+import { readString, stringEntry } from "./lookup.ts";
+
+/** GET key */
+export function get(ctx: Ctx, argv: Uint8Array[]): void {
+  const v = readString(ctx, argv[1]);
+  if (v === null) return;
+  if (v === undefined) ctx.w.nullBulk();
+  else ctx.w.bulkValue(v);
+}
+
+const SET_NX = 1, SET_XX = 2, SET_GET = 4, SET_KEEPTTL = 8;
+const SET_EX = 16, SET_PX = 32, SET_EXAT = 64, SET_PXAT = 128;
+const ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
+
+function expireOption(o: Uint8Array): number {
+  if (eqi(o, "ex")) return SET_EX;
+  if (eqi(o, "px")) return SET_PX;
+  if (eqi(o, "exat")) return SET_EXAT;
+  if (eqi(o, "pxat")) return SET_PXAT;
+  return 0;
+}
+
+/** SET key value [NX | XX] [GET] [EX | PX | EXAT | PXAT n | KEEPTTL] */
+export function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  let flags = 0;
+  let expArg: Uint8Array | null = null;
+  let ex = 0;
+  for (let j = 3; j < argc; j++) {
+    const o = argv[j];
+    const hasNext = j < argc - 1;
+    if (eqi(o, "nx") && !(flags & SET_XX)) flags |= SET_NX;
+    else if (eqi(o, "xx") && !(flags & SET_NX)) flags |= SET_XX;
+    else if (eqi(o, "get")) flags |= SET_GET;
+    else if (eqi(o, "keepttl") && !(flags & ANY_EXPIRE)) flags |= SET_KEEPTTL;
+    else if (
+      hasNext && !(flags & SET_KEEPTTL) && (ex = expireOption(o)) !== 0 &&
+      !(flags & (ANY_EXPIRE & ~ex))
+    ) {
+      flags |= ex;
+      expArg = argv[++j];
+    } else {
+      ctx.w.error(SYNTAX);
+      return;
+    }
+  }
+  let at: ExpireAt | null = null;
+  if (expArg !== null) {
+    const v = parseInt64(expArg);
+    if (v === null) return ctx.w.error(NOT_INTEGER);
+    const secs = (flags & (SET_EX | SET_EXAT)) !== 0;
+    if (v <= 0) return ctx.w.error(invalidExpire("set"));
+    at = computeExpire(v, secs, flags & (SET_EX | SET_PX) ? ctx.now : 0);
+    if (at === null) return ctx.w.error(invalidExpire("set"));
+  }
+  const key = latin1(argv[1]);
+  const db = ctx.db;
+  if ((flags & (SET_NX | SET_XX | SET_GET)) === 0) {
+    const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0, ctx.now);
+    if (at !== null) db.setExpire(e, at.when, at.exact);
+    return ctx.w.ok();
+  }
+  const old = db.get(key, ctx.now);
+  if (flags & SET_GET) {
+    if (old === undefined) ctx.w.nullBulk();
+    else if (old.type !== TYPE_STRING) return ctx.w.error(WRONGTYPE);
+    else ctx.w.bulkValue(old.value as StringValue);
+  }
+  if ((flags & SET_NX && old !== undefined) || (flags & SET_XX && old === undefined)) {
+    if (!(flags & SET_GET)) ctx.w.nullBulk();
+    return;
+  }
+  const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0);
+  if (at !== null) db.setExpire(e, at.when, at.exact);
+  if (!(flags & SET_GET)) ctx.w.ok();
+}
+
+/** SETNX key value */
+export function setnx(ctx: Ctx, argv: Uint8Array[]): void {
+  const key = latin1(argv[1]);
+  if (ctx.db.get(key, ctx.now) !== undefined) return ctx.w.integer(0);
+  ctx.db.set(key, toValue(argv[2]), TYPE_STRING);
+  ctx.w.integer(1);
+}
+
+/**
+ * An expire argument as Redis's getExpireMillisecondsOrReply: null after replying the error.
+ * `relative` adds the current time (EX/PX).
+ */
+function expireArg(
+  ctx: Ctx,
+  b: Uint8Array,
+  seconds: boolean,
+  relative: boolean,
+  cmd: string,
+): ExpireAt | null {
+  const v = parseInt64(b);
+  if (v === null) {
+    ctx.w.error(NOT_INTEGER);
+    return null;
+  }
+  const at = v <= 0 ? null : computeExpire(v, seconds, relative ? ctx.now : 0);
+  if (at === null) ctx.w.error(invalidExpire(cmd));
+  return at;
+}
+
+/** SETEX key seconds value (`seconds`), PSETEX key milliseconds value; `cmd` names it in errors. */
+export function setexGeneric(
+  ctx: Ctx,
+  argv: Uint8Array[],
+  seconds: boolean,
+  cmd: string,
+): void {
+  const at = expireArg(ctx, argv[2], seconds, true, cmd);
+  if (at === null) return;
+  const e = ctx.db.set(latin1(argv[1]), toValue(argv[3]), TYPE_STRING, false, ctx.now);
+  ctx.db.setExpire(e, at.when, at.exact);
+  ctx.w.ok();
+}
+
+/** GETSET key value */
+export function getset(ctx: Ctx, argv: Uint8Array[]): void {
+  const e = stringEntry(ctx, argv[1]);
+  if (e === null) return;
+  if (e === undefined) ctx.w.nullBulk();
+  else ctx.w.bulkValue(e.value);
+  ctx.db.set(latin1(argv[1]), toValue(argv[2]), TYPE_STRING);
+}
+
+/** GETDEL key */
+export function getdel(ctx: Ctx, argv: Uint8Array[]): void {
+  const e = stringEntry(ctx, argv[1]);
+  if (e === null) return;
+  if (e === undefined) return ctx.w.nullBulk();
+  ctx.w.bulkValue(e.value);
+  ctx.db.remove(e);
+}
+
+const GX_EX = 1, GX_PX = 2, GX_EXAT = 4, GX_PXAT = 8, GX_PERSIST = 16;
+const GX_ANY = GX_EX | GX_PX | GX_EXAT | GX_PXAT;
+
+function getexOption(o: Uint8Array): number {
+  if (eqi(o, "ex")) return GX_EX;
+  if (eqi(o, "px")) return GX_PX;
+  if (eqi(o, "exat")) return GX_EXAT;
+  if (eqi(o, "pxat")) return GX_PXAT;
+  return 0;
+}
+
+/** GETEX key [EX | PX | EXAT | PXAT n | PERSIST] */
+export function getex(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  let flags = 0;
+  let expArg: Uint8Array | null = null;
+  for (let j = 2; j < argc; j++) {
+    const o = argv[j];
+    let f = 0;
+    if (eqi(o, "persist") && !(flags & GX_ANY)) flags |= GX_PERSIST;
+    else if (
+      j < argc - 1 && (f = getexOption(o)) !== 0 && !(flags & GX_PERSIST) &&
+      !(flags & (GX_ANY & ~f))
+    ) {
+      flags |= f;
+      expArg = argv[++j];
+    } else return ctx.w.error(SYNTAX);
+  }
+  const e = stringEntry(ctx, argv[1]);
+  if (e === null) return;
+  if (e === undefined) return ctx.w.nullBulk();
+  let at: ExpireAt | null = null;
+  if (expArg !== null) {
+    at = expireArg(
+      ctx,
+      expArg,
+      (flags & (GX_EX | GX_EXAT)) !== 0,
+      (flags & (GX_EX | GX_PX)) !== 0,
+      "getex",
+    );
+    if (at === null) return;
+  }
+  ctx.w.bulkValue(e.value);
+  if (at !== null) {
+    if (flags & (GX_EXAT | GX_PXAT) && at.when <= ctx.now) ctx.db.remove(e);
+    else ctx.db.setExpire(e, at.when, at.exact);
+  } else if (flags & GX_PERSIST && e.expireAt !== 0) {
+    ctx.db.clearExpire(e);
+    ctx.db.touch(e.key);
+  }
+}
+
+/** MGET key [key ...] */
+export function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  const w = ctx.w;
+  w.arrayHeader(argc - 1);
+  for (let i = 1; i < argc; i++) {
+    const e = ctx.db.get(latin1(argv[i]), ctx.now);
+    if (e === undefined || e.type !== TYPE_STRING) w.nullBulk();
+    else w.bulkValue(e.value as StringValue);
+  }
+}
+
+/** MSET key value [key value ...] */
+export function mset(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'mset' command");
+  for (let i = 1; i < argc; i += 2) ctx.db.set(latin1(argv[i]), toValue(argv[i + 1]), TYPE_STRING);
+  ctx.w.ok();
+}
+
+/** MSETNX key value [key value ...] */
+export function msetnx(ctx: Ctx, argv: Uint8Array[], argc: number): void {
+  if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'msetnx' command");
+  for (let i = 1; i < argc; i += 2) {
+    if (ctx.db.get(latin1(argv[i]), ctx.now) !== undefined) return ctx.w.integer(0);
+  }
+  for (let i = 1; i < argc; i += 2) ctx.db.set(latin1(argv[i]), toValue(argv[i + 1]), TYPE_STRING);
+  ctx.w.integer(1);
+}

@@ -1,0 +1,94 @@
+/**
+ * From a parsed request to its route, in one place and in Redis's order (processCommand):
+ * lookup, subcommand, arity, MULTI queueing, the transaction commands, a wait when a
+ * transaction holds the command's keys here, then the route.
+ */
+import { arityOk, type Command, commandTable, ROUTE_ALL, ROUTE_KEYS } from "../commands/table.ts";
+import { latin1 } from "../util/bytes.ts";
+import type { Shard } from "./shard.ts";
+import type { Client } from "./client.ts";
+import { Plan, plan } from "./plan.ts";
+import { deferLocal } from "./tx.ts";
+import { route } from "./route.ts";
+import { control, RUN_IN_MULTI } from "./exec.ts";
+
+const QUEUED = new TextEncoder().encode("+QUEUED\r\n");
+
+/** Scratch for the lock check (one per Worker). */
+const waitPlan = new Plan();
+
+/** An argument as C's %s prints it: up to the first NUL byte, at most `max` bytes. */
+function cstr(b: Uint8Array, max: number): string {
+  let n = b.indexOf(0);
+  if (n < 0) n = b.length;
+  return latin1(b.subarray(0, Math.min(n, max)));
+}
+
+function unknownCommand(c: Client, argv: Uint8Array[], argc: number): void {
+  if (c.multi !== null) c.multi.error = true;
+  // Redis quotes arguments until 128 bytes are used, cutting the last one to fit
+  let args = "";
+  for (let i = 1; i < argc && args.length < 128; i++) {
+    args += `'${cstr(argv[i], 128 - args.length)}' `;
+  }
+  c.replyError(`ERR unknown command '${cstr(argv[0], 128)}', with args beginning with: ${args}`);
+}
+
+/** Run one command a client sent. */
+export function dispatch(
+  shard: Shard,
+  c: Client,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): void {
+  c.totalCommands++;
+  shard.stats.commands++;
+  const table = commandTable();
+  let cmd = table.lookup(argv[0]);
+  if (cmd === undefined) return unknownCommand(c, argv, argc);
+  if (cmd.sub !== null && argc >= 2) {
+    const sub = table.lookupSub(cmd, argv[1]);
+    if (sub === undefined) {
+      if (c.multi !== null) c.multi.error = true;
+      return c.replyError(
+        `ERR unknown subcommand '${cstr(argv[1], 128)}'. Try ${cmd.name.toUpperCase()} HELP.`,
+      );
+    }
+    cmd = sub;
+  }
+  c.lastCommand = cmd.fullName;
+  if (!arityOk(cmd, argc)) {
+    if (c.multi !== null) c.multi.error = true;
+    return c.replyError(`ERR wrong number of arguments for '${cmd.fullName}' command`);
+  }
+  if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) return queueInMulti(c, argv, argc);
+  if (cmd.control) return control(shard, c, cmd, argv, argc, now);
+  // a transaction holds locks here: a command touching them waits (and its client with it)
+  if (c.txid === 0 && shard.locks.active && mustWait(shard, c, cmd, argv, argc)) {
+    return deferLocal(shard, c, argv, argc);
+  }
+  route(shard, c, cmd, argv, argc, now);
+}
+
+function queueInMulti(c: Client, argv: Uint8Array[], argc: number): void {
+  const copy: Uint8Array[] = [];
+  for (let i = 0; i < argc; i++) copy.push(argv[i].slice());
+  c.multi!.queued.push({ argv: copy, argc });
+  c.replyRaw(QUEUED);
+}
+
+/** Do this command's keys on this shard (or, for fan-out commands, any key) hold locks? */
+function mustWait(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+): boolean {
+  if (cmd.route === ROUTE_ALL) return true;
+  if (cmd.route !== ROUTE_KEYS) return false;
+  const p = plan(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length, waitPlan);
+  const keys = p.lockKeys(argv, shard.id);
+  return keys.length === 0 ? p.targeted : shard.locks.blocks(keys);
+}

@@ -1,0 +1,80 @@
+/**
+ * Running a handler: the one place a command's context is filled in. Every path ends here —
+ * inline, forwarded by a peer, deferred behind locks, on shipped copies — and a handler's
+ * error becomes an `-ERR` reply (the shard goes on).
+ */
+import type { Command } from "../commands/table.ts";
+import type { Ctx } from "../commands/context.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Db } from "../store/keyspace.ts";
+import { log } from "../util/log.ts";
+import type { Shard } from "./shard.ts";
+import type { Client } from "./client.ts";
+
+/** The handler, with a partial reply dropped and an `-ERR` written if it throws. */
+function run(ctx: Ctx, cmd: Command, argv: Uint8Array[], argc: number): void {
+  const w = ctx.w;
+  const mark = w.len;
+  try {
+    cmd.handler!(ctx, argv, argc);
+  } catch (e) {
+    // a bug must not take the connection (or the shard) down: drop any partial reply, say so
+    w.len = mark;
+    const msg = e instanceof Error ? e.message : String(e);
+    w.error(`ERR internal error in '${cmd.fullName}': ${msg}`);
+    log("warning", `internal error in '${cmd.fullName}': ${e instanceof Error ? e.stack : msg}`);
+  }
+}
+
+/**
+ * Run `cmd` on database `db` of this shard, for client `c` (null when a peer's client
+ * `clientId` sent it), writing the reply to `w`.
+ */
+export function execute(
+  shard: Shard,
+  c: Client | null,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+  w: ReplyWriter,
+  db: number,
+  clientId: number,
+): void {
+  const ctx = shard.ctx;
+  const d = db < shard.dbs.length ? db : 0;
+  ctx.db = shard.dbs[d];
+  ctx.dbIndex = d;
+  ctx.copies = null;
+  ctx.w = w;
+  ctx.now = now;
+  ctx.client = c;
+  ctx.clientId = clientId;
+  run(ctx, cmd, argv, argc);
+}
+
+/**
+ * Run `cmd` on scratch databases of shipped copies: `copies(n)` stands for database n, and
+ * `copies(dbIndex)` is the client's.
+ */
+export function executeOnCopies(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+  w: ReplyWriter,
+  dbIndex: number,
+  copies: (n: number) => Db,
+): void {
+  const ctx = shard.ctx;
+  ctx.db = copies(dbIndex);
+  ctx.dbIndex = dbIndex;
+  ctx.copies = copies;
+  ctx.w = w;
+  ctx.now = now;
+  ctx.client = c;
+  ctx.clientId = c.id;
+  run(ctx, cmd, argv, argc);
+}

@@ -1,0 +1,113 @@
+/**
+ * The shard loop as an io engine drives it (ShardHost): connections open, bytes in, output
+ * drained, connections gone; every turn the peers' records are taken in and this turn's
+ * batches go out; hz times a second the tick. It also wires the command path together: the
+ * Shard gets its way back to the top (dispatch, resuming a paused client's input) here.
+ */
+import type { Session, ShardHost, Transport } from "../io/engine.ts";
+import type { Waker } from "../mesh/mesh.ts";
+import { Shard, type ShardInit } from "./shard.ts";
+import type { Client } from "./client.ts";
+import { dispatch } from "./dispatch.ts";
+import { onInput, resumeInput } from "./input.ts";
+import { ITEM_FETCH, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE } from "./wire.ts";
+import { mustDeferRemote, onTxItem, releaseTx, runForwarded, unwatchAll } from "./tx.ts";
+import { onShipItem } from "./ship.ts";
+
+/** Share of a tick's period that active expiry may use (Redis's ACTIVE_EXPIRE_CYCLE_SLOW 25%). */
+const TICK_BUDGET_SHARE = 0.25;
+
+export class ShardLoop implements ShardHost {
+  readonly shard: Shard;
+
+  constructor(init: ShardInit, waker?: Waker) {
+    const shard: Shard = new Shard(init, {
+      dispatch: (c, argv, argc, now) => dispatch(shard, c, argv, argc, now),
+      resumeInput: (c) => resumeInput(shard, c),
+    }, waker);
+    this.shard = shard;
+  }
+
+  get id(): number {
+    return this.shard.id;
+  }
+
+  get bind(): string {
+    return this.shard.bind;
+  }
+
+  get port(): number {
+    return this.shard.port;
+  }
+
+  get mesh() {
+    return this.shard.mesh;
+  }
+
+  get hz(): number {
+    return this.shard.hz;
+  }
+
+  open(addr: string, laddr: string, fd: number, t: Transport): Session {
+    return this.shard.newClient(addr, laddr, fd, t);
+  }
+
+  input(s: Session, data: Uint8Array, borrowed: boolean): boolean {
+    return onInput(this.shard, s as Client, data, borrowed);
+  }
+
+  drained(s: Session): void {
+    resumeInput(this.shard, s as Client);
+  }
+
+  closed(s: Session): void {
+    const c = s as Client;
+    const shard = this.shard;
+    shard.forgetClient(c);
+    // its locks go (requests already sent to peers run first: rings are FIFO), and its WATCHes
+    if (c.tx !== null) releaseTx(shard, c.tx);
+    if (c.watchShards.size > 0) unwatchAll(shard, c);
+  }
+
+  turn(): boolean {
+    const polled = this.shard.mesh.poll(this.onRecord);
+    return this.shard.flushPeers() || polled > 0;
+  }
+
+  flushPeers(): void {
+    this.shard.flushPeers();
+  }
+
+  tick(now: number): void {
+    this.shard.tick(now, (1000 / this.shard.hz) * TICK_BUDGET_SHARE);
+  }
+
+  sent(bytes: number): void {
+    this.shard.stats.netOutput += bytes;
+  }
+
+  /** A ring record from peer `source`: requests, replies, transaction control. */
+  private onRecord = (source: number, rec: Uint8Array): void => {
+    const shard = this.shard;
+    const r = shard.reader;
+    r.reset(rec);
+    let kind: number;
+    const now = Date.now();
+    while ((kind = r.next()) !== 0) {
+      if (kind === ITEM_REQUEST) {
+        if (mustDeferRemote(shard, source, r)) continue;
+        const w = shard.remoteW;
+        w.reset();
+        w.proto = r.proto === 3 ? 3 : 2;
+        runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
+        shard.replyTo(source, r.token, w.view());
+      } else if (kind === ITEM_REPLY) {
+        shard.completePart(r.token, r.body);
+      } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
+        onShipItem(shard, source, kind, r, now);
+      } else {
+        onTxItem(shard, source, kind, r);
+      }
+    }
+  };
+}
