@@ -4,7 +4,7 @@
  */
 import { registerCommands } from "../src/commands/mod.ts";
 import { type Ctx, type Handler, type ShardContext, ShardStats } from "../src/commands/context.ts";
-import { Db } from "../src/store/keyspace.ts";
+import { Keyspace } from "../src/store/keyspace.ts";
 import { ReplyWriter } from "../src/resp/writer.ts";
 import { ConfigStore } from "../src/config/mod.ts";
 import { SlotMap } from "../src/cluster/slots.ts";
@@ -18,11 +18,13 @@ export function handler(name: string): Handler {
 
 /** A context on a fresh one-shard, one-database keyspace, replies into a 64 KiB writer. */
 export function standaloneCtx(): Ctx {
-  const db = new Db();
+  const keyspace = new Keyspace(1);
+  const db = keyspace.dbs[0];
   const shard: ShardContext = {
     id: 0,
     n: 1,
-    dbs: [db],
+    dbs: keyspace.dbs,
+    keyspace,
     config: new ConfigStore(),
     stats: new ShardStats(),
     slots: new SlotMap(1),
@@ -31,6 +33,10 @@ export function standaloneCtx(): Ctx {
     clientCount: 0,
     expiredKeys: () => 0,
     applyConfig: () => {},
+    memoryReport: () => {
+      throw new Error("not in process");
+    },
+    purgeMemory: () => 0,
     watchKey: () => {},
   };
   return {

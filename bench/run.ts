@@ -12,6 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { configName, parseConfig, positiveInt, type SkuaConfig } from "./configs.ts";
 import { type ServerHandle, startRedis, startSkua } from "../tests/helpers/server.ts";
 import {
   benchArgs,
@@ -32,13 +33,6 @@ import {
   type WorkloadResult,
 } from "./report.ts";
 
-interface SkuaConfig {
-  io: "uring" | "listen" | "auto";
-  shards: number;
-  /** another checkout to run (`uring:1@/path`: compare against an earlier commit in one run) */
-  root?: string;
-}
-
 interface Options {
   configs: SkuaConfig[];
   workloads: Workload[];
@@ -46,22 +40,6 @@ interface Options {
   seconds: number;
   tests: string;
   out: string;
-}
-
-function positiveInt(s: string, what: string): number {
-  const n = Number(s.trim());
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${what}: not a positive integer: ${s}`);
-  return n;
-}
-
-function parseConfig(s: string): SkuaConfig {
-  const m = /^(uring|listen|auto):(\d+)(?:@(.+))?$/.exec(s.trim());
-  if (!m) throw new Error(`--configs: expected io:shards[@checkout] (e.g. uring:2), got ${s}`);
-  return {
-    io: m[1] as SkuaConfig["io"],
-    shards: positiveInt(m[2], "--configs shards"),
-    root: m[3],
-  };
 }
 
 function parseWorkload(s: string): Workload {
@@ -111,10 +89,6 @@ function effectiveFlags(o: Options): string {
     `--seconds ${o.seconds}`,
     `--tests ${o.tests}`,
   ].join(" ");
-}
-
-function configName(c: SkuaConfig): string {
-  return `${c.io}:${c.shards}${c.root === undefined ? "" : `@${c.root}`}`;
 }
 
 /** Starts Skua for `c`, reading the engine and shard count it reports from its ready line. */

@@ -406,8 +406,11 @@ Deno.test("parameter table metadata", () => {
   const used = PARAMS.filter((d) => d.used).map((d) => d.name).sort();
   // deno-fmt-ignore
   assert.deepEqual(used, [
-    "bind", "databases", "dir", "hz", "loglevel", "maxclients", "port", "proto-max-bulk-len",
-    "requirepass", "timeout",
+    "active-defrag-cycle-max", "active-defrag-cycle-min", "active-defrag-ignore-bytes",
+    "active-defrag-threshold-lower", "active-defrag-threshold-upper", "activedefrag", "bind",
+    "databases", "dir", "hz", "lfu-decay-time", "lfu-log-factor", "loglevel", "maxclients",
+    "maxmemory", "maxmemory-eviction-tenacity", "maxmemory-policy", "maxmemory-samples", "port",
+    "proto-max-bulk-len", "requirepass", "timeout",
   ]);
   assert.equal(lookupParam("maxmemory")?.type, "memory");
   assert.equal(lookupParam("daemonize")?.immutable, true);

@@ -71,10 +71,12 @@ function hasRedis70(): boolean {
 /**
  * Left out of the comparison because they legitimately differ per machine:
  * - maxclients: Redis lowers it to fit RLIMIT_NOFILE at startup.
+ * - activedefrag: Redis accepts `yes` only when built with its bundled jemalloc (Debian's
+ *   package is not, so it refuses); Skua defragments its own arena, so it accepts it.
  * Everything else is compared, with the same startup overrides given to both; redis-server
  * runs in our working directory, so `dir` matches too.
  */
-const MACHINE_DEPENDENT = new Set(["maxclients"]);
+const MACHINE_DEPENDENT = new Set(["maxclients", "activedefrag"]);
 
 async function withRedis(fn: (r: Resp) => Promise<void>) {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -177,6 +179,7 @@ async function compareSets(r: Resp, store: ConfigStore) {
   ];
   for (const d of PARAMS) {
     if (d.immutable || d.protected || unsafe.has(d.name) || d.name.startsWith("tls-")) continue;
+    if (MACHINE_DEPENDENT.has(d.name)) continue;
     const orig = ((await r.cmd("CONFIG", "GET", d.name)) as string[])[1];
     for (const name of d.alias ? [d.name, d.alias] : [d.name]) {
       for (const v of values) {

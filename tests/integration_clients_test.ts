@@ -199,7 +199,9 @@ async function infoShards(port: number, shards: number): Promise<void> {
     assert.doesNotMatch(two, /^# Server\r$/m);
     const info = await r.info("shards");
     const lines = [
-      ...info.matchAll(/^shard_(\d+):slots=(\d+)-(\d+),keys=(\d+),connections=(\d+)\r$/gm),
+      ...info.matchAll(
+        /^shard_(\d+):slots=(\d+)-(\d+),keys=(\d+),connections=(\d+),used_memory=(\d+),maxmemory=(\d+)\r$/gm,
+      ),
     ];
     assert.equal(lines.length, shards, `INFO shards section:\n${info}`);
     let nextSlot = 0;
@@ -210,6 +212,7 @@ async function infoShards(port: number, shards: number): Promise<void> {
       nextSlot = Number(m[3]) + 1;
       keys += Number(m[4]);
       if (shards === 3) assert.equal(Number(m[4]), 33, "spread keys: 33 per third");
+      assert.ok(Number(m[6]) > 0, "each shard reports the bytes it uses");
     });
     assert.equal(nextSlot, 16384);
     assert.equal(keys, 99);

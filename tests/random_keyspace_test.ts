@@ -10,15 +10,9 @@
 
 import assert from "node:assert/strict";
 import { type Cmd, type Target, withDiffTargets } from "./helpers/diff.ts";
-import {
-  Db,
-  ENC_RAW,
-  idleSeconds,
-  lfuCounter,
-  lruClock,
-  setAccessPolicy,
-} from "../src/store/keyspace.ts";
-import { TYPE_STRING } from "../src/store/types.ts";
+import { ENC_RAW, Keyspace } from "../src/store/keyspace.ts";
+import { idleSeconds, lruClock } from "../src/store/access.ts";
+import { ConfigStore } from "../src/config/mod.ts";
 import { type Arg, parse, type Reply, RespConn, str, toLatin1 } from "./helpers/resp.ts";
 import { rng } from "./helpers/rng.ts";
 import { compareOutcomes } from "./helpers/random.ts";
@@ -123,79 +117,93 @@ Deno.test("randomized: keyspace operations leave the same state as redis-server"
 
 // ---- unit tests of the keyspace pieces these commands rest on ------------------------------
 
+const enc = new TextEncoder();
+const b = (x: string) => enc.encode(x);
+/** Sets key to a string value in db. */
+function setStr(db: Keyspace["dbs"][number], key: string, v: string, now: number): number {
+  const vb = b(v);
+  return db.setString(b(key), vb, 0, vb.length, now);
+}
+
 Deno.test("Db.randomKey never returns a key removed while the table shrank", () => {
   for (let round = 0; round < 20; round++) {
-    const db = new Db();
+    const db = new Keyspace(1).dbs[0];
     const now = Date.now();
-    // 2048 buckets holding 256 keys: the next removal halves the table
-    for (let i = 0; i < 1100; i++) db.set(`k${i}`, "v", TYPE_STRING, false, now);
-    for (let i = 256; i < 1100; i++) db.delete(`k${i}`, now);
-    for (let i = 3; i < 256; i++) db.setExpire(db.map.get(`k${i}`)!, now - 1);
+    // the table shrinks as keys go; expired keys must never come back
+    for (let i = 0; i < 1100; i++) setStr(db, `k${i}`, "v", now);
+    for (let i = 256; i < 1100; i++) db.delete(b(`k${i}`), now);
+    for (let i = 3; i < 256; i++) db.setExpire(db.find(b(`k${i}`)), now - 1);
     const k = db.randomKey(now);
     assert.ok(k === "k0" || k === "k1" || k === "k2", `got ${k}`);
   }
 });
 
 Deno.test("Db.swapWith swaps contents, keeps each index's watch hook, signals both sides", () => {
-  const a = new Db(), b = new Db();
-  a.set("x", "1", TYPE_STRING);
-  const e = b.set("y", "2", TYPE_STRING);
-  b.setExpire(e, Date.now() + 100_000);
+  const ks = new Keyspace(2);
+  const [a, bd] = ks.dbs;
+  const now = Date.now();
+  setStr(a, "x", "1", now);
+  const e = setStr(bd, "y", "2", now);
+  bd.setExpire(e, now + 100_000);
   const seenA: string[] = [], seenB: string[] = [];
   const hookA = (k: string) => seenA.push(k), hookB = (k: string) => seenB.push(k);
   a.onTouch = hookA;
-  b.onTouch = hookB;
-  a.swapWith(b);
-  assert.deepEqual([...a.map.keys()], ["y"]);
-  assert.deepEqual([...b.map.keys()], ["x"]);
-  assert.equal(a.volatile.length, 1);
-  assert.equal(b.volatile.length, 0);
+  bd.onTouch = hookB;
+  a.swapWith(bd);
+  const keysOf = (d: typeof a) => {
+    const out: string[] = [];
+    d.forEachLive(now, (r) => out.push(d.keyLatin1(r)));
+    return out;
+  };
+  assert.deepEqual(keysOf(a), ["y"]);
+  assert.deepEqual(keysOf(bd), ["x"]);
+  assert.equal(a.volatileCount, 1);
+  assert.equal(bd.volatileCount, 0);
   assert.equal(a.onTouch, hookA);
-  assert.equal(b.onTouch, hookB);
+  assert.equal(bd.onTouch, hookB);
   assert.deepEqual(seenA.sort(), ["x", "y"]);
   assert.deepEqual(seenB.sort(), ["x", "y"]);
   const out: string[] = [];
-  assert.equal(a.scan(0, 100, Date.now(), {}, out), 0);
+  assert.equal(a.scan(0, 100, now, {}, out), 0);
   assert.deepEqual(out, ["y"]);
 });
 
 Deno.test("Db.putFrom carries TTL, access field and encoding hint", () => {
-  const src = new Db(), dst = new Db();
+  const ks = new Keyspace(2);
+  const [src, dst] = ks.dbs;
   const now = Date.now();
-  const e = src.set("a", "hello", TYPE_STRING, false, now);
+  const e = setStr(src, "a", "hello", now);
   src.setExpire(e, now + 5000, undefined);
-  e.enc = ENC_RAW;
-  e.lru = 1234;
-  dst.set("b", "old", TYPE_STRING, false, now);
-  const c = dst.putFrom("b", e, e.value, now);
-  assert.equal(c.value, "hello");
-  assert.equal(c.expireAt, now + 5000);
-  assert.equal(c.enc, ENC_RAW);
-  assert.equal(c.lru, 1234);
-  assert.equal(dst.volatile.length, 1);
+  src.setEnc(e, ENC_RAW);
+  src.setLru(e, 1234);
+  setStr(dst, "b", "old", now);
+  const c = dst.putFrom(b("b"), src, e, now, false);
+  assert.equal(new TextDecoder().decode(dst.str(c)), "hello");
+  assert.equal(dst.expireAt(c), now + 5000);
+  assert.equal(dst.encOf(c), ENC_RAW);
+  assert.equal(dst.lruOf(c), 1234);
+  assert.equal(dst.volatileCount, 1);
 });
 
 Deno.test("access tracking: LRU idle seconds, LFU counter growth and decay", () => {
-  const db = new Db();
+  const ks = new Keyspace(1);
+  const db = ks.dbs[0];
   const t0 = Date.UTC(2030, 0, 1);
-  const e = db.set("k", "v", TYPE_STRING, false, t0);
-  assert.equal(e.lru, lruClock(t0));
-  assert.equal(idleSeconds(e, t0 + 7_400), 7);
-  db.get("k", t0 + 10_000);
-  assert.equal(idleSeconds(e, t0 + 10_000), 0);
-  try {
-    setAccessPolicy("allkeys-lfu", 10, 1);
-    const f = db.set("f", "v", TYPE_STRING, false, t0);
-    assert.equal(lfuCounter(f.lru, t0), 5);
-    db.get("f", t0);
-    assert.equal(lfuCounter(f.lru, t0), 6);
-    // one point lost per elapsed lfu-decay-time minute
-    assert.equal(lfuCounter(f.lru, t0 + 3 * 60_000), 3);
-    assert.equal(lfuCounter(f.lru, t0 + 60 * 60_000), 0);
-    for (let i = 0; i < 10_000; i++) db.get("f", t0);
-    const n = lfuCounter(f.lru, t0);
-    assert.ok(n > 6 && n < 60, `logarithmic growth: ${n} after 10k hits`);
-  } finally {
-    setAccessPolicy("noeviction", 10, 1);
-  }
+  const e = setStr(db, "k", "v", t0);
+  assert.equal(db.lruOf(e), lruClock(t0));
+  assert.equal(idleSeconds(db.lruOf(e), t0 + 7_400), 7);
+  db.lookup(b("k"), t0 + 10_000);
+  assert.equal(idleSeconds(db.lruOf(e), t0 + 10_000), 0);
+  ks.access.sync(new ConfigStore(new Map([["maxmemory-policy", "allkeys-lfu"]])));
+  const a = ks.access;
+  const f = setStr(db, "f", "v", t0);
+  assert.equal(a.counter(db.lruOf(f), t0), 5);
+  db.lookup(b("f"), t0);
+  assert.equal(a.counter(db.lruOf(f), t0), 6);
+  // one point lost per elapsed lfu-decay-time minute
+  assert.equal(a.counter(db.lruOf(f), t0 + 3 * 60_000), 3);
+  assert.equal(a.counter(db.lruOf(f), t0 + 60 * 60_000), 0);
+  for (let i = 0; i < 10_000; i++) db.lookup(b("f"), t0);
+  const n = a.counter(db.lruOf(f), t0);
+  assert.ok(n > 6 && n < 60, `logarithmic growth: ${n} after 10k hits`);
 });

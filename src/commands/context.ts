@@ -5,7 +5,7 @@
  * the command layer stays below the shard layer.
  */
 import type { ReplyWriter } from "../resp/writer.ts";
-import type { Db } from "../store/keyspace.ts";
+import type { Db, Keyspace } from "../store/keyspace.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { SlotMap } from "../cluster/slots.ts";
 
@@ -20,6 +20,33 @@ export class ShardStats {
   netOutput = 0;
   /** expired keys counted before the last CONFIG RESETSTAT */
   expiredKeysBase = 0;
+}
+
+/** What a shard's memory holds, in bytes (INFO memory, MEMORY STATS). */
+export interface MemoryReport {
+  /** everything counted: the keyspace and the overhead */
+  used: number;
+  peak: number;
+  /** what it used right after startup */
+  startup: number;
+  /** outside the dataset: tables, connection buffers, batches */
+  overhead: number;
+  /** keys and values: the records' blocks and the collections */
+  dataset: number;
+  /** the arena's live blocks, and the pages it holds (allocated / active) */
+  arenaLive: number;
+  arenaCommitted: number;
+  /** bytes of the key indexes and TTL tables */
+  tables: number;
+  /** connection buffers */
+  clients: number;
+  evictedKeys: number;
+  /** this shard's share of maxmemory (0: none) */
+  limit: number;
+  /** an active defragmentation cycle runs; records it moved / left in place */
+  defragRunning: boolean;
+  defragHits: number;
+  defragMisses: number;
 }
 
 /** Facts about the running server that INFO and friends report. */
@@ -67,6 +94,8 @@ export interface ShardContext {
   /** number of shards */
   readonly n: number;
   readonly dbs: readonly Db[];
+  /** the shard's keyspace: the databases and the memory they live in */
+  readonly keyspace: Keyspace;
   readonly config: ConfigStore;
   readonly stats: ShardStats;
   /** which shard owns which key */
@@ -79,6 +108,10 @@ export interface ShardContext {
   expiredKeys(): number;
   /** act on configuration values just changed by CONFIG SET */
   applyConfig(): void;
+  /** what this shard's memory holds now */
+  memoryReport(): MemoryReport;
+  /** give free memory back to the system (MEMORY PURGE); returns the bytes released */
+  purgeMemory(): number;
   /** WATCH's part on the key's shard: register `key` of database `db` for client `clientId` */
   watchKey(clientId: number, db: number, key: string, now: number): void;
 }

@@ -17,3 +17,6 @@ export const MAX_STRING = "ERR string exceeds maximum allowed size (proto-max-bu
 export function invalidExpire(cmd: string): string {
   return `ERR invalid expire time in '${cmd}' command`;
 }
+
+/** Redis's shared.oomerr: a denyoom command while over maxmemory with nothing to evict. */
+export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";

@@ -2,54 +2,59 @@
  * The one way handlers look a key up, as Redis's lookupKeyRead / lookupKeyWrite do: lazy expiry,
  * an access for LRU/LFU, keyspace hits and misses for reads, and WRONGTYPE written when the key
  * holds another type. Every family builds its typed helpers on these.
+ *
+ * Keys are the argument bytes as they arrived; a lookup answers a record ref (store/db.ts),
+ * valid until the next write to the keyspace.
  */
 import type { Ctx } from "./context.ts";
-import type { Entry } from "../store/keyspace.ts";
-import type { Value } from "../store/types.ts";
+import type { CollectionValue } from "../store/types.ts";
 import { WRONGTYPE } from "./errors.ts";
-import { latin1 } from "../util/bytes.ts";
 
-/** The entry at key for a read, counted as a keyspace hit or miss; undefined when absent. */
-export function readEntry(ctx: Ctx, key: Uint8Array | string): Entry | undefined {
-  const e = ctx.db.get(typeof key === "string" ? key : latin1(key), ctx.now);
+/** A lookup that found the key holding another type (WRONGTYPE has been written). */
+export const WRONG = -1;
+
+/** The record at key for a read, counted as a keyspace hit or miss; 0 when absent. */
+export function readRef(ctx: Ctx, key: Uint8Array): number {
+  const r = ctx.db.lookup(key, ctx.now);
   const st = ctx.shard.stats;
-  if (e === undefined) st.keyspaceMisses++;
+  if (r === 0) st.keyspaceMisses++;
   else st.keyspaceHits++;
-  return e;
+  return r;
 }
 
 /**
- * The value at key for a read, if it has type `type`: undefined when absent, null when the
+ * The record at key for a read, if it has type `type`: 0 when absent, WRONG when the key
+ * holds another type (WRONGTYPE is written).
+ */
+export function readTyped(ctx: Ctx, key: Uint8Array, type: number): number {
+  const r = readRef(ctx, key);
+  if (r === 0 || ctx.db.typeOf(r) === type) return r;
+  ctx.w.error(WRONGTYPE);
+  return WRONG;
+}
+
+/**
+ * The object at key for a read, if it has type `type`: undefined when absent, null when the
  * key holds another type (WRONGTYPE is written).
  */
-export function readValue(
+export function readObject<T extends CollectionValue>(
   ctx: Ctx,
-  key: Uint8Array | string,
+  key: Uint8Array,
   type: number,
-): Value | undefined | null {
-  const e = readEntry(ctx, key);
-  if (e === undefined) return undefined;
-  if (e.type !== type) {
-    ctx.w.error(WRONGTYPE);
-    return null;
-  }
-  return e.value;
+): T | undefined | null {
+  const r = readTyped(ctx, key, type);
+  if (r === 0) return undefined;
+  if (r === WRONG) return null;
+  return ctx.db.object<T>(r);
 }
 
 /**
- * The entry at key for a write, if it has type `type`: undefined when absent, null when the
- * key holds another type (WRONGTYPE is written). Not counted in hits and misses.
+ * The record at key for a write, if it has type `type`: 0 when absent, WRONG when the key
+ * holds another type (WRONGTYPE is written). Not counted in hits and misses.
  */
-export function writeEntry(
-  ctx: Ctx,
-  key: Uint8Array | string,
-  type: number,
-): Entry | undefined | null {
-  const e = ctx.db.get(typeof key === "string" ? key : latin1(key), ctx.now);
-  if (e === undefined) return undefined;
-  if (e.type !== type) {
-    ctx.w.error(WRONGTYPE);
-    return null;
-  }
-  return e;
+export function writeTyped(ctx: Ctx, key: Uint8Array, type: number): number {
+  const r = ctx.db.lookup(key, ctx.now);
+  if (r === 0 || ctx.db.typeOf(r) === type) return r;
+  ctx.w.error(WRONGTYPE);
+  return WRONG;
 }

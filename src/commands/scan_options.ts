@@ -4,9 +4,8 @@
  * bad request gets the same reply. The cursor is parsed before (parseCursor, keys/scan.ts).
  */
 import type { Ctx } from "./context.ts";
-import type { Entry } from "../store/keyspace.ts";
-import { NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
-import { readEntry } from "./lookup.ts";
+import { NOT_INTEGER, SYNTAX } from "./errors.ts";
+import { readTyped, WRONG } from "./lookup.ts";
 import { eqi, latin1 } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 
@@ -20,40 +19,38 @@ export let scanPattern: string | null = null;
 
 /**
  * SSCAN / HSCAN / ZSCAN after the cursor: the key (missing: Redis's empty page) and its type,
- * then the COUNT / MATCH options (left in scanCount / scanPattern). Returns the entry, or
- * undefined when replied.
+ * then the COUNT / MATCH options (left in scanCount / scanPattern). Returns the key's record
+ * (a ref, valid until the next write), or 0 when replied.
  */
-export function scanArgs(
-  ctx: Ctx,
-  argv: Uint8Array[],
-  argc: number,
-  type: number,
-): Entry | undefined {
-  const e = readEntry(ctx, latin1(argv[1]));
-  if (e === undefined) {
+export function scanArgs(ctx: Ctx, argv: Uint8Array[], argc: number, type: number): number {
+  const r = readTyped(ctx, argv[1], type);
+  if (r === 0) {
     ctx.w.raw(EMPTY_SCAN);
-    return undefined;
+    return 0;
   }
-  if (e.type !== type) {
-    ctx.w.error(WRONGTYPE);
-    return undefined;
-  }
+  if (r === WRONG) return 0;
   scanCount = 10;
   scanPattern = null;
   for (let i = 3; i < argc; i += 2) {
     const o = argv[i];
-    if (i + 1 >= argc) return void ctx.w.error(SYNTAX);
+    if (i + 1 >= argc) return error(ctx, SYNTAX);
     if (eqi(o, "count")) {
       const v = parseInt64(argv[i + 1]);
-      if (v === null) return void ctx.w.error(NOT_INTEGER);
-      if (v < 1) return void ctx.w.error(SYNTAX);
+      if (v === null) return error(ctx, NOT_INTEGER);
+      if (v < 1) return error(ctx, SYNTAX);
       scanCount = Number(v);
     } else if (eqi(o, "match")) {
       const p = latin1(argv[i + 1]);
       scanPattern = p === "*" ? null : p;
     } else {
-      return void ctx.w.error(SYNTAX);
+      return error(ctx, SYNTAX);
     }
   }
-  return e;
+  return r;
+}
+
+/** Replies msg; 0, scanArgs's "replied". */
+function error(ctx: Ctx, msg: string): number {
+  ctx.w.error(msg);
+  return 0;
 }

@@ -109,6 +109,8 @@ export interface Command {
   atomic: boolean;
   control: boolean;
   write: boolean;
+  /** refused while the shard is over maxmemory and cannot evict (Redis's denyoom flag) */
+  denyoom: boolean;
   /** keys found through Redis's key specs (numkeys arguments and the like) */
   movable: boolean;
   keySpecs: unknown[];
@@ -161,6 +163,7 @@ function build(spec: CommandSpec): Command {
     atomic: spec.atomic ?? true,
     control: spec.control ?? false,
     write: meta.flags.includes("write"),
+    denyoom: meta.flags.includes("denyoom"),
     movable: meta.flags.includes("movablekeys"),
     keySpecs: meta.keySpecs,
     sub: null,

@@ -35,6 +35,18 @@ import {
 } from "./special.ts";
 import { asciiLower } from "./parse.ts";
 
+/** Redis's maxmemory-policy names, in its order (the eviction code indexes them). */
+export const MAXMEMORY_POLICIES: readonly string[] = [
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+  "allkeys-lru",
+  "allkeys-lfu",
+  "allkeys-random",
+  "noeviction",
+];
+
 export interface ParamDef {
   /** Canonical name. */
   readonly name: string;
@@ -104,7 +116,7 @@ function str(name: string, dflt = "", flags = 0, alias: string | null = null): P
   return def(name, stringKind(), dflt, flags, alias);
 }
 
-function en(name: string, names: string[], dflt: string, flags = 0): ParamDef {
+function en(name: string, names: readonly string[], dflt: string, flags = 0): ParamDef {
   return def(name, enumKind(names.map((n, i) => [n, i] as const)), dflt, flags);
 }
 
@@ -120,14 +132,6 @@ const shutdownKind = enumKind(
         ? "shutdown options SAVE and NOSAVE can't be used simultaneously"
         : null,
   },
-);
-
-const activedefragKind = boolKind((yes) =>
-  yes
-    // Skua has no defragmenting allocator; the text is Redis's for a build without one.
-    ? "Active defragmentation cannot be enabled: it requires a Redis server compiled with a " +
-      "modified Jemalloc like the one shipped by default with the Redis source distribution"
-    : null
 );
 
 const loglevelKind = enumKind(
@@ -168,7 +172,8 @@ const BOOLS: ParamDef[] = [
   bool("replica-read-only", true, 0, "slave-read-only"),
   bool("replica-ignore-maxmemory", true, 0, "slave-ignore-maxmemory"),
   bool("jemalloc-bg-thread", true),
-  def("activedefrag", activedefragKind, "no"),
+  // acts (src/store/defrag.ts), as in a Redis built with its bundled jemalloc
+  bool("activedefrag", false, USED),
   bool("syslog-enabled", false, IMM),
   bool("cluster-enabled", false, IMM),
   bool("appendonly", false),
@@ -238,16 +243,7 @@ const ENUMS: ParamDef[] = [
   ),
   en("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], "disabled"),
   def("loglevel", loglevelKind, "notice", USED),
-  en("maxmemory-policy", [
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "noeviction",
-  ], "noeviction"),
+  en("maxmemory-policy", MAXMEMORY_POLICIES, "noeviction", USED),
   en("appendfsync", ["everysec", "always", "no"], "everysec"),
   def(
     "oom-score-adj",
@@ -283,16 +279,16 @@ const INTS: ParamDef[] = [
   num("list-max-listpack-size", "int", INT_MIN, INT_MAX, -2n, 0, "list-max-ziplist-size"),
   num("tcp-keepalive", "int", 0n, INT_MAX, 300n),
   num("cluster-migration-barrier", "int", 0n, INT_MAX, 1n),
-  num("active-defrag-cycle-min", "int", 1n, 99n, 1n),
-  num("active-defrag-cycle-max", "int", 1n, 99n, 25n),
-  num("active-defrag-threshold-lower", "int", 0n, 1000n, 10n),
-  num("active-defrag-threshold-upper", "int", 0n, 1000n, 100n),
-  num("lfu-log-factor", "int", 0n, INT_MAX, 10n),
-  num("lfu-decay-time", "int", 0n, INT_MAX, 1n),
+  num("active-defrag-cycle-min", "int", 1n, 99n, 1n, USED),
+  num("active-defrag-cycle-max", "int", 1n, 99n, 25n, USED),
+  num("active-defrag-threshold-lower", "int", 0n, 1000n, 10n, USED),
+  num("active-defrag-threshold-upper", "int", 0n, 1000n, 100n, USED),
+  num("lfu-log-factor", "int", 0n, INT_MAX, 10n, USED),
+  num("lfu-decay-time", "int", 0n, INT_MAX, 1n, USED),
   num("replica-priority", "int", 0n, INT_MAX, 100n, 0, "slave-priority"),
   num("repl-diskless-sync-delay", "int", 0n, INT_MAX, 5n),
-  num("maxmemory-samples", "int", 1n, INT_MAX, 5n),
-  num("maxmemory-eviction-tenacity", "int", 0n, 100n, 10n),
+  num("maxmemory-samples", "int", 1n, INT_MAX, 5n, USED),
+  num("maxmemory-eviction-tenacity", "int", 0n, 100n, 10n, USED),
   num("timeout", "int", 0n, INT_MAX, 0n, USED),
   num("replica-announce-port", "int", 0n, 65535n, 0n, 0, "slave-announce-port"),
   num("tcp-backlog", "int", 0n, INT_MAX, 511n, IMM),
@@ -341,12 +337,12 @@ const INTS: ParamDef[] = [
     flags: MEMORY,
     adjust: (v) => v < 16384n ? 16384n : v,
   }),
-  mem("maxmemory", "ullong", 0n, ULLONG_MAX, 0n),
+  mem("maxmemory", "ullong", 0n, ULLONG_MAX, 0n, USED),
   mem("cluster-link-sendbuf-limit", "ullong", 0n, ULLONG_MAX, 0n),
   num("hash-max-listpack-entries", "size_t", 0n, LONG_MAX, 512n, 0, "hash-max-ziplist-entries"),
   num("set-max-intset-entries", "size_t", 0n, LONG_MAX, 512n),
   num("zset-max-listpack-entries", "size_t", 0n, LONG_MAX, 128n, 0, "zset-max-ziplist-entries"),
-  mem("active-defrag-ignore-bytes", "size_t", 1n, LLONG_MAX, 100n * MB),
+  mem("active-defrag-ignore-bytes", "size_t", 1n, LLONG_MAX, 100n * MB, USED),
   num("hash-max-listpack-value", "size_t", 0n, LONG_MAX, 64n, 0, "hash-max-ziplist-value", {
     flags: MEMORY,
   }),

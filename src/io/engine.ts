@@ -13,6 +13,11 @@ export interface Transport {
   flush(): void;
   /** close the socket */
   close(): void;
+  /**
+   * Give back send buffers kept for the next reply while the connection is idle (all: whatever
+   * their size); returns the bytes released.
+   */
+  shrink(all: boolean): number;
 }
 
 /** The shard's side of one connection, as an engine sees it. */

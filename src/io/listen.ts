@@ -7,13 +7,15 @@ import type { Engine, Session, ShardHost, Transport } from "./engine.ts";
 import { setImmediate } from "node:timers";
 
 const READ_SIZE = 64 * 1024;
+/** A connection's read loop lets the others run after this many bytes. */
+const YIELD_BYTES = 256 * 1024;
 /** How long replies in flight may take to go out after a stop request. */
 const STOP_GRACE_MS = 1000;
 
 class ListenTransport implements Transport {
   writing = false;
   closed = false;
-  private spare: Uint8Array = new Uint8Array(16 * 1024);
+  private spare: Uint8Array = new Uint8Array(1024);
   session!: Session;
 
   constructor(private conn: Deno.TcpConn, private host: ShardHost) {}
@@ -34,7 +36,7 @@ class ListenTransport implements Transport {
         // once they are small again
         w.buf = this.spare.length <= 1 << 20 || len * 16 >= this.spare.length
           ? this.spare
-          : new Uint8Array(16 * 1024);
+          : new Uint8Array(1024);
         w.len = 0;
         this.spare = full;
         this.host.sent(len);
@@ -51,6 +53,13 @@ class ListenTransport implements Transport {
     }
     this.writing = false;
     if (s.closing && s.owedReplies === 0 && s.out.len === 0) this.close();
+  }
+
+  shrink(all: boolean): number {
+    const n = this.spare.length;
+    if (this.writing || n <= 1024 || (!all && n <= 64 * 1024)) return 0;
+    this.spare = new Uint8Array(1024);
+    return n - 1024;
   }
 
   close(): void {
@@ -114,6 +123,7 @@ export class ListenEngine implements Engine {
     t.session = s;
     this.transports.add(t);
     const buf = new Uint8Array(READ_SIZE);
+    let sinceYield = 0;
     try {
       while (!s.closing && !t.closed && !this.stopping) {
         const n = await conn.read(buf);
@@ -121,6 +131,13 @@ export class ListenEngine implements Engine {
         if (!h.input(s, buf.subarray(0, n), false)) break;
         h.flushPeers();
         if (s.out.len > 0) t.flush();
+        // a read of buffered data resolves at once: a client streaming a big pipeline would
+        // keep this loop going and starve every other connection (and the accept loop)
+        sinceYield += n;
+        if (sinceYield >= YIELD_BYTES) {
+          sinceYield = 0;
+          await new Promise((r) => setImmediate(r));
+        }
       }
     } catch {
       // reset by peer, or closed by CLIENT KILL / shutdown

@@ -34,7 +34,7 @@ interface SendBuf {
   ptr: Deno.PointerValue;
 }
 
-function sendBuf(buf: Uint8Array = new Uint8Array(new ArrayBuffer(16 * 1024))): SendBuf {
+function sendBuf(buf: Uint8Array = new Uint8Array(new ArrayBuffer(1024))): SendBuf {
   return { buf, ptr: pointerOf(buf) };
 }
 
@@ -69,6 +69,19 @@ class UringConn implements Transport {
 
   close(): void {
     this.engine.closeConn(this);
+  }
+
+  shrink(all: boolean): number {
+    if (this.sending) return 0;
+    let n = 0;
+    const sp = this.spare;
+    if (sp !== null && (all || sp.buf.length > 64 * 1024)) {
+      n += sp.buf.length;
+      this.spare = null;
+    }
+    // the writer's buffer is wrapped again (its address taken) at the next send
+    if (this.wbuf !== null && this.wbuf.buf !== this.session.out.buf) this.wbuf = null;
+    return n;
   }
 }
 

@@ -10,7 +10,8 @@
  *   3..15                       reserved for further global words (same cache line)
  *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i
  *   16 + 16*i + 1 wake          shard i: wake counter; wakers add 1 and notify, shard i waits on it
- *   16 + 16*i + 2..15           reserved per shard
+ *   16 + 16*i + 2 oom           shard i: 1 while it is over its maxmemory share and cannot evict
+ *   16 + 16*i + 3..15           reserved per shard
  *
  * Each shard's words sit on their own 64-byte cache line.
  *
@@ -42,6 +43,11 @@ export function parkedWord(shard: number): number {
 /** Word index of shard `shard`'s wake counter in the control SAB. */
 export function wakeWord(shard: number): number {
   return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 1;
+}
+
+/** Word index of shard `shard`'s out-of-memory flag in the control SAB. */
+export function oomWord(shard: number): number {
+  return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 2;
 }
 
 /** Byte size of the control SAB for `n` shards. */
@@ -137,6 +143,17 @@ export class Mesh {
     this.backlogSize = new Float64Array(n);
     this.dirty = new Uint8Array(n);
     this.dirtyList = new Int32Array(n);
+  }
+
+  /** Tell the other shards whether this one refuses writes for lack of memory. */
+  publishOom(oom: boolean): void {
+    const w = oomWord(this.self);
+    if ((Atomics.load(this.ctl, w) !== 0) !== oom) Atomics.store(this.ctl, w, oom ? 1 : 0);
+  }
+
+  /** Whether shard `shard` refuses writes for lack of memory (its last published state). */
+  oomAt(shard: number): boolean {
+    return Atomics.load(this.ctl, oomWord(shard)) !== 0;
   }
 
   /** The next txid of the global sequence (never 0). */

@@ -45,6 +45,7 @@ const LF = 10;
 const NUL = 0;
 
 const INITIAL_CAPACITY = 16 * 1024;
+const NO_BYTES = new Uint8Array(0);
 /** An idle parser whose buffer grew past this (a big argument) drops back to a small buffer. */
 const SHRINK_ABOVE = 1024 * 1024;
 
@@ -96,7 +97,27 @@ export class RequestParser {
 
   constructor(limits?: Partial<ParserLimits>) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
-    this.buf = new Uint8Array(INITIAL_CAPACITY);
+    // allocated when a partial command must be kept (an idle connection holds no buffer)
+    this.buf = NO_BYTES;
+  }
+
+  /**
+   * Give back the buffer once nothing is pending: when it grew past 1 MiB, or whatever its size
+   * when `all`. Returns the bytes released.
+   */
+  shrink(all: boolean): number {
+    const b = this.own ?? this.buf;
+    if (this.own !== null || this.pending !== 0 || b.length === 0) return 0;
+    if (!all && b.length <= SHRINK_ABOVE) return 0;
+    this.buf = NO_BYTES;
+    this.pos = this.end = this.cmdStart = 0;
+    this.scanLine = -1;
+    return b.length;
+  }
+
+  /** Bytes of the parser's own buffer (memory accounting). */
+  get bufferBytes(): number {
+    return (this.own ?? this.buf).length;
   }
 
   /** Bytes of requests received but not yet returned by next() (client-info qbuf, EOF check). */
@@ -112,9 +133,7 @@ export class RequestParser {
       // Everything consumed: restart at the front instead of compacting.
       this.pos = this.end = this.cmdStart = 0;
       this.scanLine = -1;
-      if (this.buf.length > SHRINK_ABOVE && n <= INITIAL_CAPACITY) {
-        this.buf = new Uint8Array(INITIAL_CAPACITY);
-      }
+      if (this.buf.length > SHRINK_ABOVE && n <= INITIAL_CAPACITY) this.buf = NO_BYTES;
     }
     if (this.end + n > this.buf.length) this.makeRoom(n);
     this.buf.set(chunk, this.end);
@@ -162,11 +181,11 @@ export class RequestParser {
     const src = this.buf;
     const base = this.mbCount > 0 ? this.cmdStart : this.pos;
     const keep = this.end - base;
-    let need = keep;
-    if (this.mbCount > 0 && this.bulkLen >= 0) {
-      need = Math.max(need, this.pos - base + this.bulkLen + 2);
-    }
-    const dst = need > dst0.length ? new Uint8Array(Math.max(need, dst0.length * 2)) : dst0;
+    // only the bytes that arrived are kept (the rest of an announced bulk may never come)
+    const need = keep;
+    const dst = need > dst0.length
+      ? new Uint8Array(Math.max(need, dst0.length * 2, INITIAL_CAPACITY))
+      : dst0;
     dst.set(src.subarray(base, this.end));
     this.buf = dst;
     this.pos -= base;
@@ -181,14 +200,11 @@ export class RequestParser {
   private makeRoom(n: number): void {
     const base = this.mbCount > 0 ? this.cmdStart : this.pos;
     const keep = this.end - base;
-    let need = keep + n;
-    // A long bulk announced by its header is given its full size at once (as Redis does for
-    // big arguments), so a 100MB payload arriving in 64KB chunks is not copied log(n) times.
-    if (this.mbCount > 0 && this.bulkLen >= 0) {
-      need = Math.max(need, this.pos - base + this.bulkLen + 2);
-    }
+    const need = keep + n;
+    // grown with the bytes that arrived (doubling: a 100 MB payload is copied ~2x in all),
+    // never to a size a header announces: 20 bytes must not claim 512 MB
     if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
+      const grown = new Uint8Array(Math.max(need, this.buf.length * 2, INITIAL_CAPACITY));
       grown.set(this.buf.subarray(base, this.end));
       this.buf = grown;
     } else if (base > 0) {

@@ -52,8 +52,22 @@ export class ReplyWriter {
   buf: Uint8Array;
   len = 0;
 
+  private readonly minCapacity: number;
+
   constructor(initialCapacity = 16 * 1024) {
-    this.buf = new Uint8Array(Math.max(64, initialCapacity));
+    this.minCapacity = Math.max(64, initialCapacity);
+    this.buf = new Uint8Array(this.minCapacity);
+  }
+
+  /**
+   * Give back a buffer that grew for a burst, once it is empty: when it is over 64 KiB, or
+   * whatever its size when `all`. Returns the bytes released.
+   */
+  shrink(all: boolean): number {
+    const n = this.buf.length;
+    if (this.len !== 0 || n <= this.minCapacity || (!all && n <= 64 * 1024)) return 0;
+    this.buf = new Uint8Array(this.minCapacity);
+    return n - this.minCapacity;
   }
 
   reset(): void {
@@ -112,6 +126,24 @@ export class ReplyWriter {
       for (let j = 0; j < n; j++) buf[i + j] = b[j];
     } else {
       buf.set(b, i);
+    }
+    i += n;
+    buf[i++] = CR;
+    buf[i++] = LF;
+    this.len = i;
+  }
+
+  /** A bulk string of src[off, off + n) (a value where it lies in the store's arena). */
+  bulkRange(src: Uint8Array, off: number, n: number): void {
+    if (n < SMALL) this.small(SMALL_BULK[n]);
+    else this.header(36, n);
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let i = this.len;
+    if (n < 128) {
+      for (let j = 0; j < n; j++) buf[i + j] = src[off + j];
+    } else {
+      buf.set(src.subarray(off, off + n), i);
     }
     i += n;
     buf[i++] = CR;

@@ -80,7 +80,7 @@ export class Client implements Session, ClientContext {
   name = "";
   db = 0;
   readonly parser: RequestParser;
-  readonly out = new ReplyWriter(16 * 1024);
+  readonly out = new ReplyWriter(1024);
   /** replies waiting for earlier, still-pending replies (request order) */
   readonly queue = new SlotQueue();
   closing = false;
@@ -141,6 +141,19 @@ export class Client implements Session, ClientContext {
 
   get outputBufferBytes(): number {
     return this.out.buf.length;
+  }
+
+  /** Bytes this connection holds: its input, its reply buffer and the replies queued. */
+  memoryBytes(): number {
+    let n = this.parser.bufferBytes + this.out.buf.length;
+    if (this.queue.length > 0) n += this.queue.length * 64;
+    return n;
+  }
+
+  /** Give back buffers grown for a burst, now idle (all: whatever their size). */
+  shrinkBuffers(all: boolean): number {
+    if (this.closed) return 0;
+    return this.out.shrink(all) + this.parser.shrink(all) + this.transport.shrink(all);
   }
 
   kill(): void {

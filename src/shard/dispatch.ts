@@ -11,6 +11,8 @@ import { Plan, plan } from "./plan.ts";
 import { deferLocal } from "./tx.ts";
 import { route } from "./route.ts";
 import { control, RUN_IN_MULTI } from "./exec.ts";
+import { EVICT_FAIL } from "../store/eviction.ts";
+import { OOM } from "../commands/errors.ts";
 
 const QUEUED = new TextEncoder().encode("+QUEUED\r\n");
 
@@ -62,6 +64,10 @@ export function dispatch(
     if (c.multi !== null) c.multi.error = true;
     return c.replyError(`ERR wrong number of arguments for '${cmd.fullName}' command`);
   }
+  if (cmd.denyoom && shard.memLimit > 0 && outOfMemory(shard, c, cmd, argv, argc, now)) {
+    if (c.multi !== null) c.multi.error = true;
+    return c.replyError(OOM);
+  }
   if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) return queueInMulti(c, argv, argc);
   if (cmd.control) return control(shard, c, cmd, argv, argc, now);
   // a transaction holds locks here: a command touching them waits (and its client with it)
@@ -76,6 +82,29 @@ function queueInMulti(c: Client, argv: Uint8Array[], argc: number): void {
   for (let i = 0; i < argc; i++) copy.push(argv[i].slice());
   c.multi!.queued.push({ argv: copy, argc });
   c.replyRaw(QUEUED);
+}
+
+/**
+ * Whether a shard that would run this denyoom command is over its maxmemory share with nothing
+ * to evict (this shard checks and evicts now; the others' published states are read), so the
+ * whole command is refused, as one server refuses it, never a part of it.
+ */
+function outOfMemory(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  now: number,
+): boolean {
+  const p = plan(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length, waitPlan);
+  if (p.every) {
+    for (let s = 0; s < shard.n; s++) if (s !== shard.id && shard.mesh.oomAt(s)) return true;
+  }
+  for (const o of p.owner) if (o !== shard.id && shard.mesh.oomAt(o)) return true;
+  if (p.target >= 0 && p.target !== shard.id && shard.mesh.oomAt(p.target)) return true;
+  return shard.memoryState(now) === EVICT_FAIL &&
+    (p.every || p.keys === 0 || p.owner.includes(shard.id));
 }
 
 /** Do this command's keys on this shard (or, for fan-out commands, any key) hold locks? */

@@ -8,18 +8,29 @@ import type { Ctx } from "../commands/context.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Db } from "../store/keyspace.ts";
 import { log } from "../util/log.ts";
+import { EVICT_FAIL } from "../store/eviction.ts";
+import { OOM } from "../commands/errors.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 
 /** The handler, with a partial reply dropped and an `-ERR` written if it throws. */
-function run(ctx: Ctx, cmd: Command, argv: Uint8Array[], argc: number): void {
+function run(shard: Shard, ctx: Ctx, cmd: Command, argv: Uint8Array[], argc: number): void {
   const w = ctx.w;
   const mark = w.len;
+  // Redis's performEvictions before every command; denyoom ones are refused when it fails
+  if (shard.memLimit > 0 && shard.memoryState(ctx.now) === EVICT_FAIL && cmd.denyoom) {
+    return w.error(OOM);
+  }
   try {
     cmd.handler!(ctx, argv, argc);
   } catch (e) {
     // a bug must not take the connection (or the shard) down: drop any partial reply, say so
     w.len = mark;
+    // an arena or table that cannot grow: the command fails, the shard serves on
+    if (e instanceof RangeError && /arena|allocation|Array buffer/i.test(e.message)) {
+      log("warning", `out of memory in '${cmd.fullName}': ${e.message}`);
+      return w.error(OOM);
+    }
     const msg = e instanceof Error ? e.message : String(e);
     w.error(`ERR internal error in '${cmd.fullName}': ${msg}`);
     log("warning", `internal error in '${cmd.fullName}': ${e instanceof Error ? e.stack : msg}`);
@@ -50,7 +61,7 @@ export function execute(
   ctx.now = now;
   ctx.client = c;
   ctx.clientId = clientId;
-  run(ctx, cmd, argv, argc);
+  run(shard, ctx, cmd, argv, argc);
 }
 
 /**
@@ -76,5 +87,5 @@ export function executeOnCopies(
   ctx.now = now;
   ctx.client = c;
   ctx.clientId = c.id;
-  run(ctx, cmd, argv, argc);
+  run(shard, ctx, cmd, argv, argc);
 }

@@ -5,16 +5,25 @@
  * transaction protocol) lives in the modules beside this one and reaches back to the top of it
  * only through the `Reentry` passed in at construction (src/shard/loop.ts wires it).
  */
-import { Db, syncAccessPolicy } from "../store/keyspace.ts";
+import { type Db, Keyspace } from "../store/keyspace.ts";
+import { EVICT_FAIL, EVICT_OK, Evictor } from "../store/eviction.ts";
+import { type DefragConfig, Defragger } from "../store/defrag.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
 import { SlotMap } from "../cluster/slots.ts";
-import { type Ctx, type ServerFacts, type ShardContext, ShardStats } from "../commands/context.ts";
+import {
+  type Ctx,
+  type MemoryReport,
+  type ServerFacts,
+  type ShardContext,
+  ShardStats,
+} from "../commands/context.ts";
 import { BatchBuilder, BatchReader } from "./wire.ts";
 import { LockTable, type Tx, WatchTable } from "./locks.ts";
 import { lockKey } from "./plan.ts";
 import { Client, MAX_WAITING, type Slot } from "./client.ts";
+import { fromLatin1 } from "../util/bytes.ts";
 import type { Transport } from "../io/engine.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -69,6 +78,7 @@ interface Waiting {
 export class Shard implements ShardContext {
   readonly id: number;
   readonly n: number;
+  readonly keyspace: Keyspace;
   readonly dbs: Db[];
   readonly slots: SlotMap;
   readonly mesh: Mesh;
@@ -102,6 +112,28 @@ export class Shard implements ShardContext {
   deferredAgain = false;
   readonly bind: string;
   readonly port: number;
+  /** maxmemory: this shard's share in bytes (0: no limit), and how it evicts */
+  readonly evictor: Evictor;
+  readonly defrag: Defragger;
+  private defragConfig: DefragConfig = {
+    enabled: false,
+    ignoreBytes: 100 << 20,
+    thresholdLower: 10,
+    thresholdUpper: 100,
+    cycleMin: 1,
+    cycleMax: 25,
+  };
+  memLimit = 0;
+  private policy = "noeviction";
+  private samples = 5;
+  private tenacity = 10;
+  /** bytes outside the keyspace (connection buffers, batches), counted each tick */
+  private overheadBytes = 0;
+  /** the most memoryUsed() has been (INFO used_memory_peak) */
+  peakBytes = 0;
+  /** memoryUsed() once the shard had started */
+  startupBytes = 0;
+  private clientBytes = 0;
 
   /** `waker` replaces the Atomics wake of parked peers (io_uring shards sleep in the kernel) */
   constructor(init: ShardInit, readonly reentry: Reentry, waker?: Waker) {
@@ -109,8 +141,10 @@ export class Shard implements ShardContext {
     this.n = init.n;
     this.bind = init.bind;
     this.port = init.port;
-    this.dbs = [];
-    for (let i = 0; i < init.databases; i++) this.dbs.push(new Db());
+    this.keyspace = new Keyspace(init.databases);
+    this.dbs = this.keyspace.dbs;
+    this.evictor = new Evictor(this.keyspace);
+    this.defrag = new Defragger(this.keyspace);
     this.slots = new SlotMap(init.n);
     this.mesh = new Mesh(init.mesh, waker);
     this.config = new ConfigStore(new Map(init.params));
@@ -121,7 +155,7 @@ export class Shard implements ShardContext {
       configFile: init.configFile,
       executable: init.executable,
     };
-    syncAccessPolicy(this.config);
+    this.syncMemoryConfig();
     this.batches = [];
     this.dirty = [];
     for (let i = 0; i < init.n; i++) {
@@ -129,6 +163,8 @@ export class Shard implements ShardContext {
       this.dirty.push(false);
       this.deferredFrom.push(0);
     }
+    this.startupBytes = this.keyspace.usedBytes();
+    this.peakBytes = this.startupBytes;
     this.ctx = {
       shard: this,
       db: this.dbs[0],
@@ -143,9 +179,112 @@ export class Shard implements ShardContext {
 
   /** Apply live config values this shard acts on (after CONFIG SET). */
   applyConfig(): void {
-    syncAccessPolicy(this.config);
+    this.syncMemoryConfig();
     const maxBulk = this.maxBulkLen();
     for (const c of this.conns.values()) c.parser.limits.maxBulkLen = maxBulk;
+  }
+
+  private syncMemoryConfig(): void {
+    const c = this.config;
+    this.keyspace.access.sync(c);
+    const policy = c.value("maxmemory-policy") ?? "noeviction";
+    if (policy !== this.policy) this.evictor.reset();
+    this.policy = policy;
+    this.memLimit = Math.floor(Number(c.value("maxmemory") ?? 0) / this.n);
+    this.samples = Number(c.value("maxmemory-samples") ?? 5);
+    this.tenacity = Number(c.value("maxmemory-eviction-tenacity") ?? 10);
+    this.defragConfig = {
+      enabled: c.value("activedefrag") === "yes",
+      ignoreBytes: Number(c.value("active-defrag-ignore-bytes") ?? 100 << 20),
+      thresholdLower: Number(c.value("active-defrag-threshold-lower") ?? 10),
+      thresholdUpper: Number(c.value("active-defrag-threshold-upper") ?? 100),
+      cycleMin: Number(c.value("active-defrag-cycle-min") ?? 1),
+      cycleMax: Number(c.value("active-defrag-cycle-max") ?? 25),
+    };
+  }
+
+  /** Bytes this shard uses: its keyspace, connection buffers and batches. */
+  memoryUsed(): number {
+    const n = this.keyspace.usedBytes() + this.overheadBytes;
+    if (n > this.peakBytes) this.peakBytes = n;
+    return n;
+  }
+
+  /** Bytes outside the keyspace, as last counted (INFO used_memory_overhead). */
+  get overhead(): number {
+    return this.overheadBytes;
+  }
+
+  /**
+   * Redis's performEvictions, before a command runs: under the limit, or evict down to it.
+   * Returns EVICT_OK, EVICT_RUNNING (the tick goes on) or EVICT_FAIL (denyoom commands are
+   * refused); the state is published for the other shards.
+   */
+  memoryState(now: number): number {
+    if (this.memLimit === 0) return EVICT_OK;
+    const r = this.evictor.perform(
+      this.memLimit,
+      () => this.memoryUsed(),
+      this.policy,
+      this.samples,
+      this.tenacity,
+      now,
+    );
+    this.mesh.publishOom(r === EVICT_FAIL);
+    return r;
+  }
+
+  /** Count what connections and batches hold (once a tick: it walks every connection). */
+  private countOverhead(): void {
+    let n = this.scratch.buf.length + this.remoteW.buf.length;
+    for (const b of this.batches) n += b.buf.length;
+    let clients = 0;
+    for (const c of this.conns.values()) clients += c.memoryBytes();
+    this.clientBytes = clients;
+    this.overheadBytes = n + clients;
+  }
+
+  memoryReport(): MemoryReport {
+    this.countOverhead();
+    const ks = this.keyspace;
+    const used = this.memoryUsed();
+    const tables = ks.tableBytes;
+    return {
+      used,
+      peak: this.peakBytes,
+      startup: this.startupBytes,
+      overhead: this.overheadBytes + tables,
+      dataset: used - this.overheadBytes - tables,
+      arenaLive: ks.arena.liveBytes,
+      arenaCommitted: ks.arena.committedBytes,
+      tables,
+      clients: this.clientBytes,
+      evictedKeys: this.evictor.evictedKeys,
+      limit: this.memLimit,
+      defragRunning: this.defrag.running,
+      defragHits: this.defrag.hits,
+      defragMisses: this.defrag.misses,
+    };
+  }
+
+  purgeMemory(): number {
+    this.defrag.compactAll();
+    let n = this.keyspace.arena.trim(true);
+    n += this.shrinkBuffers(true);
+    return n;
+  }
+
+  /**
+   * Give back buffers that grew for a burst (big replies, big batches) once they are idle:
+   * connections' reply and input buffers, the batch builders, the scratch writers. `all`:
+   * whatever their size (MEMORY PURGE). Returns the bytes released.
+   */
+  shrinkBuffers(all: boolean): number {
+    let n = 0;
+    n += this.scratch.shrink(all) + this.remoteW.shrink(all);
+    for (let t = 0; t < this.n; t++) if (!this.dirty[t]) n += this.batches[t].shrink(all);
+    for (const c of this.conns.values()) n += c.shrinkBuffers(all);
+    return n;
   }
 
   private maxBulkLen(): number {
@@ -310,13 +449,19 @@ export class Shard implements ShardContext {
   /** WATCH's part here: register `key` of database `db` for client `clientId`. */
   watchKey(clientId: number, db: number, key: string, now: number): void {
     const d = this.dbs[db];
-    const e = d.map.get(key);
-    this.watches.add(
-      clientId,
-      lockKey(db, key),
-      e !== undefined && e.expireAt !== 0 && e.expireAt <= now,
-    );
+    this.watches.add(clientId, lockKey(db, key), this.expiredNow(db, key, now));
     if (d.onTouch === null) d.onTouch = (k) => this.watches.touched(lockKey(db, k));
+  }
+
+  /**
+   * Whether `key` of database `db` exists but is logically expired at `now` (WATCH: a key that
+   * expires after it was watched makes EXEC fail). Not a lookup: nothing is deleted.
+   */
+  expiredNow(db: number, key: string, now: number): boolean {
+    const d = this.dbs[db];
+    if (d === undefined) return false;
+    const at = d.expireAtOfKey(fromLatin1(key));
+    return at !== 0 && at <= now;
   }
 
   /**
@@ -324,9 +469,18 @@ export class Shard implements ShardContext {
    * samples come back mostly expired, within a time budget so the shard never stalls.
    */
   tick(now: number, budgetMs: number): void {
+    // the key indexes grow and shrink a step at a time; here they get a millisecond more
+    this.keyspace.rehash(1);
+    this.defrag.tick(this.defragConfig, 1000 / this.hz);
+    this.keyspace.arena.trim();
+    this.shrinkBuffers(false);
+    this.countOverhead();
+    if (this.memLimit > 0 && (this.evictor.running || this.memoryUsed() > this.memLimit)) {
+      this.memoryState(now);
+    } else this.memoryUsed();
     const deadline = performance.now() + budgetMs;
     for (const db of this.dbs) {
-      while (db.volatile.length > 0) {
+      while (db.volatileCount > 0) {
         const before = db.expiredKeys;
         const sampled = db.activeExpire(now, 400);
         if ((db.expiredKeys - before) * 4 <= sampled) break;
@@ -342,8 +496,6 @@ export class Shard implements ShardContext {
   }
 
   keyCount(): number {
-    let n = 0;
-    for (const db of this.dbs) n += db.size;
-    return n;
+    return this.keyspace.keys;
   }
 }

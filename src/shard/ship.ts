@@ -11,7 +11,8 @@ import { type Client, Slot } from "./client.ts";
 import type { Command } from "../commands/table.ts";
 import type { BatchReader } from "./wire.ts";
 import { ITEM_FETCH } from "./wire.ts";
-import { Db } from "../store/keyspace.ts";
+import { type Db, Keyspace } from "../store/keyspace.ts";
+import { fromLatin1 } from "../util/bytes.ts";
 import {
   copyOf,
   decodeEntries,
@@ -28,7 +29,19 @@ import { executeOnCopies } from "./execute.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 
 const EMPTY = new Uint8Array(0);
+/** Per-Worker scratch: the reply of a shipped command, and the keyspace its copies live in. */
 const shipW = new ReplyWriter(4096);
+let scratchKeyspace: Keyspace | null = null;
+
+/** The scratch keyspace, emptied, with `dbs` databases. */
+function freshScratch(dbs: number): Keyspace {
+  if (scratchKeyspace === null || scratchKeyspace.dbs.length !== dbs) {
+    scratchKeyspace = new Keyspace(dbs, 2);
+  }
+  for (const d of scratchKeyspace.dbs) d.onTouch = null;
+  scratchKeyspace.flushAll();
+  return scratchKeyspace;
+}
 
 /**
  * Run `cmd` (keys `keys`, on several shards) atomically by shipping its keys here. `dbs[i]` is
@@ -149,14 +162,11 @@ function runOnCopies(
   done: (reply: Uint8Array) => void,
 ): void {
   const now = Date.now();
-  const scratch = new Map<number, Db>();
+  const sk = freshScratch(shard.dbs.length);
   const touched: Groups = new Map();
   const scratchOf = (d: number): Db => {
-    let s = scratch.get(d);
-    if (s === undefined) {
-      scratch.set(d, s = new Db());
-      s.onTouch = (k) => group(touched, shard.slots.ownerOfLatin1(k), d, k);
-    }
+    const s = sk.dbs[d];
+    s.onTouch ??= (k) => group(touched, shard.slots.ownerOfLatin1(k), d, k);
     return s;
   };
   scratchOf(db);
@@ -164,8 +174,9 @@ function runOnCopies(
     for (const [d, ks] of local) {
       const home = shard.dbs[d];
       for (const k of ks) {
-        const e = home.get(k, now);
-        if (e !== undefined) installEntry(scratchOf(d), k, copyOf(e), now);
+        const key = fromLatin1(k);
+        const r = home.lookup(key, now);
+        if (r !== 0) installEntry(scratchOf(d), key, copyOf(home, r), now);
       }
     }
   }
@@ -180,16 +191,18 @@ function runOnCopies(
   for (const [s, byDb] of touched) {
     for (const [d, ks] of byDb) {
       const copies = scratchOf(d);
+      const keys = ks.map(fromLatin1);
+      const entries = keys.map((k) => {
+        const r = copies.peek(k, now);
+        return r === 0 ? null : copyOf(copies, r, true);
+      });
       if (s === shard.id) {
         const home = shard.dbs[d];
-        for (const k of ks) {
-          const e = copies.map.get(k);
-          installEntry(home, k, e === undefined ? null : copyOf(e, true), now);
-        }
+        for (let i = 0; i < keys.length; i++) installEntry(home, keys[i], entries[i], now);
         continue;
       }
       waiting++;
-      const payload = encodeStore(ks, ks.map((k) => copies.map.get(k) ?? null));
+      const payload = encodeStore(keys, entries);
       shard.call(s, (b, token) => b.store(token, d, payload), () => {
         if (--waiting === 0) done(reply);
       });
@@ -208,7 +221,10 @@ export function onShipItem(
 ): void {
   const db = shard.dbs[r.db < shard.dbs.length ? r.db : 0];
   if (kind === ITEM_FETCH) {
-    const entries = r.keys.map((k) => db.get(k, now) ?? null);
+    const entries = r.keys.map((k) => {
+      const ref = db.lookup(fromLatin1(k), now);
+      return ref === 0 ? null : copyOf(db, ref);
+    });
     shard.replyTo(source, r.token, encodeEntries(entries));
     return;
   }

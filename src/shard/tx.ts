@@ -119,8 +119,7 @@ export function watchDirty(shard: Shard, c: Client): boolean {
 
 function expiredNow(shard: Shard, lk: string, now: number): boolean {
   const sp = lk.indexOf(" ");
-  const e = shard.dbs[Number(lk.slice(0, sp))]?.map.get(lk.slice(sp + 1));
-  return e !== undefined && e.expireAt !== 0 && e.expireAt <= now;
+  return shard.expiredNow(Number(lk.slice(0, sp)), lk.slice(sp + 1), now);
 }
 
 function answer(shard: Shard, target: number, txid: number, status: number): void {

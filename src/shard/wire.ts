@@ -81,6 +81,15 @@ export class BatchBuilder {
     this.len = 0;
   }
 
+  /** Give back a buffer that grew for a big batch, once empty (all: down to the minimum). */
+  shrink(all: boolean): number {
+    const n = this.buf.length;
+    if (this.len !== 0 || n <= 4096 || (!all && n <= 1 << 20)) return 0;
+    this.buf = new Uint8Array(4096);
+    this.dv = new DataView(this.buf.buffer);
+    return n - 4096;
+  }
+
   /** Append a request item. `pos` selects the argv positions to send (null: all argc). */
   request(
     token: number,

@@ -5,15 +5,15 @@
  * with its encoding as it was.
  */
 import v8 from "node:v8";
-import type { Db, Entry } from "./keyspace.ts";
+import type { Db } from "./db.ts";
 import {
+  type CollectionValue,
   type StringValue,
   TYPE_HASH,
   TYPE_LIST,
   TYPE_SET,
   TYPE_STRING,
   TYPE_ZSET,
-  type Value,
 } from "./types.ts";
 import { ListValue } from "./list.ts";
 import { HashValue } from "./hash.ts";
@@ -21,7 +21,7 @@ import { SetValue } from "./set.ts";
 import { ZSetValue } from "./zset.ts";
 
 interface Plain {
-  key: string;
+  key: Uint8Array;
   type: number;
   expireAt: number;
   exact?: bigint;
@@ -33,23 +33,23 @@ interface Plain {
   compact: boolean;
 }
 
-/** The fields of an entry that travel (an Entry, or a detached copy of one). */
-interface EntryLike {
-  key: string;
+/** A detached copy of a key: its value (bytes, or a collection) and metadata. */
+export interface EntryCopy {
+  key: Uint8Array;
   type: number;
-  value: Value;
+  value: Uint8Array | CollectionValue;
   expireAt: number;
-  expireExact?: bigint;
+  exact?: bigint;
   lru: number;
   enc: number;
 }
 
-function plainOf(e: EntryLike): Plain {
+function plainOf(e: EntryCopy): Plain {
   const p: Plain = {
     key: e.key,
     type: e.type,
     expireAt: e.expireAt,
-    exact: e.expireExact,
+    exact: e.exact,
     lru: e.lru,
     enc: e.enc,
     data: null,
@@ -78,7 +78,7 @@ function plainOf(e: EntryLike): Plain {
   return p;
 }
 
-function valueOf(p: Plain): Value {
+function valueOf(p: Plain): Uint8Array | CollectionValue {
   switch (p.type) {
     case TYPE_LIST: {
       const l = new ListValue();
@@ -109,22 +109,22 @@ function valueOf(p: Plain): Value {
       return z;
     }
     default:
-      return p.data as StringValue;
+      return p.data as Uint8Array;
   }
 }
 
 /** Some entries (null where a key does not exist) as bytes. */
-export function encodeEntries(entries: (EntryLike | null)[]): Uint8Array {
+export function encodeEntries(entries: (EntryCopy | null)[]): Uint8Array {
   return v8.serialize(entries.map((e) => e === null ? null : plainOf(e)));
 }
 
 /** Keys with their new entries (null: the key is deleted) as bytes. */
-export function encodeStore(keys: string[], entries: (EntryLike | null)[]): Uint8Array {
+export function encodeStore(keys: Uint8Array[], entries: (EntryCopy | null)[]): Uint8Array {
   return v8.serialize([keys, entries.map((e) => e === null ? null : plainOf(e))]);
 }
 
-export function decodeStore(b: Uint8Array): [string[], (EntryCopy | null)[]] {
-  const [keys, plain] = v8.deserialize(b) as [string[], (Plain | null)[]];
+export function decodeStore(b: Uint8Array): [Uint8Array[], (EntryCopy | null)[]] {
+  const [keys, plain] = v8.deserialize(b) as [Uint8Array[], (Plain | null)[]];
   return [keys, plain.map((p) => p === null ? null : copyFromPlain(p))];
 }
 
@@ -140,45 +140,38 @@ function copyFromPlain(p: Plain): EntryCopy {
   };
 }
 
-/** A detached copy of an entry (a deep copy of its value). */
-export interface EntryCopy {
-  key: string;
-  type: number;
-  value: Value;
-  expireAt: number;
-  exact?: bigint;
-  lru: number;
-  enc: number;
-}
-
 export function decodeEntries(b: Uint8Array): (EntryCopy | null)[] {
   const plain = v8.deserialize(b) as (Plain | null)[];
   return plain.map((p) => p === null ? null : copyFromPlain(p));
 }
 
 /** Make `key` hold `copy` (or not exist) in `db`, as a command's write would. */
-export function installEntry(db: Db, key: string, copy: EntryCopy | null, now: number): void {
+export function installEntry(db: Db, key: Uint8Array, copy: EntryCopy | null, now: number): void {
   if (copy === null) {
-    const e = db.map.get(key);
-    if (e !== undefined) db.remove(e);
+    db.delete(key, now);
     return;
   }
-  const e = db.set(key, copy.value, copy.type, false, now);
-  e.lru = copy.lru;
-  e.enc = copy.enc;
-  if (copy.expireAt !== 0) db.setExpire(e, copy.expireAt, copy.exact);
+  const v = copy.value;
+  const r = v instanceof Uint8Array
+    ? db.setString(key, v, 0, v.length, now, false, copy.enc)
+    : db.setObject(key, copy.type, v, now);
+  db.setLru(r, copy.lru);
+  db.setEnc(r, copy.enc);
+  if (copy.expireAt !== 0) db.setExpire(r, copy.expireAt, copy.exact);
 }
 
-/** The copy of a live entry (its value deep-copied unless `share`). */
-export function copyOf(e: Entry, share = false): EntryCopy {
-  const v = e.value;
+/** The copy of a live record (its value deep-copied unless `share`). */
+export function copyOf(db: Db, ref: number, share = false): EntryCopy {
+  const exact = db.expireExact(ref);
   return {
-    key: e.key,
-    type: e.type,
-    value: share || typeof v === "string" || v instanceof Uint8Array ? v : v.clone(),
-    expireAt: e.expireAt,
-    exact: e.expireExact,
-    lru: e.lru,
-    enc: e.enc,
+    key: db.key(ref),
+    type: db.typeOf(ref),
+    value: db.isObject(ref)
+      ? (share ? db.object(ref) : db.object(ref).clone())
+      : db.str(ref).slice(),
+    expireAt: db.expireAt(ref),
+    exact: typeof exact === "bigint" ? exact : undefined,
+    lru: db.lruOf(ref),
+    enc: db.encOf(ref),
   };
 }

@@ -5,10 +5,11 @@
  */
 import type { Ctx } from "../context.ts";
 import { NOT_INTEGER, SYNTAX, WRONGTYPE } from "../errors.ts";
-import { eqi, latin1 } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { type StringValue, TYPE_STRING } from "../../store/types.ts";
-import { entryBytes, maxStringLen, putRaw, storedValue, writableBytes } from "../strings/bytes.ts";
+import { TYPE_STRING } from "../../store/types.ts";
+import { maxStringLen } from "../strings/bytes.ts";
+import { resizeRaw } from "./bytes.ts";
 
 export const BIT_OFFSET_ERR = "ERR bit offset is not an integer or out of range";
 const TYPE_ERR =
@@ -100,19 +101,20 @@ function bitfieldGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, readonlyCmd
     j += op === OP_GET ? 2 : 3;
   }
 
-  const key = latin1(argv[1]);
-  const e = ctx.db.get(key, ctx.now);
-  if (e !== undefined && e.type !== TYPE_STRING) {
-    if (readonly) return w.error(WRONGTYPE);
-  }
+  const db = ctx.db;
+  let r = db.lookup(argv[1], ctx.now);
+  const wrongType = r !== 0 && db.typeOf(r) !== TYPE_STRING;
+  if (wrongType && readonly) return w.error(WRONGTYPE);
+  const created = r === 0;
+  // the value's bytes in place, valid while the fields are worked on (no other write)
   let p: Uint8Array | null = null;
   if (!readonly) {
     if (readonlyCmd) return w.error("ERR BITFIELD_RO only supports the GET subcommand");
-    if (e !== undefined && e.type !== TYPE_STRING) return w.error(WRONGTYPE);
-    const old = e?.value as StringValue | undefined;
+    if (wrongType) return w.error(WRONGTYPE);
     const need = Math.floor(highest / 8) + 1;
-    p = writableBytes(old, Math.max(old === undefined ? 0 : old.length, need));
-  } else if (e !== undefined) p = entryBytes(e);
+    r = resizeRaw(db, argv[1], r, Math.max(created ? 0 : db.strLen(r), need), ctx.now);
+    p = db.str(r);
+  } else if (!created) p = db.str(r);
 
   w.arrayHeader(ops.length);
   for (const o of ops) {
@@ -126,9 +128,7 @@ function bitfieldGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, readonlyCmd
     if (res === null) w.nullBulk();
     else w.int64(res);
   }
-  if (!readonly) {
-    putRaw(ctx.db, e, key, storedValue(p!));
-  }
+  if (!readonly && !created) db.touch(r);
 }
 
 /** A field's value; bytes past the end (or no value at all) read as 0. */

@@ -4,13 +4,13 @@
  */
 import type { Ctx } from "../context.ts";
 import { NOT_INTEGER, SYNTAX } from "../errors.ts";
-import { eqi, latin1 } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { type StringValue, TYPE_STRING } from "../../store/types.ts";
-import { ENC_RAW } from "../../store/keyspace.ts";
-import { stringEntry } from "../strings/lookup.ts";
-import { entryBytes, putRaw, stableBytes, storedValue, writableBytes } from "../strings/bytes.ts";
+import { TYPE_STRING } from "../../store/types.ts";
+import { type Db, ENC_RAW } from "../../store/keyspace.ts";
+import { writeTyped, WRONG } from "../lookup.ts";
 import { bitOffsetArg } from "./bitfield.ts";
+import { resizeRaw } from "./bytes.ts";
 
 const BIT_ERR = "ERR bit is not an integer or out of range";
 
@@ -28,13 +28,13 @@ function popcount(p: Uint8Array, from: number, to: number): number {
 export function getbit(ctx: Ctx, argv: Uint8Array[]): void {
   const off = bitOffsetArg(ctx, argv[2], 0);
   if (off < 0) return;
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const v = e.value as StringValue;
+  const r = writeTyped(ctx, argv[1], TYPE_STRING);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const db = ctx.db;
   const byte = Math.floor(off / 8);
-  if (byte >= v.length) return ctx.w.integer(0);
-  const c = typeof v === "string" ? v.charCodeAt(byte) : v[byte];
+  if (byte >= db.strLen(r)) return ctx.w.integer(0);
+  const c = db.ks.arena.u8[db.strOffset(r) + byte];
   ctx.w.integer((c >> (7 - (off & 7))) & 1);
 }
 
@@ -44,15 +44,18 @@ export function setbit(ctx: Ctx, argv: Uint8Array[]): void {
   if (off < 0) return;
   const on = parseInt64(argv[3]);
   if (on !== 0 && on !== 1) return ctx.w.error(BIT_ERR);
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
+  const db = ctx.db;
+  let r = writeTyped(ctx, argv[1], TYPE_STRING);
+  if (r === WRONG) return;
+  const created = r === 0;
   const byte = Math.floor(off / 8);
-  const old = e?.value as StringValue | undefined;
-  const p = writableBytes(old, Math.max(old === undefined ? 0 : old.length, byte + 1));
+  r = resizeRaw(db, argv[1], r, Math.max(created ? 0 : db.strLen(r), byte + 1), ctx.now);
+  const u8 = db.ks.arena.u8;
+  const i = db.strOffset(r) + byte;
   const m = 0x80 >> (off & 7);
-  const was = (p[byte] & m) !== 0;
-  p[byte] = on ? p[byte] | m : p[byte] & ~m;
-  putRaw(ctx.db, e, latin1(argv[1]), storedValue(p));
+  const was = (u8[i] & m) !== 0;
+  u8[i] = on ? u8[i] | m : u8[i] & ~m;
+  if (!created) db.touch(r);
   ctx.w.integer(was ? 1 : 0);
 }
 
@@ -82,10 +85,10 @@ function unitArg(ctx: Ctx, b: Uint8Array): number {
 
 /** BITCOUNT key [start end [BYTE | BIT]] */
 export function bitcount(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const p = entryBytes(e);
+  const r = writeTyped(ctx, argv[1], TYPE_STRING);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const p = ctx.db.str(r);
   const strlen = p.length;
   let start = 0, end = strlen - 1;
   if (argc === 4 || argc === 5) {
@@ -139,10 +142,10 @@ export function bitpos(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (bv === null) return ctx.w.error(NOT_INTEGER);
   if (bv !== 0 && bv !== 1) return ctx.w.error("ERR The bit argument must be 1 or 0.");
   const bit = Number(bv);
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(bit ? -1 : 0);
-  const p = entryBytes(e);
+  const r = writeTyped(ctx, argv[1], TYPE_STRING);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(bit ? -1 : 0);
+  const p = ctx.db.str(r);
   const strlen = p.length;
   let s = 0, en = strlen * 8 - 1, endGiven = false;
   if (argc >= 4 && argc <= 6) {
@@ -183,32 +186,28 @@ export function bitop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (op === OP_NOT && argc !== 4) {
     return ctx.w.error("ERR BITOP NOT must be called with a single source key.");
   }
-  const srcs: Uint8Array[] = [];
+  // Every source is looked up (and its type checked) before anything is computed; the
+  // values are read afterwards in place, by a find that cannot expire anything any more.
+  const db = ctx.db;
   let maxlen = 0;
   for (let j = 3; j < argc; j++) {
-    const e = stringEntry(ctx, argv[j]);
-    if (e === null) return;
-    if (e === undefined) {
-      srcs.push(EMPTY);
-      continue;
-    }
-    const b = stableBytes(e.value);
-    srcs.push(b);
-    if (b.length > maxlen) maxlen = b.length;
+    const r = writeTyped(ctx, argv[j], TYPE_STRING);
+    if (r === WRONG) return;
+    const n = r === 0 ? 0 : db.strLen(r);
+    if (n > maxlen) maxlen = n;
   }
-  const key = latin1(argv[2]);
   if (maxlen === 0) {
-    ctx.db.delete(key, ctx.now);
+    db.delete(argv[2], ctx.now);
     return ctx.w.integer(0);
   }
-  const res = writableBytes(undefined, maxlen);
-  const first = srcs[0];
+  const res = resultBytes(maxlen);
+  const first = source(db, argv[3]);
   if (op === OP_NOT) {
     for (let i = 0; i < maxlen; i++) res[i] = ~first[i] & 0xff;
   } else {
     res.set(first);
-    for (let k = 1; k < srcs.length; k++) {
-      const s = srcs[k];
+    for (let j = 4; j < argc; j++) {
+      const s = source(db, argv[j]);
       const n = s.length;
       if (op === OP_AND) {
         for (let i = 0; i < n; i++) res[i] &= s[i];
@@ -220,8 +219,25 @@ export function bitop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       }
     }
   }
-  ctx.db.set(key, storedValue(res), TYPE_STRING).enc = ENC_RAW;
+  db.setString(argv[2], res, 0, maxlen, ctx.now, false, ENC_RAW);
   ctx.w.integer(maxlen);
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A BITOP source already looked up: its bytes in place (valid until the next write), or none. */
+function source(db: Db, key: Uint8Array): Uint8Array {
+  const r = db.find(key);
+  return r === 0 ? EMPTY : db.str(r);
+}
+
+/** Results up to this many bytes are built in a reused buffer. */
+const SCRATCH_MAX = 1 << 20;
+let scratch = new Uint8Array(64);
+
+/** `len` zero bytes for BITOP's result, valid until the next call. */
+function resultBytes(len: number): Uint8Array {
+  if (len > SCRATCH_MAX) return new Uint8Array(len);
+  if (len > scratch.length) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
+  return scratch.fill(0, 0, len).subarray(0, len);
+}

@@ -3,7 +3,7 @@ import type { Ctx } from "../context.ts";
 import { invalidExpire, NOT_INTEGER } from "../errors.ts";
 import { eqi, latin1 } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { computeExpire, expireOf, lessThan } from "./time.ts";
+import { computeExpire, lessThan } from "./time.ts";
 
 const EXP_NX = 1, EXP_XX = 2, EXP_GT = 4, EXP_LT = 8;
 
@@ -39,25 +39,24 @@ export function expireGeneric(
   const at = computeExpire(v, seconds, relative ? ctx.now : 0);
   if (at === null) return ctx.w.error(invalidExpire(name));
   const when = at.exact ?? at.when;
-  const e = ctx.db.get(latin1(argv[1]), ctx.now);
-  if (e === undefined) return ctx.w.integer(0);
+  const r = ctx.db.lookup(argv[1], ctx.now);
+  if (r === 0) return ctx.w.integer(0);
   if (flags) {
-    const cur = expireOf(e);
+    const cur = ctx.db.expireExact(r);
     if (flags & EXP_NX && cur !== -1) return ctx.w.integer(0);
     if (flags & EXP_XX && cur === -1) return ctx.w.integer(0);
     if (flags & EXP_GT && (!lessThan(cur, when) || cur === -1)) return ctx.w.integer(0);
     if (flags & EXP_LT && cur !== -1 && !lessThan(when, cur)) return ctx.w.integer(0);
   }
-  if (at.when <= ctx.now) ctx.db.remove(e);
-  else ctx.db.setExpire(e, at.when, at.exact);
+  if (at.when <= ctx.now) ctx.db.remove(r);
+  else ctx.db.setExpire(r, at.when, at.exact);
   ctx.w.integer(1);
 }
 
 /** PERSIST key: 1 when a TTL was removed. */
 export function persist(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = ctx.db.get(latin1(argv[1]), ctx.now);
-  if (e === undefined || e.expireAt === 0) return ctx.w.integer(0);
-  ctx.db.clearExpire(e);
-  ctx.db.touch(e.key);
+  const r = ctx.db.lookup(argv[1], ctx.now);
+  if (r === 0 || !ctx.db.clearExpire(r)) return ctx.w.integer(0);
+  ctx.db.touch(r);
   ctx.w.integer(1);
 }

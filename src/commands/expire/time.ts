@@ -3,7 +3,6 @@
  * numbers; values beyond 2^53 ms (only ever set on purpose) keep their exact bigint so that
  * EXPIRETIME/PEXPIRETIME echo them digit for digit.
  */
-import type { Entry } from "../../store/keyspace.ts";
 
 const I64_MAX = (1n << 63n) - 1n;
 const I64_MIN = -(1n << 63n);
@@ -32,12 +31,6 @@ export function computeExpire(v: number | bigint, seconds: boolean, base: number
   b += BigInt(base);
   const when = Number(b);
   return Number.isSafeInteger(when) ? { when } : { when, exact: b };
-}
-
-/** The current expiry of an entry as Redis holds it (-1: none). */
-export function expireOf(e: Entry): number | bigint {
-  if (e.expireAt === 0) return -1;
-  return e.expireExact ?? e.expireAt;
 }
 
 /** a < b for mixed number/bigint expiry values */

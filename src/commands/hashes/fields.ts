@@ -7,7 +7,7 @@ import type { ReplyWriter } from "../../resp/writer.ts";
 import type { HashValue } from "../../store/hash.ts";
 import type { StringValue } from "../../store/types.ts";
 import { latin1, toValue } from "../../util/bytes.ts";
-import { hashOrCreate, readHash, writeHash } from "./lookup.ts";
+import { hashOrCreate, readHash, writeHash, WRONG } from "./lookup.ts";
 import { convertForArgs, hashSet } from "./encoding.ts";
 
 /** HSET (reply: fields added) and HMSET (reply: OK). */
@@ -15,28 +15,28 @@ export function hset(ctx: Ctx, argv: Uint8Array[], argc: number, hmset: boolean)
   if (argc % 2 === 1) {
     return ctx.w.error(`ERR wrong number of arguments for '${hmset ? "hmset" : "hset"}' command`);
   }
-  const e = hashOrCreate(ctx, argv[1]);
-  if (e === null) return;
-  const h = e.value;
+  const r = hashOrCreate(ctx, argv[1]);
+  if (r === WRONG) return;
+  const h = ctx.db.object<HashValue>(r);
   convertForArgs(ctx, h, argv, 2, argc);
   let created = 0;
   for (let i = 2; i < argc; i += 2) {
     if (hashSet(ctx, h, latin1(argv[i]), toValue(argv[i + 1]))) created++;
   }
-  ctx.db.touch(e.key);
+  ctx.db.touch(r);
   if (hmset) ctx.w.ok();
   else ctx.w.integer(created);
 }
 
 export function hsetnx(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = hashOrCreate(ctx, argv[1]);
-  if (e === null) return;
-  const h = e.value;
+  const r = hashOrCreate(ctx, argv[1]);
+  if (r === WRONG) return;
+  const h = ctx.db.object<HashValue>(r);
   const f = latin1(argv[2]);
   if (h.has(f)) return ctx.w.integer(0);
   convertForArgs(ctx, h, argv, 2, 4);
   hashSet(ctx, h, f, toValue(argv[3]));
-  ctx.db.touch(e.key);
+  ctx.db.touch(r);
   ctx.w.integer(1);
 }
 
@@ -61,18 +61,18 @@ export function hmget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 }
 
 export function hdel(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  const e = writeHash(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const h = e.value;
+  const r = writeHash(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const h = ctx.db.object<HashValue>(r);
   let deleted = 0;
   for (let i = 2; i < argc; i++) {
     if (!h.delete(latin1(argv[i]))) continue;
     deleted++;
     if (h.size === 0) break;
   }
-  if (h.size === 0) ctx.db.remove(e);
-  else if (deleted > 0) ctx.db.touch(e.key);
+  if (h.size === 0) ctx.db.remove(r);
+  else if (deleted > 0) ctx.db.touch(r);
   ctx.w.integer(deleted);
 }
 

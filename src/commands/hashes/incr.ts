@@ -11,7 +11,8 @@ import {
   parseInt64,
   parseInt64Str,
 } from "../../util/numbers.ts";
-import { hashOrCreate } from "./lookup.ts";
+import { hashOrCreate, WRONG } from "./lookup.ts";
+import type { HashValue } from "../../store/hash.ts";
 import { hashSet } from "./encoding.ts";
 
 const I64_MAX = 9223372036854775807n;
@@ -20,9 +21,9 @@ const I64_MIN = -9223372036854775808n;
 export function hincrby(ctx: Ctx, argv: Uint8Array[]): void {
   const by = int64Arg(ctx, argv[3]);
   if (by === null) return;
-  const e = hashOrCreate(ctx, argv[1]);
-  if (e === null) return;
-  const h = e.value;
+  const r = hashOrCreate(ctx, argv[1]);
+  if (r === WRONG) return;
+  const h = ctx.db.object<HashValue>(r);
   const f = latin1(argv[2]);
   const cur = h.get(f);
   let old: number | bigint = 0;
@@ -40,7 +41,7 @@ export function hincrby(ctx: Ctx, argv: Uint8Array[]): void {
     res = Number.isSafeInteger(Number(big)) ? Number(big) : big;
   }
   hashSet(ctx, h, f, String(res));
-  ctx.db.touch(e.key);
+  ctx.db.touch(r);
   if (typeof res === "number") ctx.w.integer(res);
   else ctx.w.bigint(res);
 }
@@ -49,16 +50,18 @@ export function hincrbyfloat(ctx: Ctx, argv: Uint8Array[]): void {
   const k = classifyLongDouble(argv[3]);
   if (k === INCRFLOAT_INCR_INF) return ctx.w.error("ERR value is NaN or Infinity");
   if (k !== 0) return ctx.w.error(NOT_FLOAT);
-  const e = hashOrCreate(ctx, argv[1]);
-  if (e === null) return;
-  const h = e.value;
+  const r = hashOrCreate(ctx, argv[1]);
+  if (r === WRONG) return;
+  const h = ctx.db.object<HashValue>(r);
   const f = latin1(argv[2]);
-  const r = incrByFloat(h.get(f) ?? null, argv[3], true);
-  if (typeof r === "number") {
-    if (h.size === 0) ctx.db.remove(e);
-    return ctx.w.error(r === INCRFLOAT_BAD_CURRENT ? "ERR hash value is not a float" : NAN_OR_INF);
+  const res = incrByFloat(h.get(f) ?? null, argv[3], true);
+  if (typeof res === "number") {
+    if (h.size === 0) ctx.db.remove(r);
+    return ctx.w.error(
+      res === INCRFLOAT_BAD_CURRENT ? "ERR hash value is not a float" : NAN_OR_INF,
+    );
   }
-  hashSet(ctx, h, f, r);
-  ctx.db.touch(e.key);
-  ctx.w.bulkStr(r);
+  hashSet(ctx, h, f, res);
+  ctx.db.touch(r);
+  ctx.w.bulkStr(res);
 }

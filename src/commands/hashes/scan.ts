@@ -21,9 +21,9 @@ export function hscan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const w = ctx.w;
   const cursor = parseCursor(argv[2]);
   if (cursor < 0) return w.error(INVALID_CURSOR);
-  const e = scanArgs(ctx, argv, argc, TYPE_HASH);
-  if (e === undefined) return;
-  const h = e.value as HashValue;
+  const r = scanArgs(ctx, argv, argc, TYPE_HASH);
+  if (r === 0) return;
+  const h = ctx.db.object<HashValue>(r);
   const pattern = scanPattern;
   // only the cursor's low bits address buckets; a cursor beyond 2^53 keeps none we can know
   const c32 = cursor === Infinity ? 0xffffffff : cursor >>> 0;

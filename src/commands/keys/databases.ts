@@ -30,7 +30,7 @@ export function flushdb(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 /** FLUSHALL [ASYNC|SYNC]: empties every database. */
 export function flushall(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (!flushArgs(ctx, argv, argc)) return;
-  for (const db of ctx.shard.dbs) db.flush();
+  ctx.shard.keyspace.flushAll();
   ctx.w.ok();
 }
 

@@ -3,20 +3,12 @@
  * same history of writes. None of them counts as an access of the key (LOOKUP_NOTOUCH).
  */
 import type { Ctx } from "../context.ts";
-import {
-  ENC_AUTO,
-  ENC_EMBSTR,
-  ENC_RAW,
-  type Entry,
-  idleSeconds,
-  lfuCounter,
-  lfuPolicy,
-  syncAccessPolicy,
-} from "../../store/keyspace.ts";
+import { ENC_AUTO, ENC_EMBSTR, ENC_RAW } from "../../store/keyspace.ts";
+import type { Db } from "../../store/keyspace.ts";
+import { idleSeconds } from "../../store/access.ts";
 import { type CollectionValue, TYPE_STRING } from "../../store/types.ts";
 import type { ConfigStore } from "../../config/mod.ts";
-import { latin1 } from "../../util/bytes.ts";
-import { parseInt64Str } from "../../util/numbers.ts";
+import { parseInt64 } from "../../util/numbers.ts";
 
 export const LFU_NOT_SELECTED =
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
@@ -31,15 +23,15 @@ const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
 
 /** The canonical int64 in a string value that Redis would hold as an integer, else null. */
-function intOf(v: string): number | bigint | null {
-  return v.length <= 20 ? parseInt64Str(v) : null;
+function intOf(db: Db, r: number): number | bigint | null {
+  return db.strLen(r) <= 20 ? parseInt64(db.str(r)) : null;
 }
 
-function stringEncoding(e: Entry): string {
-  const v = e.value;
-  if (typeof v !== "string" || e.enc === ENC_RAW) return "raw";
-  if (e.enc !== ENC_EMBSTR && intOf(v) !== null) return "int";
-  return v.length <= EMBSTR_LIMIT ? "embstr" : "raw";
+function stringEncoding(db: Db, r: number): string {
+  const enc = db.encOf(r);
+  if (enc === ENC_RAW) return "raw";
+  if (enc !== ENC_EMBSTR && intOf(db, r) !== null) return "int";
+  return db.strLen(r) <= EMBSTR_LIMIT ? "embstr" : "raw";
 }
 
 /** Small integers are shared unless an LRU/LFU policy with a memory limit needs per-key fields. */
@@ -49,50 +41,53 @@ function sharingIntegers(config: ConfigStore): boolean {
   return (config.value("maxmemory") ?? "0") === "0";
 }
 
-function refcount(e: Entry, config: ConfigStore): number {
-  if (e.type !== TYPE_STRING || e.enc !== ENC_AUTO || typeof e.value !== "string") return 1;
-  const n = intOf(e.value);
+function refcount(db: Db, r: number, config: ConfigStore): number {
+  if (db.typeOf(r) !== TYPE_STRING || db.encOf(r) !== ENC_AUTO) return 1;
+  const n = intOf(db, r);
   if (typeof n !== "number" || n < 0 || n >= SHARED_INTEGERS) return 1;
   return sharingIntegers(config) ? SHARED_REFCOUNT : 1;
 }
 
-/** The key's entry without touching it; a null reply when there is none. */
-function peekKey(ctx: Ctx, argv: Uint8Array[]): Entry | undefined {
-  const e = ctx.db.peek(latin1(argv[2]), ctx.now);
-  if (e === undefined) ctx.w.nullBulk();
-  return e;
+/** The key's record without touching it; a null reply (and 0) when there is none. */
+function peekKey(ctx: Ctx, argv: Uint8Array[]): number {
+  const r = ctx.db.peek(argv[2], ctx.now);
+  if (r === 0) ctx.w.nullBulk();
+  return r;
 }
 
 /** OBJECT ENCODING key */
 export function objectEncoding(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = peekKey(ctx, argv);
-  if (e === undefined) return;
-  if (e.type === TYPE_STRING) return ctx.w.bulkStr(stringEncoding(e));
-  ctx.w.bulkStr((e.value as CollectionValue).encoding(ctx.shard.config));
+  const r = peekKey(ctx, argv);
+  if (r === 0) return;
+  const db = ctx.db;
+  if (db.typeOf(r) === TYPE_STRING) return ctx.w.bulkStr(stringEncoding(db, r));
+  ctx.w.bulkStr(db.object<CollectionValue>(r).encoding(ctx.shard.config));
 }
 
 /** OBJECT FREQ key: the LFU counter (LFU policies only). */
 export function objectFreq(ctx: Ctx, argv: Uint8Array[]): void {
-  syncAccessPolicy(ctx.shard.config);
-  const e = peekKey(ctx, argv);
-  if (e === undefined) return;
-  if (!lfuPolicy()) return ctx.w.error(LFU_NOT_SELECTED);
-  ctx.w.integer(lfuCounter(e.lru, ctx.now));
+  const access = ctx.db.ks.access;
+  access.sync(ctx.shard.config);
+  const r = peekKey(ctx, argv);
+  if (r === 0) return;
+  if (!access.lfu) return ctx.w.error(LFU_NOT_SELECTED);
+  ctx.w.integer(access.counter(ctx.db.lruOf(r), ctx.now));
 }
 
 /** OBJECT IDLETIME key: seconds since the last access (not under LFU policies). */
 export function objectIdletime(ctx: Ctx, argv: Uint8Array[]): void {
-  syncAccessPolicy(ctx.shard.config);
-  const e = peekKey(ctx, argv);
-  if (e === undefined) return;
-  if (lfuPolicy()) return ctx.w.error(LFU_SELECTED);
-  ctx.w.integer(idleSeconds(e, ctx.now));
+  const access = ctx.db.ks.access;
+  access.sync(ctx.shard.config);
+  const r = peekKey(ctx, argv);
+  if (r === 0) return;
+  if (access.lfu) return ctx.w.error(LFU_SELECTED);
+  ctx.w.integer(idleSeconds(ctx.db.lruOf(r), ctx.now));
 }
 
 /** OBJECT REFCOUNT key */
 export function objectRefcount(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = peekKey(ctx, argv);
-  if (e !== undefined) ctx.w.integer(refcount(e, ctx.shard.config));
+  const r = peekKey(ctx, argv);
+  if (r !== 0) ctx.w.integer(refcount(ctx.db, r, ctx.shard.config));
 }
 
 const HELP = [

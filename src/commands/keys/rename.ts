@@ -6,9 +6,8 @@
 import type { Ctx } from "../context.ts";
 import { INVALID_DB, SYNTAX } from "../errors.ts";
 import { int32Arg } from "../args.ts";
-import { eqi, latin1 } from "../../util/bytes.ts";
-import { ENC_AUTO, ENC_AUTO_UNSHARED, newAccess } from "../../store/keyspace.ts";
-import type { CollectionValue, Value } from "../../store/types.ts";
+import { eqi } from "../../util/bytes.ts";
+import { ENC_AUTO, ENC_AUTO_UNSHARED } from "../../store/keyspace.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 
 export const NO_SUCH_KEY = "ERR no such key";
@@ -17,22 +16,22 @@ export const SAME_OBJECT = "ERR source and destination objects are the same";
 /** RENAME / RENAMENX: the value, TTL and access time move to the new name. */
 export function renameGeneric(ctx: Ctx, argv: Uint8Array[], nx: boolean): void {
   const db = ctx.db, now = ctx.now;
-  const src = latin1(argv[1]), dst = latin1(argv[2]);
-  const e = db.get(src, now);
-  if (e === undefined) return ctx.w.error(NO_SUCH_KEY);
-  if (src === dst) return nx ? ctx.w.integer(0) : ctx.w.ok();
-  if (nx && db.get(dst, now) !== undefined) return ctx.w.integer(0);
-  db.putFrom(dst, e, e.value, now);
-  db.remove(e);
+  const src = argv[1], dst = argv[2];
+  const r = db.lookup(src, now);
+  if (r === 0) return ctx.w.error(NO_SUCH_KEY);
+  if (sameBytes(src, dst)) return nx ? ctx.w.integer(0) : ctx.w.ok();
+  if (nx && db.lookup(dst, now) !== 0) return ctx.w.integer(0);
+  // writing another key leaves the source record where it is
+  db.putFrom(dst, db, r, now, false);
+  db.remove(r);
   if (nx) ctx.w.integer(1);
   else ctx.w.ok();
 }
 
-/** A value for a second key: strings are immutable JS strings, the rest is deep-copied. */
-function copyValue(v: Value): Value {
-  if (typeof v === "string") return v;
-  if (v instanceof Uint8Array) return v.slice();
-  return (v as CollectionValue).clone();
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** COPY source destination [DB n] [REPLACE] */
@@ -50,22 +49,23 @@ export function copy(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       return ctx.w.error(SYNTAX);
     }
   }
-  const src = latin1(argv[1]), dstKey = latin1(argv[2]);
-  if (target === ctx.dbIndex && src === dstKey) return ctx.w.error(SAME_OBJECT);
+  const src = argv[1], dstKey = argv[2];
+  if (target === ctx.dbIndex && sameBytes(src, dstKey)) return ctx.w.error(SAME_OBJECT);
   const now = ctx.now;
-  const e = ctx.db.get(src, now);
-  if (e === undefined) return ctx.w.integer(0);
+  const r = ctx.db.lookup(src, now);
+  if (r === 0) return ctx.w.integer(0);
   // shipped across shards, the databases are scratch copies (ctx.db, ctx.copies)
   const dst = target === ctx.dbIndex
     ? ctx.db
     : ctx.copies !== null
     ? ctx.copies(target)
     : ctx.shard.dbs[target];
-  if (!replace && dst.get(dstKey, now) !== undefined) return ctx.w.integer(0);
-  const c = dst.putFrom(dstKey, e, copyValue(e.value), now);
+  if (!replace && dst.lookup(dstKey, now) !== 0) return ctx.w.integer(0);
+  // the source record stays where it is while the destination is written (another key)
+  const c = dst.putFrom(dstKey, ctx.db, r, now, true);
   // a new object: a fresh access field, and a copy of a shared integer is a private one
-  c.lru = newAccess(now);
-  if (c.enc === ENC_AUTO) c.enc = ENC_AUTO_UNSHARED;
+  dst.setLru(c, dst.ks.access.fresh(now));
+  if (dst.encOf(c) === ENC_AUTO) dst.setEnc(c, ENC_AUTO_UNSHARED);
   ctx.w.integer(1);
 }
 
@@ -99,12 +99,12 @@ export function move(ctx: Ctx, argv: Uint8Array[]): void {
   if (id < 0 || id >= ctx.shard.dbs.length) return ctx.w.error(INVALID_DB);
   if (id === ctx.dbIndex) return ctx.w.error(SAME_OBJECT);
   const now = ctx.now;
-  const key = latin1(argv[1]);
-  const e = ctx.db.get(key, now);
-  if (e === undefined) return ctx.w.integer(0);
+  const key = argv[1];
+  const r = ctx.db.lookup(key, now);
+  if (r === 0) return ctx.w.integer(0);
   const dst = ctx.shard.dbs[id];
-  if (dst.get(key, now) !== undefined) return ctx.w.integer(0);
-  dst.putFrom(key, e, e.value, now);
-  ctx.db.remove(e);
+  if (dst.lookup(key, now) !== 0) return ctx.w.integer(0);
+  dst.putFrom(key, ctx.db, r, now, false);
+  ctx.db.remove(r);
   ctx.w.integer(1);
 }

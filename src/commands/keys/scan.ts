@@ -19,10 +19,11 @@ export function keysPart(ctx: Ctx, argv: Uint8Array[]): void {
   const pat = latin1(argv[1]);
   const all = pat === "*";
   const out: string[] = [];
-  for (const e of ctx.db.map.values()) {
-    if (e.expireAt !== 0 && e.expireAt <= ctx.now) continue;
-    if (all || globMatch(pat, e.key, false)) out.push(e.key);
-  }
+  const db = ctx.db;
+  db.forEachLive(ctx.now, (r) => {
+    const k = db.keyLatin1(r);
+    if (all || globMatch(pat, k, false)) out.push(k);
+  });
   ctx.w.arrayHeader(out.length);
   for (const k of out) ctx.w.bulkStr(k);
 }

@@ -2,23 +2,25 @@
 import type { Ctx } from "../context.ts";
 import { SYNTAX } from "../errors.ts";
 import { intArg } from "../args.ts";
-import { eqi, latin1, toValue } from "../../util/bytes.ts";
+import { eqi, toValue } from "../../util/bytes.ts";
+import type { ListValue } from "../../store/list.ts";
+import { WRONG } from "../lookup.ts";
 import { finishWrite, writeList } from "./lookup.ts";
 
 const NO_SUCH_KEY = "ERR no such key";
 const INDEX_OUT_OF_RANGE = "ERR index out of range";
 
 export function lset(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = writeList(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return ctx.w.error(NO_SUCH_KEY);
+  const r = writeList(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.error(NO_SUCH_KEY);
   let i = intArg(ctx, argv[2]);
   if (i === null) return;
-  const list = e.value;
+  const list = ctx.db.object<ListValue>(r);
   if (i < 0) i += list.size;
   if (i < 0 || i >= list.size) return ctx.w.error(INDEX_OUT_OF_RANGE);
   list.setAt(i, toValue(argv[3]));
-  ctx.db.touch(e.key);
+  ctx.db.touch(r);
   ctx.w.ok();
 }
 
@@ -27,25 +29,26 @@ export function linsert(ctx: Ctx, argv: Uint8Array[]): void {
   if (eqi(argv[2], "after")) after = true;
   else if (eqi(argv[2], "before")) after = false;
   else return ctx.w.error(SYNTAX);
-  const e = writeList(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const list = e.value;
+  const r = writeList(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const list = ctx.db.object<ListValue>(r);
   const at = list.indexOf(toValue(argv[3]));
   if (at < 0) return ctx.w.integer(-1);
   list.insert(after ? at + 1 : at, toValue(argv[4]));
-  ctx.db.touch(e.key);
+  ctx.db.touch(r);
   ctx.w.integer(list.size);
 }
 
 export function lrem(ctx: Ctx, argv: Uint8Array[]): void {
   const n = intArg(ctx, argv[2]);
   if (n === null) return;
-  const e = writeList(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const removed = e.value.removeEqual(toValue(argv[3]), Math.abs(n), n < 0);
-  if (removed > 0) finishWrite(ctx, e);
+  const r = writeList(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const list = ctx.db.object<ListValue>(r);
+  const removed = list.removeEqual(toValue(argv[3]), Math.abs(n), n < 0);
+  if (removed > 0) finishWrite(ctx, r, list);
   ctx.w.integer(removed);
 }
 
@@ -54,10 +57,10 @@ export function ltrim(ctx: Ctx, argv: Uint8Array[]): void {
   if (start === null) return;
   let end = intArg(ctx, argv[3]);
   if (end === null) return;
-  const e = writeList(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return ctx.w.ok();
-  const list = e.value;
+  const r = writeList(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.ok();
+  const list = ctx.db.object<ListValue>(r);
   const len = list.size;
   if (start < 0) start = len + start;
   if (end < 0) end = len + end;
@@ -68,6 +71,6 @@ export function ltrim(ctx: Ctx, argv: Uint8Array[]): void {
     list.trim(start, end - start + 1);
   }
   // Redis signals the key as modified even when nothing was trimmed
-  finishWrite(ctx, e);
+  finishWrite(ctx, r, list);
   ctx.w.ok();
 }

@@ -3,34 +3,28 @@
  * and Redis's list replies shared by several of them.
  */
 import type { Ctx } from "../context.ts";
-import type { Entry } from "../../store/keyspace.ts";
 import type { ListValue } from "../../store/list.ts";
 import { TYPE_LIST } from "../../store/types.ts";
-import { readValue, writeEntry } from "../lookup.ts";
-
-/** A keyspace entry holding a list. */
-export type ListEntry = Entry & { value: ListValue };
+import { readObject, writeTyped } from "../lookup.ts";
 
 /**
  * The list at key for a read (counted in keyspace hits/misses): undefined when absent, null
  * when the key holds another type (the error is written).
  */
-export const readList = (ctx: Ctx, key: Uint8Array) =>
-  readValue(ctx, key, TYPE_LIST) as ListValue | undefined | null;
+export const readList = (ctx: Ctx, key: Uint8Array) => readObject<ListValue>(ctx, key, TYPE_LIST);
 
-/** The list entry at key for a write: undefined when absent, null on WRONGTYPE (written). */
-export const writeList = (ctx: Ctx, key: string) =>
-  writeEntry(ctx, key, TYPE_LIST) as ListEntry | undefined | null;
+/** The record of the list at key for a write: 0 when absent, WRONG on WRONGTYPE (written). */
+export const writeList = (ctx: Ctx, key: Uint8Array) => writeTyped(ctx, key, TYPE_LIST);
 
 /** After a write: an emptied list leaves the keyspace, otherwise the key is touched. */
-export function finishWrite(ctx: Ctx, e: ListEntry): void {
-  if (e.value.size === 0) ctx.db.remove(e);
-  else ctx.db.touch(e.key);
+export function finishWrite(ctx: Ctx, ref: number, list: ListValue): void {
+  if (list.size === 0) ctx.db.remove(ref);
+  else ctx.db.touch(ref);
 }
 
 /** A new list holding v, stored at key. */
-export function createList(ctx: Ctx, key: string, v: ListValue): void {
-  ctx.db.set(key, v, TYPE_LIST);
+export function createList(ctx: Ctx, key: Uint8Array, v: ListValue): void {
+  ctx.db.setObject(key, TYPE_LIST, v, ctx.now);
 }
 
 /**

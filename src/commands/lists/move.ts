@@ -2,7 +2,8 @@
 import type { Ctx } from "../context.ts";
 import { SYNTAX } from "../errors.ts";
 import { rangeArg } from "../args.ts";
-import { eqi, latin1 } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
+import { WRONG } from "../lookup.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 import { ListValue } from "../../store/list.ts";
 import { createList, finishWrite, popRange, writeList } from "./lookup.ts";
@@ -17,24 +18,30 @@ function whereArg(ctx: Ctx, b: Uint8Array): number {
 
 /** LMOVE / RPOPLPUSH: pop from src, push to dst (which may be the same list). */
 function move(ctx: Ctx, src: Uint8Array, dst: Uint8Array, fromLeft: boolean, toLeft: boolean) {
-  const se = writeList(ctx, latin1(src));
-  if (se === null) return;
-  if (se === undefined) return ctx.w.nullBulk();
-  const dkey = latin1(dst);
-  const de = writeList(ctx, dkey);
-  if (de === null) return;
-  const v = fromLeft ? se.value.popFront() : se.value.popBack();
-  if (de === undefined) {
+  const db = ctx.db;
+  const sr = writeList(ctx, src);
+  if (sr === WRONG) return;
+  if (sr === 0) return ctx.w.nullBulk();
+  const sl = db.object<ListValue>(sr);
+  const dr = writeList(ctx, dst);
+  if (dr === WRONG) return;
+  const v = fromLeft ? sl.popFront() : sl.popBack();
+  // sr stays valid while dst is found live (no write since); otherwise the lookup of dst may
+  // have removed it as expired and creating it is a write, so the source is found again
+  let sref = sr;
+  if (dr === 0) {
     const list = new ListValue();
     list.pushBack(v);
-    createList(ctx, dkey, list);
+    createList(ctx, dst, list);
+    sref = db.peek(src, ctx.now);
   } else {
-    if (toLeft) de.value.pushFront(v);
-    else de.value.pushBack(v);
-    ctx.db.touch(dkey);
+    const dl = db.object<ListValue>(dr);
+    if (toLeft) dl.pushFront(v);
+    else dl.pushBack(v);
+    db.touch(dr);
   }
   ctx.w.bulkValue(v);
-  finishWrite(ctx, se);
+  finishWrite(ctx, sref, sl);
 }
 
 export function lmove(ctx: Ctx, argv: Uint8Array[]): void {
@@ -78,13 +85,14 @@ export function lmpop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   }
   if (count === -1) count = 1;
   for (let i = 2; i < whereIdx; i++) {
-    const e = writeList(ctx, latin1(argv[i]));
-    if (e === null) return;
-    if (e === undefined) continue;
+    const r = writeList(ctx, argv[i]);
+    if (r === WRONG) return;
+    if (r === 0) continue;
+    const list = ctx.db.object<ListValue>(r);
     w.arrayHeader(2);
     w.bulk(argv[i]);
-    popRange(ctx, e.value, Math.min(count, e.value.size), where === 1);
-    finishWrite(ctx, e);
+    popRange(ctx, list, Math.min(count, list.size), where === 1);
+    finishWrite(ctx, r, list);
     return;
   }
   w.nullArray();

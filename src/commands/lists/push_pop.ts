@@ -2,8 +2,9 @@
 import type { Ctx } from "../context.ts";
 import { MUST_BE_POSITIVE } from "../errors.ts";
 import { rangeArg } from "../args.ts";
-import { latin1, toValue } from "../../util/bytes.ts";
+import { toValue } from "../../util/bytes.ts";
 import { ListValue } from "../../store/list.ts";
+import { WRONG } from "../lookup.ts";
 import { createList, finishWrite, popRange, writeList } from "./lookup.ts";
 
 /** LPUSH / RPUSH / LPUSHX / RPUSHX. */
@@ -14,10 +15,10 @@ export function push(
   front: boolean,
   xx: boolean,
 ): void {
-  const key = latin1(argv[1]);
-  const e = writeList(ctx, key);
-  if (e === null) return;
-  if (e === undefined) {
+  const key = argv[1];
+  const r = writeList(ctx, key);
+  if (r === WRONG) return;
+  if (r === 0) {
     if (xx) return ctx.w.integer(0);
     const list = new ListValue(argc - 2);
     for (let j = 2; j < argc; j++) {
@@ -27,12 +28,12 @@ export function push(
     createList(ctx, key, list);
     return ctx.w.integer(list.size);
   }
-  const list = e.value;
+  const list = ctx.db.object<ListValue>(r);
   for (let j = 2; j < argc; j++) {
     if (front) list.pushFront(toValue(argv[j]));
     else list.pushBack(toValue(argv[j]));
   }
-  ctx.db.touch(key);
+  ctx.db.touch(r);
   ctx.w.integer(list.size);
 }
 
@@ -48,12 +49,12 @@ export function pop(ctx: Ctx, argv: Uint8Array[], argc: number, front: boolean):
     if (c === null) return;
     count = c;
   }
-  const e = writeList(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return hasCount ? ctx.w.nullArray() : ctx.w.nullBulk();
-  const list = e.value;
+  const r = writeList(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return hasCount ? ctx.w.nullArray() : ctx.w.nullBulk();
+  const list = ctx.db.object<ListValue>(r);
   if (hasCount && count === 0) return ctx.w.arrayHeader(0);
   if (!hasCount) ctx.w.bulkValue(front ? list.popFront() : list.popBack());
   else popRange(ctx, list, Math.min(count, list.size), front);
-  finishWrite(ctx, e);
+  finishWrite(ctx, r, list);
 }

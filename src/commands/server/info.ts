@@ -2,7 +2,7 @@
  * INFO. Every shard reports its own numbers (a JSON bulk, internal to the fold); the fold on
  * the client's shard adds them up and renders Redis's text format.
  */
-import type { Ctx } from "../context.ts";
+import type { Ctx, MemoryReport } from "../context.ts";
 import type { ReplyWriter } from "../../resp/writer.ts";
 import { latin1 } from "../../util/bytes.ts";
 import { readReply } from "../../resp/reply_reader.ts";
@@ -20,6 +20,7 @@ interface ShardReport {
   stats: Record<string, number>;
   heap: number;
   rss: number;
+  mem: MemoryReport;
   server: Record<string, string | number>;
   config: Record<string, string>;
 }
@@ -63,7 +64,7 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     shard: sh.id,
     slots: sh.slots.range(sh.id),
     keys: sh.dbs.map((d) => d.size),
-    expires: sh.dbs.map((d) => d.volatile.length),
+    expires: sh.dbs.map((d) => d.volatileCount),
     avgTtl: sh.dbs.map((d) => d.avgTtl(ctx.now)),
     connections: sh.clientCount,
     stats: {
@@ -78,6 +79,7 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     },
     heap: mem.heapUsed,
     rss: mem.rss,
+    mem: sh.memoryReport(),
     server: {
       tcp_port: sh.server.port,
       shards: sh.n,
@@ -146,17 +148,50 @@ function render(reps: ShardReport[]): string {
       "clients_in_timeout_table:0",
     ],
     memory: () => {
-      const used = sum((r) => r.heap);
+      const m = (f: (x: MemoryReport) => number) => sum((r) => f(r.mem));
+      const used = m((x) => x.used), peak = m((x) => x.peak), startup = m((x) => x.startup);
+      const dataset = m((x) => x.dataset), overhead = m((x) => x.overhead);
+      const live = m((x) => x.arenaLive), committed = m((x) => x.arenaCommitted);
+      const rss = r0.rss;
+      const heap = sum((r) => r.heap);
       const max = Number(r0.config.maxmemory);
+      const pct = (a: number, b: number) => (b > 0 ? (a * 100) / b : 0).toFixed(2) + "%";
+      const ratio = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(2);
+      const system = Deno.systemMemoryInfo().total;
       return [
         `used_memory:${used}`,
         `used_memory_human:${human(used)}`,
-        `used_memory_rss:${r0.rss}`,
-        `used_memory_rss_human:${human(r0.rss)}`,
+        `used_memory_rss:${rss}`,
+        `used_memory_rss_human:${human(rss)}`,
+        `used_memory_peak:${peak}`,
+        `used_memory_peak_human:${human(peak)}`,
+        `used_memory_peak_perc:${pct(used, peak)}`,
+        `used_memory_overhead:${overhead}`,
+        `used_memory_startup:${startup}`,
+        `used_memory_dataset:${dataset}`,
+        `used_memory_dataset_perc:${pct(dataset, used - startup)}`,
+        `allocator_allocated:${live}`,
+        `allocator_active:${committed}`,
+        `allocator_resident:${committed}`,
+        `used_memory_vm_heap:${heap}`,
+        `total_system_memory:${system}`,
+        `total_system_memory_human:${human(system)}`,
         `maxmemory:${max}`,
         `maxmemory_human:${human(max)}`,
         `maxmemory_policy:${r0.config["maxmemory-policy"]}`,
-        "mem_allocator:v8",
+        `allocator_frag_ratio:${ratio(committed, live)}`,
+        `allocator_frag_bytes:${committed - live}`,
+        `mem_fragmentation_ratio:${ratio(rss, used)}`,
+        `mem_fragmentation_bytes:${rss - used}`,
+        "mem_not_counted_for_evict:0",
+        "mem_replication_backlog:0",
+        "mem_clients_slaves:0",
+        `mem_clients_normal:${m((x) => x.clients)}`,
+        "mem_aof_buffer:0",
+        "mem_allocator:skua-arena",
+        `active_defrag_running:${reps.some((r) => r.mem.defragRunning) ? 1 : 0}`,
+        "lazyfree_pending_objects:0",
+        "lazyfreed_objects:0",
       ];
     },
     stats: () => [
@@ -168,9 +203,11 @@ function render(reps: ShardReport[]): string {
         "rejected_connections",
         "expired_keys",
       ].map((k) => `${k}:${stat(k)}`),
-      "evicted_keys:0",
+      `evicted_keys:${sum((r) => r.mem.evictedKeys)}`,
       `keyspace_hits:${stat("keyspace_hits")}`,
       `keyspace_misses:${stat("keyspace_misses")}`,
+      `active_defrag_hits:${sum((r) => r.mem.defragHits)}`,
+      `active_defrag_misses:${sum((r) => r.mem.defragMisses)}`,
     ],
     replication: () => ["role:master", "connected_slaves:0", "master_repl_offset:0"],
     cpu: () => [
@@ -196,7 +233,7 @@ function render(reps: ShardReport[]): string {
       reps.map((r) =>
         `shard_${r.shard}:slots=${r.slots[0]}-${r.slots[1]},keys=${
           r.keys.reduce((a, b) => a + b, 0)
-        },connections=${r.connections}`
+        },connections=${r.connections},used_memory=${r.mem.used},maxmemory=${r.mem.limit}`
       ),
   };
   const blocks: string[] = [];

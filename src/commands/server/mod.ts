@@ -25,6 +25,15 @@ import {
   commandInfo,
   commandList,
 } from "./command.ts";
+import {
+  foldMemoryDoctor,
+  foldMemoryPurge,
+  foldMemoryStats,
+  memoryHelp,
+  memoryMallocStats,
+  memoryPart,
+  memoryUsage,
+} from "./memory.ts";
 
 export const server: CommandSpec[] = [
   cmd("info", infoPart, { fanout: foldInfo }),
@@ -44,4 +53,10 @@ export const server: CommandSpec[] = [
   cmd("command|docs", commandDocs),
   cmd("command|getkeys", commandGetkeys),
   cmd("command|list", commandList),
+  cmd("memory|usage", memoryUsage),
+  cmd("memory|stats", memoryPart, { fanout: foldMemoryStats }),
+  cmd("memory|doctor", memoryPart, { fanout: foldMemoryDoctor }),
+  cmd("memory|purge", memoryPart, { fanout: foldMemoryPurge }),
+  cmd("memory|malloc-stats", memoryMallocStats),
+  cmd("memory|help", memoryHelp),
 ];

@@ -5,13 +5,13 @@
  * choice), so a stored result gets the same OBJECT ENCODING.
  */
 import type { Ctx } from "../context.ts";
-import { SYNTAX, WRONGTYPE } from "../errors.ts";
+import { SYNTAX } from "../errors.ts";
 import { rangeArg } from "../args.ts";
-import { readEntry } from "../lookup.ts";
+import { readTyped, WRONG } from "../lookup.ts";
 import { maxIntset } from "../encoding_limits.ts";
 import { SetValue } from "../../store/set.ts";
 import { TYPE_SET } from "../../store/types.ts";
-import { eqi, latin1 } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
 import { writeMembers } from "./lookup.ts";
 
 /** the operands of the current command (a Worker runs one command at a time) */
@@ -24,17 +24,13 @@ const sets: (SetValue | null)[] = [];
 function lookupSets(ctx: Ctx, argv: Uint8Array[], from: number, to: number): boolean {
   sets.length = 0;
   for (let i = from; i < to; i++) {
-    const e = readEntry(ctx, latin1(argv[i]));
-    if (e === undefined) {
-      sets.push(null);
-      continue;
-    }
-    if (e.type !== TYPE_SET) {
+    const r = readTyped(ctx, argv[i], TYPE_SET);
+    if (r === WRONG) {
       sets.length = 0;
-      ctx.w.error(WRONGTYPE);
       return false;
     }
-    sets.push(e.value as SetValue);
+    // the set, not the ref: a later lookup may expire a key (a write)
+    sets.push(r === 0 ? null : ctx.db.object<SetValue>(r));
   }
   return true;
 }
@@ -44,9 +40,8 @@ const REPLY = 0, STORE = 1, CARD = 2;
 
 /** Stores `s` at dst (or deletes dst when empty) and replies the size. */
 function store(ctx: Ctx, dst: Uint8Array, s: SetValue): void {
-  const key = latin1(dst);
-  if (s.size > 0) ctx.db.set(key, s, TYPE_SET);
-  else ctx.db.delete(key, ctx.now);
+  if (s.size > 0) ctx.db.setObject(dst, TYPE_SET, s, ctx.now);
+  else ctx.db.delete(dst, ctx.now);
   ctx.w.integer(s.size);
 }
 

@@ -3,21 +3,19 @@
  * and the set replies several of them share.
  */
 import type { Ctx } from "../context.ts";
-import type { Entry } from "../../store/keyspace.ts";
 import type { SetValue } from "../../store/set.ts";
 import { TYPE_SET } from "../../store/types.ts";
-import { readValue, writeEntry } from "../lookup.ts";
-
-/** A keyspace entry holding a set. */
-export type SetEntry = Entry & { value: SetValue };
+import { readObject, writeTyped } from "../lookup.ts";
 
 /** The set at key for a read: undefined when absent, null when of another type (replied). */
-export const readSet = (ctx: Ctx, key: Uint8Array) =>
-  readValue(ctx, key, TYPE_SET) as SetValue | undefined | null;
+export const readSet = (ctx: Ctx, key: Uint8Array): SetValue | undefined | null =>
+  readObject<SetValue>(ctx, key, TYPE_SET);
 
-/** The set entry at key for a write: undefined when absent, null on WRONGTYPE (replied). */
-export const writeSet = (ctx: Ctx, key: string) =>
-  writeEntry(ctx, key, TYPE_SET) as SetEntry | undefined | null;
+/**
+ * The record of the set at key for a write: 0 when absent, WRONG on WRONGTYPE (replied). The
+ * ref is valid until the next write to the keyspace; the set itself (`ctx.db.object`) stays.
+ */
+export const writeSet = (ctx: Ctx, key: Uint8Array): number => writeTyped(ctx, key, TYPE_SET);
 
 /** Members in Redis's iteration order as a set reply. */
 export function writeMembers(ctx: Ctx, s: SetValue): void {
@@ -27,8 +25,11 @@ export function writeMembers(ctx: Ctx, s: SetValue): void {
   for (let i = 0; i < m.length; i++) w.bulkStr(m[i]);
 }
 
-/** After an in-place change: an emptied set leaves the keyspace, else it is touched. */
-export function finish(ctx: Ctx, e: SetEntry): void {
-  if (e.value.size === 0) ctx.db.remove(e);
-  else ctx.db.touch(e.key);
+/**
+ * After an in-place change of the set `s` at `ref`: emptied, it leaves the keyspace, else it is
+ * touched.
+ */
+export function finish(ctx: Ctx, ref: number, s: SetValue): void {
+  if (s.size === 0) ctx.db.remove(ref);
+  else ctx.db.touch(ref);
 }

@@ -8,34 +8,34 @@ import { SetValue } from "../../store/set.ts";
 import { TYPE_SET } from "../../store/types.ts";
 import { latin1 } from "../../util/bytes.ts";
 import { maxIntset } from "../encoding_limits.ts";
+import { WRONG } from "../lookup.ts";
 import { finish, readSet, writeMembers, writeSet } from "./lookup.ts";
 
 export function sadd(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  const key = latin1(argv[1]);
-  const e = writeSet(ctx, key);
-  if (e === null) return;
+  const r = writeSet(ctx, argv[1]);
+  if (r === WRONG) return;
   const max = maxIntset(ctx);
   let added = 0;
-  if (e === undefined) {
+  if (r === 0) {
     const s = new SetValue();
     for (let i = 2; i < argc; i++) if (s.add(latin1(argv[i]), max)) added++;
-    ctx.db.set(key, s, TYPE_SET);
+    ctx.db.setObject(argv[1], TYPE_SET, s, ctx.now);
   } else {
-    const s = e.value;
+    const s = ctx.db.object<SetValue>(r);
     for (let i = 2; i < argc; i++) if (s.add(latin1(argv[i]), max)) added++;
-    if (added > 0) ctx.db.touch(key);
+    if (added > 0) ctx.db.touch(r);
   }
   ctx.w.integer(added);
 }
 
 export function srem(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  const e = writeSet(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const s = e.value;
+  const r = writeSet(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const s = ctx.db.object<SetValue>(r);
   let removed = 0;
   for (let i = 2; i < argc && s.size > 0; i++) if (s.remove(latin1(argv[i]))) removed++;
-  if (removed > 0) finish(ctx, e);
+  if (removed > 0) finish(ctx, r, s);
   ctx.w.integer(removed);
 }
 
@@ -65,26 +65,28 @@ export function smembers(ctx: Ctx, argv: Uint8Array[]): void {
 }
 
 export function smove(ctx: Ctx, argv: Uint8Array[]): void {
-  const srcKey = latin1(argv[1]), dstKey = latin1(argv[2]);
-  const src = ctx.db.get(srcKey, ctx.now);
-  const dst = ctx.db.get(dstKey, ctx.now);
-  if (src === undefined) return ctx.w.integer(0);
-  if (src.type !== TYPE_SET || (dst !== undefined && dst.type !== TYPE_SET)) {
+  const db = ctx.db;
+  const src = db.lookup(argv[1], ctx.now);
+  const dst = db.lookup(argv[2], ctx.now);
+  if (src === 0) return ctx.w.integer(0);
+  if (db.typeOf(src) !== TYPE_SET || (dst !== 0 && db.typeOf(dst) !== TYPE_SET)) {
     return ctx.w.error(WRONGTYPE);
   }
+  // the sets themselves: they outlive the refs, which the removal of src may invalidate
+  const ss = db.object<SetValue>(src);
+  const ds = dst === 0 ? null : db.object<SetValue>(dst);
   const m = latin1(argv[3]);
-  const ss = src.value as SetValue;
-  if (src === dst) return ctx.w.integer(ss.has(m) ? 1 : 0);
+  if (ss === ds) return ctx.w.integer(ss.has(m) ? 1 : 0);
   if (!ss.remove(m)) return ctx.w.integer(0);
-  if (ss.size === 0) ctx.db.remove(src);
-  else ctx.db.touch(srcKey);
+  if (ss.size === 0) db.remove(src);
+  else db.touch(src);
   const max = maxIntset(ctx);
-  if (dst === undefined) {
+  if (ds === null) {
     const s = new SetValue();
     s.add(m, max);
-    ctx.db.set(dstKey, s, TYPE_SET);
-  } else if ((dst.value as SetValue).add(m, max)) {
-    ctx.db.touch(dstKey);
+    db.setObject(argv[2], TYPE_SET, s, ctx.now);
+  } else if (ds.add(m, max)) {
+    db.touchKey(argv[2]);
   }
   ctx.w.integer(1);
 }

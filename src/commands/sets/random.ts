@@ -2,7 +2,8 @@
 import type { Ctx } from "../context.ts";
 import { MUST_BE_POSITIVE, SYNTAX } from "../errors.ts";
 import { MAX_RANDOM_REPLY, randomCountArg, rangeArg } from "../args.ts";
-import { latin1 } from "../../util/bytes.ts";
+import type { SetValue } from "../../store/set.ts";
+import { WRONG } from "../lookup.ts";
 import { finish, readSet, writeMembers, writeSet } from "./lookup.ts";
 
 export function spop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
@@ -13,24 +14,24 @@ export function spop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     if (c === null) return;
     count = c;
   }
-  const e = writeSet(ctx, latin1(argv[1]));
-  if (e === null) return;
+  const r = writeSet(ctx, argv[1]);
+  if (r === WRONG) return;
   const w = ctx.w;
-  if (e === undefined) return count < 0 ? w.nullBulk() : w.setHeader(0);
-  const s = e.value;
+  if (r === 0) return count < 0 ? w.nullBulk() : w.setHeader(0);
+  const s = ctx.db.object<SetValue>(r);
   if (count < 0) {
     w.bulkStr(s.pop());
-    return finish(ctx, e);
+    return finish(ctx, r, s);
   }
   if (count === 0) return w.setHeader(0);
   if (count >= s.size) {
     writeMembers(ctx, s);
-    ctx.db.remove(e);
+    ctx.db.remove(r);
     return;
   }
   w.setHeader(count);
   for (let i = 0; i < count; i++) w.bulkStr(s.pop());
-  ctx.db.touch(e.key);
+  ctx.db.touch(r);
 }
 
 export function srandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {

@@ -13,9 +13,9 @@ const page: string[] = [];
 export function sscan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const cursor = parseCursor(argv[2]);
   if (cursor < 0) return ctx.w.error(INVALID_CURSOR);
-  const e = scanArgs(ctx, argv, argc, TYPE_SET);
-  if (e === undefined) return;
-  const s = e.value as SetValue;
+  const r = scanArgs(ctx, argv, argc, TYPE_SET);
+  if (r === 0) return;
+  const s = ctx.db.object<SetValue>(r);
   let next = 0;
   page.length = 0;
   if (s.intset) {

@@ -46,10 +46,14 @@ export class SortPattern {
   self = false;
   /** no '*' (before a NUL): the pattern names no key, every lookup gives nothing */
   none = false;
+  /** what comes before and after the '*' of the key (latin1) */
   prefix = "";
   postfix = "";
   /** the hash field after "->", or null for a string key */
   field: string | null = null;
+  /** prefix and postfix as bytes, for forming keys (views of the argument) */
+  private pre: Uint8Array = EMPTY;
+  private post: Uint8Array = EMPTY;
 
   constructor(b: Uint8Array) {
     if (isHashPattern(b)) {
@@ -66,24 +70,49 @@ export class SortPattern {
     }
     // strstr(star + 1, "->") and a non-empty field: the whole rest of the pattern is the field
     const f = p.indexOf("->", star + 1);
-    this.prefix = p.slice(0, star);
+    let postEnd = p.length;
     if (f >= 0 && f + 2 < cut) {
-      this.postfix = p.slice(star + 1, f);
+      postEnd = f;
       this.field = p.slice(f + 2);
-    } else {
-      this.postfix = p.slice(star + 1);
     }
+    this.prefix = p.slice(0, star);
+    this.postfix = p.slice(star + 1, postEnd);
+    this.pre = b.subarray(0, star);
+    this.post = b.subarray(star + 1, postEnd);
+  }
+
+  /**
+   * The key the pattern forms with `elem` (prefix, element, postfix), in a buffer reused by
+   * every call: valid until the next one.
+   */
+  keyFor(elem: StringValue): Uint8Array {
+    const pre = this.pre, post = this.post;
+    const n = pre.length + elem.length + post.length;
+    let k = keyScratch;
+    if (n > KEY_SCRATCH_MAX) k = new Uint8Array(n);
+    else if (n > k.length) k = keyScratch = new Uint8Array(Math.max(n, k.length * 2));
+    k.set(pre);
+    let o = pre.length;
+    if (typeof elem === "string") {
+      for (let i = 0; i < elem.length; i++) k[o + i] = elem.charCodeAt(i);
+    } else k.set(elem, o);
+    o += elem.length;
+    k.set(post, o);
+    return k.subarray(0, n);
   }
 }
 
-function elementString(v: StringValue): string {
-  return typeof v === "string" ? v : latin1(v);
-}
+const EMPTY = new Uint8Array(0);
+/** Keys up to this many bytes are formed in a reused buffer. */
+const KEY_SCRATCH_MAX = 1 << 16;
+let keyScratch = new Uint8Array(256);
 
 /**
  * Redis's lookupKeyByPattern: the string at the key the pattern forms with `elem` (or the
  * hash field, with "->"), null when it is missing or of another type. Key lookups count in
- * the keyspace hits and misses, as lookupKeyRead does.
+ * the keyspace hits and misses, as lookupKeyRead does. A string key's value is a window on
+ * the arena: valid until the next write to the keyspace (the next lookup may expire a key),
+ * so it is used or copied at once.
  */
 export function lookupByPattern(
   db: Db,
@@ -94,17 +123,18 @@ export function lookupByPattern(
 ): StringValue | null {
   if (p.self) return elem;
   if (p.none) return null;
-  const e = db.get(p.prefix + elementString(elem) + p.postfix, now);
-  if (e === undefined) {
+  const r = db.lookup(p.keyFor(elem), now);
+  if (r === 0) {
     stats.keyspaceMisses++;
     return null;
   }
   stats.keyspaceHits++;
+  const type = db.typeOf(r);
   if (p.field !== null) {
-    if (e.type !== TYPE_HASH) return null;
-    return (e.value as HashValue).get(p.field) ?? null;
+    if (type !== TYPE_HASH) return null;
+    return db.object<HashValue>(r).get(p.field) ?? null;
   }
-  return e.type === TYPE_STRING ? e.value as StringValue : null;
+  return type === TYPE_STRING ? db.str(r) : null;
 }
 
 /**

@@ -13,13 +13,13 @@
 import type { Ctx, ShardContext } from "../context.ts";
 import { SYNTAX, WRONGTYPE } from "../errors.ts";
 import { intArg } from "../args.ts";
-import { readEntry } from "../lookup.ts";
+import { readRef } from "../lookup.ts";
 import { ListValue } from "../../store/list.ts";
 import type { SetValue } from "../../store/set.ts";
 import type { ZSetValue } from "../../store/zset.ts";
 import { ZCursor } from "../../store/zset_tree.ts";
 import { type StringValue, TYPE_LIST, TYPE_SET, TYPE_ZSET } from "../../store/types.ts";
-import { latin1 } from "../../util/bytes.ts";
+import { latin1, toValue } from "../../util/bytes.ts";
 import {
   hasStar,
   isHashPattern,
@@ -162,15 +162,18 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
     return ctx.w.error(CROSSSLOT);
   }
   const stats = shard.stats;
-  const e = readEntry(ctx, argv[1]);
+  const r = readRef(ctx, argv[1]);
   let type = TYPE_LIST;
   let size = 0;
-  if (e !== undefined) {
-    type = e.type;
+  // the sorted collection (the object stays valid across the pattern lookups; the ref may not)
+  let coll: ListValue | SetValue | ZSetValue | null = null;
+  if (r !== 0) {
+    type = ctx.db.typeOf(r);
     if (type !== TYPE_LIST && type !== TYPE_SET && type !== TYPE_ZSET) {
       return ctx.w.error(WRONGTYPE);
     }
-    size = (e.value as ListValue | SetValue | ZSetValue).size;
+    coll = ctx.db.object<ListValue | SetValue | ZSetValue>(r);
+    size = coll.size;
   }
   let { desc, alpha, dontsort, sortby } = o;
   // a set in hash order is not a stable result to store: sort it instead
@@ -180,7 +183,7 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
     sortby = null;
   }
   // Redis converts a sorted set to a skiplist for SORT, for good
-  if (type === TYPE_ZSET) (e!.value as ZSetValue).listpack = false;
+  if (type === TYPE_ZSET) (coll as ZSetValue).listpack = false;
 
   // LIMIT, clamped as Redis does
   let vectorlen = size;
@@ -196,9 +199,9 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
   if (ordered && dontsort && (start !== 0 || end !== vectorlen - 1)) vectorlen = end - start + 1;
 
   vec.length = 0;
-  if (e !== undefined) {
+  if (coll !== null) {
     if (type === TYPE_LIST) {
-      const list = e.value as ListValue;
+      const list = coll as ListValue;
       if (!dontsort) {
         for (let i = 0; i < size; i++) pushItem(list.at(i));
       } else if (end >= start) {
@@ -208,9 +211,9 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
         start = 0;
       }
     } else if (type === TYPE_SET) {
-      for (const m of (e.value as SetValue).members()) pushItem(m);
+      for (const m of (coll as SetValue).members()) pushItem(m);
     } else {
-      const tree = (e.value as ZSetValue).tree;
+      const tree = (coll as ZSetValue).tree;
       if (!dontsort) {
         for (tree.first(walk); walk.valid; walk.next()) pushItem(walk.member);
       } else {
@@ -233,6 +236,7 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
     for (let j = 0; j < vectorlen; j++) {
       const it = vec[j];
       let byval: StringValue | null = it.obj;
+      // a weight read through the pattern is a window on the arena: used before the next lookup
       if (by !== null) {
         byval = lookupByPattern(home, ctx.now, stats, by, it.obj);
         if (byval === null) continue;
@@ -289,12 +293,13 @@ function writeResult(
     const obj = vec[j].obj;
     if (getop === 0) list.pushBack(obj);
     for (let g = 0; g < getop; g++) {
-      list.pushBack(lookupByPattern(home, now, stats, gets[g], obj) ?? "");
+      const val = lookupByPattern(home, now, stats, gets[g], obj);
+      // a string key's bytes are a window on the arena: the list gets its own copy
+      list.pushBack(val === null ? "" : typeof val === "string" ? val : toValue(val));
     }
   }
-  const dest = latin1(storekey);
-  if (outputlen > 0) ctx.db.set(dest, list, TYPE_LIST, false, now);
-  else ctx.db.delete(dest, now);
+  if (outputlen > 0) ctx.db.setObject(storekey, TYPE_LIST, list, now);
+  else ctx.db.delete(storekey, now);
   w.integer(outputlen);
 }
 

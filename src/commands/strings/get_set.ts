@@ -4,18 +4,19 @@
  */
 import type { Ctx } from "../context.ts";
 import { invalidExpire, NOT_INTEGER, SYNTAX, WRONGTYPE } from "../errors.ts";
-import { eqi, latin1, toValue } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { type StringValue, TYPE_STRING } from "../../store/types.ts";
+import { TYPE_STRING } from "../../store/types.ts";
 import { computeExpire, type ExpireAt } from "../expire/time.ts";
-import { readString, stringEntry } from "./lookup.ts";
+import { WRONG } from "../lookup.ts";
+import { readString, replyString, stringRef } from "./lookup.ts";
 
 /** GET key */
 export function get(ctx: Ctx, argv: Uint8Array[]): void {
-  const v = readString(ctx, argv[1]);
-  if (v === null) return;
-  if (v === undefined) ctx.w.nullBulk();
-  else ctx.w.bulkValue(v);
+  const r = readString(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) ctx.w.nullBulk();
+  else replyString(ctx, r);
 }
 
 const SET_NX = 1, SET_XX = 2, SET_GET = 4, SET_KEEPTTL = 8;
@@ -62,33 +63,34 @@ export function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     at = computeExpire(v, secs, flags & (SET_EX | SET_PX) ? ctx.now : 0);
     if (at === null) return ctx.w.error(invalidExpire("set"));
   }
-  const key = latin1(argv[1]);
+  const key = argv[1], val = argv[2];
   const db = ctx.db;
+  const keepTtl = (flags & SET_KEEPTTL) !== 0;
   if ((flags & (SET_NX | SET_XX | SET_GET)) === 0) {
-    const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0, ctx.now);
-    if (at !== null) db.setExpire(e, at.when, at.exact);
+    const r = db.setString(key, val, 0, val.length, ctx.now, keepTtl);
+    if (at !== null) db.setExpire(r, at.when, at.exact);
     return ctx.w.ok();
   }
-  const old = db.get(key, ctx.now);
+  const old = db.lookup(key, ctx.now);
   if (flags & SET_GET) {
-    if (old === undefined) ctx.w.nullBulk();
-    else if (old.type !== TYPE_STRING) return ctx.w.error(WRONGTYPE);
-    else ctx.w.bulkValue(old.value as StringValue);
+    if (old === 0) ctx.w.nullBulk();
+    else if (db.typeOf(old) !== TYPE_STRING) return ctx.w.error(WRONGTYPE);
+    else replyString(ctx, old);
   }
-  if ((flags & SET_NX && old !== undefined) || (flags & SET_XX && old === undefined)) {
+  if ((flags & SET_NX && old !== 0) || (flags & SET_XX && old === 0)) {
     if (!(flags & SET_GET)) ctx.w.nullBulk();
     return;
   }
-  const e = db.set(key, toValue(argv[2]), TYPE_STRING, (flags & SET_KEEPTTL) !== 0);
-  if (at !== null) db.setExpire(e, at.when, at.exact);
+  const r = db.setString(key, val, 0, val.length, ctx.now, keepTtl);
+  if (at !== null) db.setExpire(r, at.when, at.exact);
   if (!(flags & SET_GET)) ctx.w.ok();
 }
 
 /** SETNX key value */
 export function setnx(ctx: Ctx, argv: Uint8Array[]): void {
-  const key = latin1(argv[1]);
-  if (ctx.db.get(key, ctx.now) !== undefined) return ctx.w.integer(0);
-  ctx.db.set(key, toValue(argv[2]), TYPE_STRING);
+  const key = argv[1], val = argv[2];
+  if (ctx.db.lookup(key, ctx.now) !== 0) return ctx.w.integer(0);
+  ctx.db.setString(key, val, 0, val.length, ctx.now);
   ctx.w.integer(1);
 }
 
@@ -122,27 +124,29 @@ export function setexGeneric(
 ): void {
   const at = expireArg(ctx, argv[2], seconds, true, cmd);
   if (at === null) return;
-  const e = ctx.db.set(latin1(argv[1]), toValue(argv[3]), TYPE_STRING, false, ctx.now);
-  ctx.db.setExpire(e, at.when, at.exact);
+  const val = argv[3];
+  const r = ctx.db.setString(argv[1], val, 0, val.length, ctx.now);
+  ctx.db.setExpire(r, at.when, at.exact);
   ctx.w.ok();
 }
 
 /** GETSET key value */
 export function getset(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) ctx.w.nullBulk();
-  else ctx.w.bulkValue(e.value);
-  ctx.db.set(latin1(argv[1]), toValue(argv[2]), TYPE_STRING);
+  const r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) ctx.w.nullBulk();
+  else replyString(ctx, r);
+  const val = argv[2];
+  ctx.db.setString(argv[1], val, 0, val.length, ctx.now);
 }
 
 /** GETDEL key */
 export function getdel(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.nullBulk();
-  ctx.w.bulkValue(e.value);
-  ctx.db.remove(e);
+  const r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.nullBulk();
+  replyString(ctx, r);
+  ctx.db.remove(r);
 }
 
 const GX_EX = 1, GX_PX = 2, GX_EXAT = 4, GX_PXAT = 8, GX_PERSIST = 16;
@@ -172,9 +176,9 @@ export function getex(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       expArg = argv[++j];
     } else return ctx.w.error(SYNTAX);
   }
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.nullBulk();
+  const r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.nullBulk();
   let at: ExpireAt | null = null;
   if (expArg !== null) {
     at = expireArg(
@@ -186,13 +190,12 @@ export function getex(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     );
     if (at === null) return;
   }
-  ctx.w.bulkValue(e.value);
+  replyString(ctx, r);
   if (at !== null) {
-    if (flags & (GX_EXAT | GX_PXAT) && at.when <= ctx.now) ctx.db.remove(e);
-    else ctx.db.setExpire(e, at.when, at.exact);
-  } else if (flags & GX_PERSIST && e.expireAt !== 0) {
-    ctx.db.clearExpire(e);
-    ctx.db.touch(e.key);
+    if (flags & (GX_EXAT | GX_PXAT) && at.when <= ctx.now) ctx.db.remove(r);
+    else ctx.db.setExpire(r, at.when, at.exact);
+  } else if (flags & GX_PERSIST && ctx.db.clearExpire(r)) {
+    ctx.db.touch(r);
   }
 }
 
@@ -200,17 +203,21 @@ export function getex(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 export function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const w = ctx.w;
   w.arrayHeader(argc - 1);
+  const db = ctx.db;
   for (let i = 1; i < argc; i++) {
-    const e = ctx.db.get(latin1(argv[i]), ctx.now);
-    if (e === undefined || e.type !== TYPE_STRING) w.nullBulk();
-    else w.bulkValue(e.value as StringValue);
+    const r = db.lookup(argv[i], ctx.now);
+    if (r === 0 || db.typeOf(r) !== TYPE_STRING) w.nullBulk();
+    else replyString(ctx, r);
   }
 }
 
 /** MSET key value [key value ...] */
 export function mset(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'mset' command");
-  for (let i = 1; i < argc; i += 2) ctx.db.set(latin1(argv[i]), toValue(argv[i + 1]), TYPE_STRING);
+  for (let i = 1; i < argc; i += 2) {
+    const val = argv[i + 1];
+    ctx.db.setString(argv[i], val, 0, val.length, ctx.now);
+  }
   ctx.w.ok();
 }
 
@@ -218,8 +225,11 @@ export function mset(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 export function msetnx(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'msetnx' command");
   for (let i = 1; i < argc; i += 2) {
-    if (ctx.db.get(latin1(argv[i]), ctx.now) !== undefined) return ctx.w.integer(0);
+    if (ctx.db.lookup(argv[i], ctx.now) !== 0) return ctx.w.integer(0);
   }
-  for (let i = 1; i < argc; i += 2) ctx.db.set(latin1(argv[i]), toValue(argv[i + 1]), TYPE_STRING);
+  for (let i = 1; i < argc; i += 2) {
+    const val = argv[i + 1];
+    ctx.db.setString(argv[i], val, 0, val.length, ctx.now);
+  }
   ctx.w.integer(1);
 }

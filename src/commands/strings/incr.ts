@@ -2,32 +2,32 @@
 import type { Ctx } from "../context.ts";
 import { NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OVERFLOW } from "../errors.ts";
 import { ENC_AUTO, ENC_EMBSTR } from "../../store/keyspace.ts";
-import { TYPE_STRING } from "../../store/types.ts";
-import { latin1 } from "../../util/bytes.ts";
+import { fromLatin1 } from "../../util/bytes.ts";
 import {
   incrByFloat,
   INCRFLOAT_NAN_INF,
   parseInt64,
-  parseInt64Str,
   parseSafeInt,
+  writeInt,
 } from "../../util/numbers.ts";
-import { stringEntry } from "./lookup.ts";
+import { WRONG } from "../lookup.ts";
+import { stringRef } from "./lookup.ts";
 
 const I64_MAX = 9223372036854775807n;
 const I64_MIN = -9223372036854775808n;
 
-/** The integer held in a string value (Redis string2ll rules), or null. */
-function intValue(v: string | Uint8Array): number | bigint | null {
-  return typeof v === "string" ? parseInt64Str(v) : parseInt64(v);
-}
+/** Where a counter's new digits are written before they are stored (per-Worker scratch). */
+const digits = new Uint8Array(24);
 
 /** Add `by` to the integer at key, with Redis's overflow checks (INCR, DECR and the BY forms). */
 export function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
-  const e = stringEntry(ctx, key);
-  if (e === null) return;
+  const db = ctx.db;
+  const r = stringRef(ctx, key);
+  if (r === WRONG) return;
   let cur: number | bigint = 0;
-  if (e !== undefined) {
-    const v = intValue(e.value);
+  if (r !== 0) {
+    // Redis's string2ll over the value (a counter is at most 20 bytes)
+    const v = db.strLen(r) <= 20 ? parseInt64(db.str(r)) : null;
     if (v === null) return ctx.w.error(NOT_INTEGER);
     cur = v;
   }
@@ -44,13 +44,16 @@ export function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
       res = Number(res);
     }
   }
-  const text = String(res);
-  if (e !== undefined) {
-    e.value = text;
-    e.enc = ENC_AUTO;
-    ctx.db.touch(e.key);
-  } else ctx.db.set(latin1(key), text, TYPE_STRING);
+  const n = typeof res === "number" ? writeInt(digits, 0, res) : writeBigDigits(res);
+  // the TTL stays (Redis replaces the value in place)
+  db.setString(key, digits, 0, n, ctx.now, true, ENC_AUTO);
   ctx.w.int64(res);
+}
+
+function writeBigDigits(v: bigint): number {
+  const s = String(v);
+  for (let i = 0; i < s.length; i++) digits[i] = s.charCodeAt(i);
+  return s.length;
 }
 
 /** The increment argument of INCRBY / DECRBY (`negate`), or null after replying the error. */
@@ -84,15 +87,13 @@ export function decrby(ctx: Ctx, argv: Uint8Array[]): void {
 
 /** INCRBYFLOAT key increment */
 export function incrbyfloat(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
+  const ref = stringRef(ctx, argv[1]);
+  if (ref === WRONG) return;
   // computed on exact decimals / emulated long doubles so the text matches Redis's
-  const r = incrByFloat(e === undefined ? null : e.value, argv[2]);
+  const r = incrByFloat(ref === 0 ? null : ctx.db.str(ref), argv[2]);
   if (typeof r === "number") return ctx.w.error(r === INCRFLOAT_NAN_INF ? NAN_OR_INF : NOT_FLOAT);
-  // Redis builds the result as a plain string object: embstr, never int
-  const target = e ?? ctx.db.set(latin1(argv[1]), r, TYPE_STRING);
-  target.value = r;
-  target.enc = ENC_EMBSTR;
-  if (e !== undefined) ctx.db.touch(e.key);
+  // Redis builds the result as a plain string object: embstr, never int; the TTL stays
+  const b = fromLatin1(r);
+  ctx.db.setString(argv[1], b, 0, b.length, ctx.now, true, ENC_EMBSTR);
   ctx.w.bulkStr(r);
 }

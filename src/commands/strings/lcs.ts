@@ -7,17 +7,18 @@ import type { Ctx } from "../context.ts";
 import { NOT_INTEGER, SYNTAX } from "../errors.ts";
 import { eqi, latin1 } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { type StringValue, TYPE_STRING } from "../../store/types.ts";
-import { bytesToLatin1, maxStringLen, stableBytes } from "./bytes.ts";
+import { TYPE_STRING } from "../../store/types.ts";
+import { maxStringLen } from "./bytes.ts";
 
 const EMPTY = new Uint8Array(0);
 
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN] */
 export function lcs(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const w = ctx.w;
-  const ea = ctx.db.get(latin1(argv[1]), ctx.now);
-  const eb = ctx.db.get(latin1(argv[2]), ctx.now);
-  if ((ea && ea.type !== TYPE_STRING) || (eb && eb.type !== TYPE_STRING)) {
+  const db = ctx.db;
+  const ra = db.lookup(argv[1], ctx.now);
+  const rb = db.lookup(argv[2], ctx.now);
+  if ((ra !== 0 && db.typeOf(ra) !== TYPE_STRING) || (rb !== 0 && db.typeOf(rb) !== TYPE_STRING)) {
     return w.error("ERR The specified keys must contain string values");
   }
   let getidx = false, getlen = false, withmatchlen = false;
@@ -36,8 +37,9 @@ export function lcs(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (getidx && getlen) {
     return w.error("ERR If you want both the length and indexes, please just use IDX.");
   }
-  const a = ea === undefined ? EMPTY : stableBytes(ea.value as StringValue);
-  const b = eb === undefined ? EMPTY : stableBytes(eb.value as StringValue);
+  // copies: the tables below are built while nothing else may move the values
+  const a = ra === 0 ? EMPTY : db.str(ra).slice();
+  const b = rb === 0 ? EMPTY : db.str(rb).slice();
   const alen = a.length, blen = b.length;
   if ((alen + 1) * (blen + 1) * 4 > maxStringLen(ctx)) {
     return w.error(
@@ -94,7 +96,7 @@ export function lcs(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       aStart = alen;
     }
   }
-  if (!getidx) return w.bulkStr(bytesToLatin1(result));
+  if (!getidx) return w.bulkStr(latin1(result));
   w.mapHeader(2);
   w.bulkStr("matches");
   w.arrayHeader(ranges.length / 5);

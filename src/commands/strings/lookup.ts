@@ -1,22 +1,23 @@
 /** Typed lookups of string values, over the one key lookup in src/commands/lookup.ts. */
 import type { Ctx } from "../context.ts";
-import { readValue, writeEntry } from "../lookup.ts";
-import type { Entry } from "../../store/keyspace.ts";
-import { type StringValue, TYPE_STRING } from "../../store/types.ts";
-
-/** An entry known to hold a string. */
-export type StringEntry = Entry & { value: StringValue };
+import { readTyped, writeTyped } from "../lookup.ts";
+import { TYPE_STRING } from "../../store/types.ts";
 
 /**
- * The string entry at key, undefined when absent, null when of another type (error replied).
- * Not counted in keyspace hits and misses.
+ * The record of the string at key for a write: 0 when absent, WRONG when of another type
+ * (error replied). Not counted in keyspace hits and misses.
  */
-export const stringEntry = (ctx: Ctx, key: Uint8Array): StringEntry | undefined | null =>
-  writeEntry(ctx, key, TYPE_STRING) as StringEntry | undefined | null;
+export const stringRef = (ctx: Ctx, key: Uint8Array): number => writeTyped(ctx, key, TYPE_STRING);
 
 /**
- * The string value at key for a read, counted as a keyspace hit or miss: undefined when
- * absent, null when of another type (error replied).
+ * The record of the string at key for a read, counted as a keyspace hit or miss: 0 when
+ * absent, WRONG when of another type (error replied).
  */
-export const readString = (ctx: Ctx, key: Uint8Array): StringValue | undefined | null =>
-  readValue(ctx, key, TYPE_STRING) as StringValue | undefined | null;
+export const readString = (ctx: Ctx, key: Uint8Array): number => readTyped(ctx, key, TYPE_STRING);
+
+/** The string value of a found record as a bulk reply (copied from where it lies). */
+export function replyString(ctx: Ctx, ref: number): void {
+  const db = ctx.db;
+  const v = db.ks.view.read(db.ks.arena.u8, ref);
+  ctx.w.bulkRange(db.ks.arena.u8, v.valOff, v.vlen);
+}

@@ -2,43 +2,37 @@
 import type { Ctx } from "../context.ts";
 import { MAX_STRING, NOT_INTEGER } from "../errors.ts";
 import { ENC_RAW } from "../../store/keyspace.ts";
-import { MAX_STRING_VALUE, type StringValue, TYPE_STRING } from "../../store/types.ts";
-import { latin1, toValue, valueBytes } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { maxStringLen, putRaw, storedValue, writableBytes } from "./bytes.ts";
-import { stringEntry } from "./lookup.ts";
+import { WRONG } from "../lookup.ts";
+import { maxStringLen } from "./bytes.ts";
+import { stringRef } from "./lookup.ts";
 
 /** APPEND key value */
 export function append(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
+  const db = ctx.db;
+  let r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
   const add = argv[2];
-  if (e === undefined) {
-    ctx.db.set(latin1(argv[1]), toValue(add), TYPE_STRING);
+  if (r === 0) {
+    db.setString(argv[1], add, 0, add.length, ctx.now);
     return ctx.w.integer(add.length);
   }
-  const old = e.value;
-  const len = old.length + add.length;
+  const old = db.strLen(r);
+  const len = old + add.length;
   if (len > maxStringLen(ctx)) return ctx.w.error(MAX_STRING);
-  if (typeof old === "string" && len <= MAX_STRING_VALUE) {
-    // V8 builds a rope: repeated APPENDs stay amortized O(1), flattened on the next read
-    e.value = old + latin1(add);
-  } else {
-    const buf = new Uint8Array(len);
-    buf.set(valueBytes(old));
-    buf.set(add, old.length);
-    e.value = buf;
-  }
-  e.enc = ENC_RAW;
-  ctx.db.touch(e.key);
+  // grows in place, or moves to a block with room to spare: repeated APPENDs are amortized O(1)
+  r = db.resizeString(r, len);
+  db.ks.arena.u8.set(add, db.strOffset(r) + old);
+  db.setEnc(r, ENC_RAW);
+  db.touch(r);
   ctx.w.integer(len);
 }
 
 /** STRLEN key */
 export function strlen(ctx: Ctx, argv: Uint8Array[]): void {
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  ctx.w.integer(e === undefined ? 0 : e.value.length);
+  const r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
+  ctx.w.integer(r === 0 ? 0 : ctx.db.strLen(r));
 }
 
 /** GETRANGE key start end, and SUBSTR (the same). */
@@ -47,11 +41,11 @@ export function getrange(ctx: Ctx, argv: Uint8Array[]): void {
   if (s0 === null) return ctx.w.error(NOT_INTEGER);
   const e0 = parseInt64(argv[3]);
   if (e0 === null) return ctx.w.error(NOT_INTEGER);
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (e === undefined) return ctx.w.bulkStr("");
-  const v = e.value as StringValue;
-  const len = v.length;
+  const r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.bulkStr("");
+  const db = ctx.db;
+  const len = db.strLen(r);
   if (s0 < 0 && e0 < 0 && s0 > e0) return ctx.w.bulkStr("");
   // int64 extremes only matter through their sign here, so doubles are exact enough
   let start = Number(s0), end = Number(e0);
@@ -61,8 +55,7 @@ export function getrange(ctx: Ctx, argv: Uint8Array[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) return ctx.w.bulkStr("");
-  if (typeof v === "string") ctx.w.bulkStr(v.slice(start, end + 1));
-  else ctx.w.bulk(v.subarray(start, end + 1));
+  ctx.w.bulkRange(db.ks.arena.u8, db.strOffset(r) + start, end - start + 1);
 }
 
 /** SETRANGE key offset value */
@@ -71,15 +64,19 @@ export function setrange(ctx: Ctx, argv: Uint8Array[]): void {
   if (off === null) return ctx.w.error(NOT_INTEGER);
   if (off < 0) return ctx.w.error("ERR offset is out of range");
   const add = argv[3];
-  const e = stringEntry(ctx, argv[1]);
-  if (e === null) return;
-  if (add.length === 0) return ctx.w.integer(e === undefined ? 0 : e.value.length);
+  const db = ctx.db;
+  let r = stringRef(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (add.length === 0) return ctx.w.integer(r === 0 ? 0 : db.strLen(r));
   if (Number(off) + add.length > maxStringLen(ctx)) return ctx.w.error(MAX_STRING);
   const offset = Number(off);
-  const old: StringValue | undefined = e?.value;
-  const len = Math.max(old === undefined ? 0 : old.length, offset + add.length);
-  const b = writableBytes(old, len);
-  b.set(add, offset);
-  putRaw(ctx.db, e, latin1(argv[1]), storedValue(b));
+  const old = r === 0 ? 0 : db.strLen(r);
+  const len = Math.max(old, offset + add.length);
+  // a new key starts as zero bytes up to the offset (Redis pads with zeros too)
+  if (r === 0) r = db.setString(argv[1], add, 0, 0, ctx.now);
+  if (len !== old) r = db.resizeString(r, len);
+  db.ks.arena.u8.set(add, db.strOffset(r) + offset);
+  db.setEnc(r, ENC_RAW);
+  db.touch(r);
   ctx.w.integer(len);
 }

@@ -20,6 +20,7 @@ import { TYPE_ZSET } from "../../store/types.ts";
 import { eqi, latin1 } from "../../util/bytes.ts";
 import { parseDouble } from "../../util/numbers.ts";
 import { lpEntries, lpValue, zsetLimits } from "../encoding_limits.ts";
+import { WRONG } from "../lookup.ts";
 import { writeZset } from "./keyspace.ts";
 
 const NAN_SCORE = "ERR resulting score is not a number (NaN)";
@@ -62,11 +63,10 @@ export function zaddGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, preset: 
     if (d === null) return w.error(NOT_FLOAT);
     scores.push(d);
   }
-  const key = latin1(argv[1]);
-  const e = writeZset(ctx, key);
-  if (e === null) return;
-  if (e === undefined && flags & ZADD_XX) return incr ? w.nullBulk() : w.integer(0);
-  const z = e === undefined ? new ZSetValue() : e.value;
+  const r = writeZset(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0 && flags & ZADD_XX) return incr ? w.nullBulk() : w.integer(0);
+  const z = r === 0 ? new ZSetValue() : ctx.db.object<ZSetValue>(r);
   if (z.listpack) zsetLimits(ctx);
   let added = 0, updated = 0, processed = 0;
   let score = 0;
@@ -85,8 +85,8 @@ export function zaddGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, preset: 
     }
   }
   if (added + updated > 0) {
-    if (e === undefined) ctx.db.set(key, z, TYPE_ZSET);
-    else ctx.db.touch(key);
+    if (r === 0) ctx.db.setObject(argv[1], TYPE_ZSET, z, ctx.now);
+    else ctx.db.touch(r);
   }
   if (nan) return w.error(NAN_SCORE);
   if (incr) return processed > 0 ? w.double(score) : w.nullBulk();
@@ -95,18 +95,18 @@ export function zaddGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, preset: 
 
 /** ZREM: removes members; the key goes when emptied. */
 export function zrem(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  const e = writeZset(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return ctx.w.integer(0);
-  const z = e.value;
+  const r = writeZset(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return ctx.w.integer(0);
+  const z = ctx.db.object<ZSetValue>(r);
   let deleted = 0;
   for (let i = 2; i < argc; i++) {
     if (z.remove(latin1(argv[i]))) deleted++;
     if (z.size === 0) break;
   }
   if (deleted > 0) {
-    if (z.size === 0) ctx.db.remove(e);
-    else ctx.db.touch(e.key);
+    if (z.size === 0) ctx.db.remove(r);
+    else ctx.db.touch(r);
   }
   ctx.w.integer(deleted);
 }

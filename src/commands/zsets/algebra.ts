@@ -14,7 +14,7 @@ import { TYPE_SET, TYPE_ZSET } from "../../store/types.ts";
 import { eqi } from "../../util/bytes.ts";
 import { parseDouble } from "../../util/numbers.ts";
 import { intArg, rangeArg } from "../args.ts";
-import { readEntry } from "../lookup.ts";
+import { readRef } from "../lookup.ts";
 import { storeZset } from "./keyspace.ts";
 import { pairsHeader, writePair } from "./reply.ts";
 
@@ -75,11 +75,15 @@ export function zsetop(
   if (n > argc - (at + 1)) return w.error(SYNTAX);
   const srcs: Src[] = [];
   for (let i = 0; i < n; i++) {
-    const e = readEntry(ctx, argv[at + 1 + i]);
-    if (e === undefined) srcs.push(null);
-    else if (e.type === TYPE_ZSET) srcs.push(e.value as ZSetValue);
-    else if (e.type === TYPE_SET) srcs.push(e.value as SetValue);
-    else return w.error(WRONGTYPE);
+    // the values, not the refs: a later lookup may expire a key (a write)
+    const r = readRef(ctx, argv[at + 1 + i]);
+    if (r === 0) srcs.push(null);
+    else {
+      const t = ctx.db.typeOf(r);
+      if (t === TYPE_ZSET) srcs.push(ctx.db.object<ZSetValue>(r));
+      else if (t === TYPE_SET) srcs.push(ctx.db.object<SetValue>(r));
+      else return w.error(WRONGTYPE);
+    }
   }
   const weights: number[] = new Array(n).fill(1);
   let agg = SUM, withscores = false, limit = 0;

@@ -9,7 +9,8 @@ import { ZCursor } from "../../store/zset_tree.ts";
 import { eqi } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 import { MAX_RANDOM_REPLY, randomCountArg, rangeArg } from "../args.ts";
-import { readZset, writeZset, type ZSetEntry } from "./keyspace.ts";
+import { WRONG } from "../lookup.ts";
+import { readZset, writeZset } from "./keyspace.ts";
 import { pairsHeader, writePair } from "./reply.ts";
 
 /** LONG_MAX / 2, the bound of ZRANDMEMBER's count with WITHSCORES */
@@ -34,22 +35,20 @@ function zpop(
   emitKey: boolean,
 ): void {
   const w = ctx.w;
-  let e: ZSetEntry | undefined;
-  for (let i = from; i < to; i++) {
-    const x = writeZset(ctx, argv[i]);
-    if (x === null) return;
-    if (x === undefined) continue;
-    e = x;
-    break;
+  let r = 0, k = from;
+  for (; k < to; k++) {
+    r = writeZset(ctx, argv[k]);
+    if (r === WRONG) return;
+    if (r !== 0) break;
   }
-  if (e === undefined) return emitKey ? w.nullArray() : w.arrayHeader(0);
+  if (r === 0) return emitKey ? w.nullArray() : w.arrayHeader(0);
   if (count === 0) return w.arrayHeader(0);
   if (count === -1) count = 1;
-  const z = e.value;
+  const z = ctx.db.object<ZSetValue>(r);
   const n = Math.min(count, z.size);
   if (emitKey) {
     w.arrayHeader(2);
-    w.bulkStr(e.key);
+    w.bulk(argv[k]);
     w.arrayHeader(n);
   } else {
     w.arrayHeader(nested ? n : n * 2);
@@ -65,8 +64,8 @@ function zpop(
     else c.next();
   }
   z.removeRange(max ? z.size - n : 0, n);
-  if (z.size === 0) ctx.db.remove(e);
-  else ctx.db.touch(e.key);
+  if (z.size === 0) ctx.db.remove(r);
+  else ctx.db.touch(r);
 }
 
 /** ZPOPMIN / ZPOPMAX (`max`): one member flat, or up to COUNT. */

@@ -24,8 +24,9 @@ import {
   lastInLex,
   lastInRange,
 } from "../../store/zset_query.ts";
-import { eqi, latin1 } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
 import { intArg } from "../args.ts";
+import { WRONG } from "../lookup.ts";
 import { readZset, storeZset, writeZset } from "./keyspace.ts";
 import {
   newLexRange,
@@ -199,10 +200,10 @@ export function zremrange(ctx: Ctx, argv: Uint8Array[], type: number): void {
   } else if (!parseLexRange(argv[2], argv[3], lr)) {
     return w.error(NOT_LEX_RANGE);
   }
-  const e = writeZset(ctx, latin1(argv[1]));
-  if (e === null) return;
-  if (e === undefined) return w.integer(0);
-  const z = e.value;
+  const r = writeZset(ctx, argv[1]);
+  if (r === WRONG) return;
+  if (r === 0) return w.integer(0);
+  const z = ctx.db.object<ZSetValue>(r);
   let deleted: number;
   if (type === BY_RANK) {
     const llen = z.size;
@@ -218,8 +219,8 @@ export function zremrange(ctx: Ctx, argv: Uint8Array[], type: number): void {
     deleted = deleteRangeByLex(z, lr, cur);
   }
   if (deleted > 0) {
-    if (z.size === 0) ctx.db.remove(e);
-    else ctx.db.touch(e.key);
+    if (z.size === 0) ctx.db.remove(r);
+    else ctx.db.touch(r);
   }
   w.integer(deleted);
 }

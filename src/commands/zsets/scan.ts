@@ -29,9 +29,9 @@ function scanScore(d: number): string {
 export function zscan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const cursor = parseCursor(argv[2]);
   if (cursor < 0) return ctx.w.error(INVALID_CURSOR);
-  const e = scanArgs(ctx, argv, argc, TYPE_ZSET);
-  if (e === undefined) return;
-  const z = e.value as ZSetValue;
+  const r = scanArgs(ctx, argv, argc, TYPE_ZSET);
+  if (r === 0) return;
+  const z = ctx.db.object<ZSetValue>(r);
   const pat = scanPattern;
   const w = ctx.w;
   w.arrayHeader(2);

@@ -1,0 +1,607 @@
+/**
+ * One logical database of one shard: its key index (dict.ts) and its keys with a TTL
+ * (volatile.ts) over the shard's arena, where every key lives as one record (record.ts) with
+ * its value and metadata. No JS object exists per key: a lookup hashes the key's bytes where
+ * they lie (in the receive buffer), walks the bucket's records in the arena and answers a ref.
+ *
+ * A ref is valid until the next write to the keyspace: a write may move a record (a value that
+ * outgrew its block) or free it. Views returned by `str` are windows on the arena with the
+ * same lifetime.
+ */
+import type { Arena } from "./arena.ts";
+import type { ObjectTable } from "./objects.ts";
+import type { AccessPolicy } from "./access.ts";
+import type { RecordView } from "./record.ts";
+import { Dict } from "./dict.ts";
+import { VolatileSet } from "./volatile.ts";
+import {
+  ENC_AUTO,
+  ENC_BITS,
+  ENC_SHIFT,
+  HEADER_BYTES,
+  LRU_BITS,
+  OBJECT_BIT,
+  recordBytes,
+  TYPE_BITS,
+  TYPE_SHIFT,
+  W_HASH,
+  W_META,
+  W_VSLOT,
+  writeVarint,
+} from "./record.ts";
+import { blockBytesFor } from "./arena.ts";
+import { hashKey } from "../util/hash.ts";
+import { latin1 } from "../util/bytes.ts";
+import { type CollectionValue, TYPE_STRING } from "./types.ts";
+
+/** What a shard's databases share (the Keyspace). */
+export interface DbShared {
+  readonly arena: Arena;
+  readonly objects: ObjectTable;
+  readonly access: AccessPolicy;
+  /** scratch for decoding a record */
+  readonly view: RecordView;
+}
+
+/** What SCAN may filter on. */
+export interface ScanFilter {
+  match?: (key: string) => boolean;
+  type?: number;
+}
+
+const HANDLE_BYTES = 4;
+
+export class Db {
+  readonly dict: Dict;
+  readonly vol: VolatileSet;
+  /** keys removed by expiry (INFO expired_keys) */
+  expiredKeys = 0;
+  /** bumped on every touch(): a cheap "anything changed" check */
+  version = 0;
+  /** set while some client watches keys of this database (or a shipped command runs on it) */
+  onTouch: ((key: string) => void) | null = null;
+
+  constructor(readonly ks: DbShared) {
+    this.dict = new Dict(ks.arena);
+    this.vol = new VolatileSet(ks.arena);
+  }
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** keys with a TTL */
+  get volatileCount(): number {
+    return this.vol.count;
+  }
+
+  // ---- lookups
+
+  /** The record of a live key, as an access (Redis's lookupKey): the LRU/LFU field moves. */
+  lookup(key: Uint8Array, now: number): number {
+    const r = this.peek(key, now);
+    if (r !== 0) {
+      const u32 = this.ks.arena.u32;
+      const m = u32[r * 2 + W_META];
+      const a = this.ks.access;
+      const f = a.lfu ? a.touched(m & LRU_BITS, now) : (now / 1000) & LRU_BITS;
+      u32[r * 2 + W_META] = (m & ~LRU_BITS) | f;
+    }
+    return r;
+  }
+
+  /** The record of a live key without counting an access (LOOKUP_NOTOUCH); 0 when absent. */
+  peek(key: Uint8Array, now: number): number {
+    const r = this.dict.find(key, hashKey(key));
+    if (r === 0) return 0;
+    const s = this.ks.arena.u32[r * 2 + W_VSLOT];
+    if (s !== 0 && this.vol.expireAt(s) <= now) {
+      this.dict.unlinkFound(r);
+      this.expired(r);
+      return 0;
+    }
+    return r;
+  }
+
+  /** The record of a key whether or not its TTL passed (Redis's dictFind), 0 when absent. */
+  find(key: Uint8Array): number {
+    return this.dict.find(key, hashKey(key));
+  }
+
+  /** Bytes of the index: the bucket arrays and the records' headers (MEMORY STATS). */
+  get indexBytes(): number {
+    return this.dict.tableBytes + this.dict.size * HEADER_BYTES;
+  }
+
+  /** A key's expiry without a lookup (0: no TTL, or no such key); nothing is deleted. */
+  expireAtOfKey(key: Uint8Array): number {
+    const r = this.dict.find(key, hashKey(key));
+    return r === 0 ? 0 : this.expireAt(r);
+  }
+
+  // ---- a record's fields
+
+  typeOf(ref: number): number {
+    return (this.ks.arena.u32[ref * 2 + W_META] >>> TYPE_SHIFT) & TYPE_BITS;
+  }
+
+  /** The string encoding hint (ENC_*). */
+  encOf(ref: number): number {
+    return (this.ks.arena.u32[ref * 2 + W_META] >>> ENC_SHIFT) & ENC_BITS;
+  }
+
+  setEnc(ref: number, enc: number): void {
+    const u32 = this.ks.arena.u32;
+    const m = u32[ref * 2 + W_META];
+    u32[ref * 2 + W_META] = (m & ~(ENC_BITS << ENC_SHIFT)) | (enc << ENC_SHIFT);
+  }
+
+  /** Redis's 24-bit LRU/LFU field. */
+  lruOf(ref: number): number {
+    return this.ks.arena.u32[ref * 2 + W_META] & LRU_BITS;
+  }
+
+  setLru(ref: number, field: number): void {
+    const u32 = this.ks.arena.u32;
+    u32[ref * 2 + W_META] = (u32[ref * 2 + W_META] & ~LRU_BITS) | (field & LRU_BITS);
+  }
+
+  /** The expiry in ms, 0 when the key has no TTL. */
+  expireAt(ref: number): number {
+    const s = this.ks.arena.u32[ref * 2 + W_VSLOT];
+    return s === 0 ? 0 : this.vol.expireAt(s);
+  }
+
+  /** The expiry as Redis holds it: -1 when none, exact (a bigint) beyond 2^53. */
+  expireExact(ref: number): number | bigint {
+    const s = this.ks.arena.u32[ref * 2 + W_VSLOT];
+    return s === 0 ? -1 : this.vol.expireExact(s);
+  }
+
+  /** A copy of the key's bytes. */
+  key(ref: number): Uint8Array {
+    const v = this.ks.view.read(this.ks.arena.u8, ref);
+    return this.ks.arena.u8.slice(v.keyOff, v.keyOff + v.klen);
+  }
+
+  /** The key as a one-char-per-byte string. */
+  keyLatin1(ref: number): string {
+    const v = this.ks.view.read(this.ks.arena.u8, ref);
+    return latin1(this.ks.arena.u8.subarray(v.keyOff, v.keyOff + v.klen));
+  }
+
+  /** The string value's length. */
+  strLen(ref: number): number {
+    return this.ks.view.read(this.ks.arena.u8, ref).vlen;
+  }
+
+  /** The string value's first byte in the arena (ks.arena.u8). */
+  strOffset(ref: number): number {
+    return this.ks.view.read(this.ks.arena.u8, ref).valOff;
+  }
+
+  /** The string value, as a window on the arena (valid until the next write). */
+  str(ref: number): Uint8Array {
+    const v = this.ks.view.read(this.ks.arena.u8, ref);
+    return this.ks.arena.u8.subarray(v.valOff, v.valOff + v.vlen);
+  }
+
+  /** Whether the value is an object (a collection) rather than bytes. */
+  isObject(ref: number): boolean {
+    return (this.ks.arena.u32[ref * 2 + W_META] & OBJECT_BIT) !== 0;
+  }
+
+  /** The object a record holds (a list, set, hash or sorted set). */
+  object<T extends CollectionValue>(ref: number): T {
+    return this.ks.objects.get(this.handleOf(ref)) as T;
+  }
+
+  private handleOf(ref: number): number {
+    const u8 = this.ks.arena.u8;
+    const o = this.ks.view.read(u8, ref).valOff;
+    return (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)) >>> 0;
+  }
+
+  // ---- writes
+
+  /**
+   * `key` holds the string src[off, off + len) from now on (a new key, or replacing any value),
+   * with encoding hint `enc`; the TTL goes unless `keepTtl`. Returns the record. The source may
+   * be a window on the arena itself.
+   */
+  setString(
+    key: Uint8Array,
+    src: Uint8Array,
+    off: number,
+    len: number,
+    now: number,
+    keepTtl = false,
+    enc = ENC_AUTO,
+  ): number {
+    return this.put(key, TYPE_STRING, src, off, len, 0, now, keepTtl, enc);
+  }
+
+  /** `key` holds `obj` (of type `type`) from now on; the TTL goes. Returns the record. */
+  setObject(key: Uint8Array, type: number, obj: CollectionValue, now: number): number {
+    const h = this.ks.objects.put(obj, type);
+    return this.put(key, type, null, 0, HANDLE_BYTES, h, now, false, ENC_AUTO);
+  }
+
+  /**
+   * RENAME, MOVE, COPY: `key` is set to the value of record `ref` of database `src` (which may
+   * be this one), replacing whatever it held, and takes over its type, TTL, access field and
+   * encoding hint. A copy gets its own value (a collection is cloned); otherwise the value is
+   * shared with the source record, which the caller removes next. Returns the new record.
+   */
+  putFrom(key: Uint8Array, src: Db, ref: number, now: number, copy: boolean): number {
+    const type = src.typeOf(ref), lru = src.lruOf(ref), enc = src.encOf(ref);
+    const at = src.expireAt(ref), exact = src.expireExact(ref);
+    let r: number;
+    if (src.isObject(ref)) {
+      const obj = src.object(ref);
+      r = this.setObject(key, type, copy ? obj.clone() : obj, now);
+    } else {
+      const v = src.str(ref);
+      r = this.setString(key, v, 0, v.length, now);
+    }
+    this.setLru(r, lru);
+    this.setEnc(r, enc);
+    if (at !== 0) this.setExpire(r, at, typeof exact === "bigint" ? exact : undefined);
+    return r;
+  }
+
+  /**
+   * The string at `ref` made `len` bytes long, for changing it bytewise (SETRANGE, SETBIT,
+   * APPEND, HyperLogLogs): the bytes kept are the first min(old, len); new bytes are 0. The
+   * record may move (returned); when it must, the new block has room to grow, as sds does.
+   */
+  resizeString(ref: number, len: number): number {
+    const a = this.ks.arena;
+    const v = this.ks.view.read(a.u8, ref);
+    const klen = v.klen, oldLen = v.vlen;
+    const need = recordBytes(klen, len);
+    if (need <= a.blockBytes(ref) && need >= (a.blockBytes(ref) >> 2)) {
+      // in place: only the vlen varint (and what follows it) may shift
+      const keyOff = v.keyOff;
+      const newKeyOff = writeVarint(a.u8, v.vlenOff, len);
+      if (newKeyOff !== keyOff) {
+        a.u8.copyWithin(newKeyOff, keyOff, keyOff + klen + Math.min(oldLen, len));
+      }
+      if (len > oldLen) a.u8.fill(0, newKeyOff + klen + oldLen, newKeyOff + klen + len);
+      return ref;
+    }
+    const grow = len > oldLen && oldLen > 0;
+    const room = grow ? (len < (1 << 20) ? len * 2 : len + (1 << 20)) : len;
+    const fresh = a.alloc(recordBytes(klen, room) > need ? recordBytes(klen, room) : need);
+    const u32 = a.u32, u8 = a.u8;
+    u32[fresh * 2 + W_HASH] = u32[ref * 2 + W_HASH];
+    u32[fresh * 2 + W_META] = u32[ref * 2 + W_META];
+    const s = u32[ref * 2 + W_VSLOT];
+    u32[fresh * 2 + W_VSLOT] = s;
+    let p = writeVarint(u8, fresh * 8 + HEADER_BYTES, klen);
+    p = writeVarint(u8, p, len);
+    u8.copyWithin(p, v.keyOff, v.keyOff + klen + Math.min(oldLen, len));
+    if (len > oldLen) u8.fill(0, p + klen + oldLen, p + klen + len);
+    this.dict.locate(ref);
+    this.dict.replaceFound(ref, fresh);
+    if (s !== 0) this.vol.moved(s, fresh);
+    a.free(ref);
+    return fresh;
+  }
+
+  /** Move a record to a fresh block (defragmentation); the key's value is unchanged. */
+  relocate(ref: number): number {
+    const a = this.ks.arena;
+    const v = this.ks.view.read(a.u8, ref);
+    const bytes = v.valOff + v.vlen - ref * 8;
+    const fresh = a.alloc(bytes);
+    a.u8.copyWithin(fresh * 8, ref * 8, ref * 8 + bytes);
+    this.dict.locate(ref);
+    this.dict.replaceFound(ref, fresh);
+    const s = a.u32[fresh * 2 + W_VSLOT];
+    if (s !== 0) this.vol.moved(s, fresh);
+    a.free(ref);
+    return fresh;
+  }
+
+  /** Delete a key (expired keys count as absent). Returns true if a live key was removed. */
+  delete(key: Uint8Array, now: number): boolean {
+    const r = this.peek(key, now);
+    if (r === 0) return false;
+    this.dict.unlinkFound(r);
+    this.release(r, true);
+    return true;
+  }
+
+  /** Remove a found record (deletion, a collection emptied): the key is touched. */
+  remove(ref: number): void {
+    this.dict.locate(ref);
+    this.dict.unlinkFound(ref);
+    this.release(ref, true);
+  }
+
+  /** Give the key at `ref` a TTL (or a new one); the key is touched. */
+  setExpire(ref: number, at: number, exact?: bigint): void {
+    const s = this.ks.arena.u32[ref * 2 + W_VSLOT];
+    if (s === 0) this.vol.add(ref, at, exact);
+    else this.vol.set(s, at, exact);
+    this.touch(ref);
+  }
+
+  /** Drop the key's TTL; returns whether it had one. */
+  clearExpire(ref: number): boolean {
+    const s = this.ks.arena.u32[ref * 2 + W_VSLOT];
+    if (s === 0) return false;
+    this.vol.remove(s);
+    return true;
+  }
+
+  /**
+   * Every write that changes a key calls this (Redis's signalModifiedKey), after the change:
+   * WATCH, and later keyspace notifications and client tracking, hang off it.
+   */
+  touch(ref: number): void {
+    this.version++;
+    if ((this.ks.arena.u32[ref * 2 + W_META] & OBJECT_BIT) !== 0) {
+      this.ks.objects.changed(this.handleOf(ref));
+    }
+    const t = this.onTouch;
+    if (t !== null) t(this.keyLatin1(ref));
+  }
+
+  /** touch() for a key given by its bytes (one that may no longer exist). */
+  touchKey(key: Uint8Array): void {
+    this.version++;
+    const t = this.onTouch;
+    if (t !== null) t(latin1(key));
+  }
+
+  /** Drop everything (every key is touched). */
+  flush(): void {
+    const t = this.onTouch;
+    if (t !== null) this.dict.forEach((r) => t(this.keyLatin1(r)));
+    this.version++;
+    const a = this.ks.arena, objects = this.ks.objects;
+    this.dict.forEach((r) => {
+      if ((a.u32[r * 2 + W_META] & OBJECT_BIT) !== 0) objects.drop(this.handleOf(r));
+      a.free(r);
+    });
+    this.dict.clear();
+    this.vol.clear();
+  }
+
+  /**
+   * SWAPDB: exchange the contents of two databases. Each Db object stays at its index with its
+   * watch hook, so clients that selected an index see the other contents, as in Redis; every
+   * key of both is signalled on both sides (a watched key changes if it exists in either).
+   */
+  swapWith(o: Db): void {
+    this.dict.swap(o.dict);
+    this.vol.swap(o.vol);
+    this.signalAll(o);
+    o.signalAll(this);
+  }
+
+  private signalAll(o: Db): void {
+    this.version++;
+    const t = this.onTouch;
+    if (t === null) return;
+    this.dict.forEach((r) => t(this.keyLatin1(r)));
+    o.dict.forEach((r) => t(o.keyLatin1(r)));
+  }
+
+  /**
+   * One SCAN step from `cursor` (Redis's reverse-binary bucket cursor, 32 bits): visits
+   * buckets until `count` keys were seen or 10*count buckets were empty. Returns the next
+   * cursor, 0 when the scan is complete.
+   */
+  scan(cursor: number, count: number, now: number, f: ScanFilter, out: string[]): number {
+    if (this.dict.size === 0) return 0;
+    let v = cursor >>> 0;
+    let budget = count * 10;
+    let seen = 0;
+    const visit = (r: number) => {
+      seen++;
+      const at = this.expireAt(r);
+      if (at !== 0 && at <= now) return;
+      if (f.type !== undefined && this.typeOf(r) !== f.type) return;
+      const k = this.keyLatin1(r);
+      if (f.match !== undefined && !f.match(k)) return;
+      out.push(k);
+    };
+    do {
+      v = this.dict.scan(v, visit);
+    } while (v !== 0 && budget-- > 0 && seen < count);
+    return v;
+  }
+
+  /** Calls f on every live record (f must not write to the keyspace). */
+  forEachLive(now: number, f: (ref: number) => void): void {
+    this.dict.forEach((r) => {
+      const at = this.expireAt(r);
+      if (at === 0 || at > now) f(r);
+    });
+  }
+
+  /** A random live key (latin1), or null; every key about equally likely. */
+  randomKey(now: number): string | null {
+    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
+      const r = this.dict.fairRandom(Math.random) || this.dict.random(Math.random);
+      const at = this.expireAt(r);
+      if (at !== 0 && at <= now) {
+        this.dict.locate(r);
+        this.dict.unlinkFound(r);
+        this.expired(r);
+        continue;
+      }
+      return this.keyLatin1(r);
+    }
+    let found: string | null = null;
+    this.dict.forEach((r) => {
+      const at = this.expireAt(r);
+      if (found === null && (at === 0 || at > now)) found = this.keyLatin1(r);
+    });
+    return found;
+  }
+
+  /**
+   * Redis's active expire step for one database: sample up to 20 volatile keys, delete the
+   * expired ones, repeat while more than a quarter of the sample was expired and the budget
+   * (number of samples) lasts. Returns the number of samples taken.
+   */
+  activeExpire(now: number, budget: number): number {
+    let sampled = 0;
+    const vol = this.vol;
+    while (vol.count > 0 && sampled < budget) {
+      let expired = 0;
+      const n = Math.min(20, vol.count);
+      for (let k = 0; k < n; k++) {
+        if (vol.count === 0) break;
+        const s = vol.random(Math.random);
+        sampled++;
+        if (vol.expireAt(s) <= now) {
+          const r = vol.ref(s);
+          this.dict.locate(r);
+          this.dict.unlinkFound(r);
+          this.expired(r);
+          expired++;
+        }
+      }
+      if (expired * 4 <= n) break;
+    }
+    return sampled;
+  }
+
+  /** Average remaining TTL (ms) over a sample of volatile keys, for INFO's avg_ttl. */
+  avgTtl(now: number): number {
+    const vol = this.vol;
+    if (vol.count === 0) return 0;
+    const n = Math.min(vol.count, 64);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.max(0, vol.expireAt(vol.random(Math.random)) - now);
+    return Math.round(sum / n);
+  }
+
+  // ---- internals
+
+  /** An unlinked record whose key expired: counted, signalled, freed. */
+  private expired(r: number): void {
+    this.expiredKeys++;
+    this.release(r, true);
+  }
+
+  /** Free an unlinked record and what it holds; touch its key first if asked. */
+  private release(r: number, touch: boolean): void {
+    if (touch) this.touch(r);
+    const a = this.ks.arena;
+    const m = a.u32[r * 2 + W_META];
+    const s = a.u32[r * 2 + W_VSLOT];
+    if (s !== 0) this.vol.remove(s);
+    if ((m & OBJECT_BIT) !== 0) this.ks.objects.drop(this.handleOf(r));
+    a.free(r);
+    this.dict.maybeShrink();
+  }
+
+  /**
+   * The one write path: `key` gets a value of `type` — bytes src[off, off + len), or (src null)
+   * the object handle `handle` — creating the record or replacing the value of an existing one.
+   */
+  private put(
+    key: Uint8Array,
+    type: number,
+    src: Uint8Array | null,
+    off: number,
+    len: number,
+    handle: number,
+    now: number,
+    keepTtl: boolean,
+    enc: number,
+  ): number {
+    const a = this.ks.arena;
+    const h = hashKey(key);
+    let r = this.dict.find(key, h);
+    if (r !== 0) {
+      const s = a.u32[r * 2 + W_VSLOT];
+      if (s !== 0 && this.vol.expireAt(s) <= now) {
+        this.dict.unlinkFound(r);
+        this.expired(r);
+        r = 0;
+      }
+    }
+    const klen = key.length;
+    const need = recordBytes(klen, len);
+    const flags = ((type & TYPE_BITS) << TYPE_SHIFT) | ((enc & ENC_BITS) << ENC_SHIFT) |
+      (src === null ? OBJECT_BIT : 0);
+    if (r === 0) {
+      const fresh = a.alloc(need);
+      this.writeRecord(fresh, h, flags | this.ks.access.fresh(now), 0, key, src, off, len, handle);
+      this.dict.insert(fresh);
+      this.touchKey(key);
+      return fresh;
+    }
+    const u32 = a.u32;
+    const m = u32[r * 2 + W_META];
+    const s = u32[r * 2 + W_VSLOT];
+    if ((m & OBJECT_BIT) !== 0) this.ks.objects.drop(this.handleOf(r));
+    // an overwrite is an access of the key (Redis looks it up for writing first)
+    const acc = this.ks.access;
+    const field = acc.lfu ? acc.touched(m & LRU_BITS, now) : (now / 1000) & LRU_BITS;
+    let target = r;
+    if (a.blockBytes(r) !== blockBytesFor(need) || this.overlaps(r, src, off)) {
+      target = a.alloc(need);
+    }
+    this.writeRecord(target, h, flags | field, s, key, src, off, len, handle);
+    if (target !== r) {
+      this.dict.replaceFound(r, target);
+      if (s !== 0) this.vol.moved(s, target);
+      a.free(r);
+    }
+    if (!keepTtl && s !== 0) this.vol.remove(s);
+    this.touchKey(key);
+    return target;
+  }
+
+  /** Whether src lies in the arena inside the block of `r` (a value copied onto itself). */
+  private overlaps(r: number, src: Uint8Array | null, off: number): boolean {
+    const a = this.ks.arena;
+    if (src === null || src.buffer !== a.buf) return false;
+    const start = src.byteOffset + off;
+    return start >= r * 8 && start < r * 8 + a.blockBytes(r);
+  }
+
+  private writeRecord(
+    r: number,
+    h: number,
+    meta: number,
+    vslot: number,
+    key: Uint8Array,
+    src: Uint8Array | null,
+    off: number,
+    len: number,
+    handle: number,
+  ): void {
+    const a = this.ks.arena;
+    const u32 = a.u32, u8 = a.u8;
+    u32[r * 2 + W_HASH] = h;
+    u32[r * 2 + W_META] = meta;
+    u32[r * 2 + W_VSLOT] = vslot;
+    const klen = key.length;
+    let p = writeVarint(u8, r * 8 + HEADER_BYTES, klen);
+    p = writeVarint(u8, p, len);
+    if (klen < 64) { for (let i = 0; i < klen; i++) u8[p + i] = key[i]; }
+    else u8.set(key, p);
+    p += klen;
+    if (src === null) {
+      u8[p] = handle & 255;
+      u8[p + 1] = (handle >>> 8) & 255;
+      u8[p + 2] = (handle >>> 16) & 255;
+      u8[p + 3] = handle >>> 24;
+    } else if (len < 64) {
+      for (let i = 0; i < len; i++) u8[p + i] = src[off + i];
+    } else if (src.buffer === a.buf) {
+      u8.copyWithin(p, src.byteOffset + off, src.byteOffset + off + len);
+    } else {
+      u8.set(src.subarray(off, off + len), p);
+    }
+  }
+}

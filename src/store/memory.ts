@@ -1,0 +1,67 @@
+/**
+ * What values cost. A key with a string value is one arena block, counted exactly. A
+ * collection is still a JS object graph (until collections move into the arena), so its cost
+ * is estimated the way Redis's MEMORY USAGE estimates one: the average size of a few sampled
+ * elements times the element count, plus what V8 spends per element for the structure.
+ */
+import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_ZSET } from "./types.ts";
+import type { CollectionValue, StringValue } from "./types.ts";
+import type { ListValue } from "./list.ts";
+import type { HashValue } from "./hash.ts";
+import type { SetValue } from "./set.ts";
+import type { ZSetValue } from "./zset.ts";
+
+/** Redis's MEMORY USAGE default sample count. */
+export const DEFAULT_SAMPLES = 5;
+
+/** V8's cost of a one-byte string of n chars: a 16-byte header, the chars, 8-byte aligned. */
+function strBytes(v: StringValue): number {
+  if (typeof v !== "string") return 64 + v.length;
+  return 16 + ((v.length + 7) & ~7);
+}
+
+/** Per element beyond its strings: array slots, Map entries, tree nodes (measured on V8). */
+const LIST_SLOT = 8;
+const HASH_ENTRY = 40;
+const SET_ENTRY = 40;
+const ZSET_ENTRY = 72;
+/** the object itself and its empty containers */
+const BASE = 200;
+
+/** The estimated bytes of a collection, from up to `samples` of its elements (0: all). */
+export function objectBytes(type: number, obj: CollectionValue, samples = DEFAULT_SAMPLES): number {
+  const n = obj.size;
+  if (n === 0) return BASE;
+  const take = samples <= 0 ? n : Math.min(samples, n);
+  let sum = 0;
+  let per = 0;
+  switch (type) {
+    case TYPE_LIST: {
+      const l = obj as ListValue;
+      for (let i = 0; i < take; i++) sum += strBytes(l.at(Math.floor((i * n) / take)));
+      per = LIST_SLOT;
+      break;
+    }
+    case TYPE_HASH: {
+      const h = obj as HashValue;
+      const fs: string[] = [], vs: StringValue[] = [];
+      h.scan(0, take, fs, vs);
+      const m = Math.min(take, fs.length) || 1;
+      for (let i = 0; i < m && i < fs.length; i++) sum += strBytes(fs[i]) + strBytes(vs[i]);
+      return BASE + n * (HASH_ENTRY + sum / m);
+    }
+    case TYPE_SET: {
+      const s = obj as SetValue;
+      for (let i = 0; i < take; i++) sum += strBytes(s.items[Math.floor((i * n) / take)]);
+      per = SET_ENTRY;
+      break;
+    }
+    case TYPE_ZSET: {
+      const z = obj as ZSetValue;
+      for (let i = 0; i < take; i++) sum += strBytes(z.members[Math.floor((i * n) / take)]);
+      per = ZSET_ENTRY;
+      break;
+    }
+  }
+  return BASE + n * (per + sum / take);
+}
