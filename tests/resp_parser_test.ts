@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ProtocolError, RequestParser } from "../src/resp/parser.ts";
+import { latin1 } from "../src/util/bytes.ts";
 import { string2llRange as string2ll } from "../src/util/numbers.ts";
 import type { ParserLimits } from "../src/resp/parser.ts";
 
@@ -446,4 +447,38 @@ Deno.test("parser: buffer shrinks back after a big argument and keeps working", 
   assert.equal(p.next(), 1);
   assert.equal(dec(p.argv[0]), "PING");
   assert.ok(p.argv[0].buffer.byteLength <= 64 * 1024, "buffer was not released");
+});
+
+Deno.test("parser: a big bulk is buffered once, sized for its command, and can be given away", () => {
+  const size = 3 * 1024 * 1024;
+  const head = enc(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${size}\r\n`);
+  const next = enc("*1\r\n$4\r\nPING\r\n");
+  const whole = new Uint8Array(head.length + size + 2 + next.length);
+  whole.set(head);
+  whole.fill(120, head.length, head.length + size);
+  whole.set([13, 10], head.length + size);
+  whole.set(next, head.length + size + 2);
+  const p = new RequestParser();
+  const chunk = 16 * 1024;
+  let n = 0;
+  for (let i = 0; i < whole.length; i += chunk) {
+    p.borrow(whole.subarray(i, Math.min(whole.length, i + chunk)));
+    n = p.next();
+    if (n !== 0) break;
+    p.release();
+    // the whole command's room is there as soon as the bulk's header is in
+    if (i >= chunk) assert.equal(p.bufferBytes, head.length + size + 2);
+  }
+  assert.equal(n, 3);
+  const val = p.argv[2];
+  assert.equal(val.length, size);
+  assert.ok(p.take(val));
+  assert.equal(latin1(p.argv[1]), "k");
+  // a small argument is not given away; what followed the command still parses
+  assert.equal(p.take(p.argv[1]), false);
+  assert.equal(p.next(), 1);
+  assert.equal(latin1(p.argv[0]), "PING");
+  p.release();
+  assert.equal(val[0], 120);
+  assert.equal(val[size - 1], 120);
 });

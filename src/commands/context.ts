@@ -86,6 +86,11 @@ export interface ClientContext {
   readonly outputBufferBytes: number;
   /** CLIENT KILL: stop reading, close the socket */
   kill(): void;
+  /**
+   * Keep `arg`, a big argument of the command now running, as the caller's own bytes: true
+   * when the request buffer holding it could be given away (no copy needed), else false.
+   */
+  claim(arg: Uint8Array): boolean;
 }
 
 /** The shard a command runs on. */

@@ -48,6 +48,14 @@ const INITIAL_CAPACITY = 16 * 1024;
 const NO_BYTES = new Uint8Array(0);
 /** An idle parser whose buffer grew past this (a big argument) drops back to a small buffer. */
 const SHRINK_ABOVE = 1024 * 1024;
+/**
+ * Redis's PROTO_MBULK_BIG_ARG: once the header of a bulk this long is in, the buffer is sized
+ * for the whole command at once (memory is committed only as bytes arrive), so the bulk is
+ * copied once instead of at every doubling, and the buffer can be given away as the value.
+ */
+const BIG_ARG = 32 * 1024;
+/** A buffer given away with a big argument may hold this much besides it (the command head). */
+const TAKE_SLACK = 64 * 1024;
 
 /** Returned by readNumber when the line is not complete yet. */
 const NEED_MORE = -Infinity;
@@ -181,11 +189,8 @@ export class RequestParser {
     const src = this.buf;
     const base = this.mbCount > 0 ? this.cmdStart : this.pos;
     const keep = this.end - base;
-    // only the bytes that arrived are kept (the rest of an announced bulk may never come)
     const need = keep;
-    const dst = need > dst0.length
-      ? new Uint8Array(Math.max(need, dst0.length * 2, INITIAL_CAPACITY))
-      : dst0;
+    const dst = need > dst0.length ? this.grown(base, need, dst0.length) : dst0;
     dst.set(src.subarray(base, this.end));
     this.buf = dst;
     this.pos -= base;
@@ -201,10 +206,8 @@ export class RequestParser {
     const base = this.mbCount > 0 ? this.cmdStart : this.pos;
     const keep = this.end - base;
     const need = keep + n;
-    // grown with the bytes that arrived (doubling: a 100 MB payload is copied ~2x in all),
-    // never to a size a header announces: 20 bytes must not claim 512 MB
     if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.max(need, this.buf.length * 2, INITIAL_CAPACITY));
+      const grown = this.grown(base, need, this.buf.length);
       grown.set(this.buf.subarray(base, this.end));
       this.buf = grown;
     } else if (base > 0) {
@@ -218,6 +221,42 @@ export class RequestParser {
     }
     this.end = keep;
     this.scanLine = -1;
+  }
+
+  /**
+   * A buffer for at least `need` bytes kept from `base` on: the whole command when a big bulk
+   * is under way (Redis sizes its query buffer the same way), else doubling.
+   */
+  private grown(base: number, need: number, had: number): Uint8Array {
+    const bulk = this.mbCount > 0 ? this.bulkLen : -1;
+    if (bulk >= BIG_ARG) {
+      // (with room for what follows when the next request arrived with the bulk's end)
+      const whole = this.pos - base + bulk + 2;
+      try {
+        return new Uint8Array(whole >= need ? whole : need + INITIAL_CAPACITY);
+      } catch {
+        // the system would not reserve it: grow with the bytes as they come
+      }
+    }
+    return new Uint8Array(Math.max(need, had * 2, INITIAL_CAPACITY));
+  }
+
+  /**
+   * Give away the buffer holding `arg`, an argument of the command next() just returned, when
+   * it is a big bulk that fills the buffer (Redis keeps such a query buffer as the value the
+   * same way). What follows the command moves to a fresh buffer; the command's other argument
+   * views stay valid. True when the caller may keep `arg` as its own.
+   */
+  take(arg: Uint8Array): boolean {
+    const b = this.buf;
+    if (this.own !== null || this.mbCount !== 0 || arg.buffer !== b.buffer) return false;
+    if (arg.length < BIG_ARG || b.length - arg.length > TAKE_SLACK) return false;
+    const rest = this.end - this.pos;
+    this.buf = rest === 0 ? NO_BYTES : b.slice(this.pos, this.end);
+    this.pos = this.cmdStart = 0;
+    this.end = rest;
+    this.scanLine = -1;
+    return true;
   }
 
   /** Reads the `*<count>` line at p, then as many arguments as are available. */

@@ -156,6 +156,10 @@ export class Client implements Session, ClientContext {
     return this.out.shrink(all) + this.parser.shrink(all) + this.transport.shrink(all);
   }
 
+  claim(arg: Uint8Array): boolean {
+    return this.parser.take(arg);
+  }
+
   kill(): void {
     this.killed = true;
     this.closing = true;

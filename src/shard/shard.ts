@@ -24,10 +24,13 @@ import { LockTable, type Tx, WatchTable } from "./locks.ts";
 import { lockKey } from "./plan.ts";
 import { Client, MAX_WAITING, type Slot } from "./client.ts";
 import { fromLatin1 } from "../util/bytes.ts";
+import { collectGarbage } from "../util/gc.ts";
 import type { Transport } from "../io/engine.ts";
 
 const EMPTY = new Uint8Array(0);
 const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+/** big values dropped since the last GC that make the tick run one (see src/util/gc.ts) */
+const GC_AFTER_RELEASED = 32 * 1024 * 1024;
 
 export interface ShardInit {
   id: number;
@@ -271,7 +274,14 @@ export class Shard implements ShardContext {
     this.defrag.compactAll();
     let n = this.keyspace.arena.trim(true);
     n += this.shrinkBuffers(true);
+    this.collect();
     return n;
+  }
+
+  /** A full GC, so that dropped big values and buffers give their memory back now. */
+  private collect(): void {
+    this.keyspace.objects.released = 0;
+    collectGarbage();
   }
 
   /**
@@ -474,6 +484,7 @@ export class Shard implements ShardContext {
     this.defrag.tick(this.defragConfig, 1000 / this.hz);
     this.keyspace.arena.trim();
     this.shrinkBuffers(false);
+    if (this.keyspace.objects.released >= GC_AFTER_RELEASED) this.collect();
     this.countOverhead();
     if (this.memLimit > 0 && (this.evictor.running || this.memoryUsed() > this.memLimit)) {
       this.memoryState(now);

@@ -205,9 +205,11 @@ export class Arena {
       this.freePages--;
     }
     if (this.freeHint > this.used) this.freeHint = this.used;
-    // shrink to what is used (plus some slack), and only once there is twice that slack
+    // shrink to what is used (plus some slack), and only once the free top is more than a
+    // growth step (commit's eighth) and the slack: a growing arena is never shrunk in between
     const keep = Math.max(2, all ? this.used : this.used + TRIM_SLACK_PAGES);
-    if (this.pages <= (all ? keep : keep + TRIM_SLACK_PAGES)) return 0;
+    const hysteresis = all ? 0 : TRIM_SLACK_PAGES + Math.max(GROW_MIN_PAGES, this.pages >> 2);
+    if (this.pages <= keep + hysteresis) return 0;
     const before = this.pages;
     this.pages = keep;
     this.buf.resize(keep * PAGE_BYTES);

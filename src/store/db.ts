@@ -17,6 +17,7 @@ import { VolatileSet } from "./volatile.ts";
 import {
   ENC_AUTO,
   ENC_BITS,
+  ENC_RAW,
   ENC_SHIFT,
   HEADER_BYTES,
   LRU_BITS,
@@ -33,6 +34,7 @@ import { blockBytesFor } from "./arena.ts";
 import { hashKey } from "../util/hash.ts";
 import { latin1 } from "../util/bytes.ts";
 import { type CollectionValue, TYPE_STRING } from "./types.ts";
+import { BIG_STRING, BigString } from "./big_string.ts";
 
 /** What a shard's databases share (the Keyspace). */
 export interface DbShared {
@@ -172,21 +174,37 @@ export class Db {
 
   /** The string value's length. */
   strLen(ref: number): number {
+    if (this.isObject(ref)) return this.big(ref).len;
     return this.ks.view.read(this.ks.arena.u8, ref).vlen;
   }
 
-  /** The string value's first byte in the arena (ks.arena.u8). */
+  /**
+   * The buffer that holds the string value's bytes (the arena's, or a big value's own), to
+   * read or change them in place from strOffset() on; valid until the next write.
+   */
+  strBuf(ref: number): Uint8Array {
+    return this.isObject(ref) ? this.big(ref).bytes : this.ks.arena.u8;
+  }
+
+  /** The string value's first byte in strBuf(). */
   strOffset(ref: number): number {
+    if (this.isObject(ref)) return 0;
     return this.ks.view.read(this.ks.arena.u8, ref).valOff;
   }
 
-  /** The string value, as a window on the arena (valid until the next write). */
+  /** The string value, as a window on where it lies (valid until the next write). */
   str(ref: number): Uint8Array {
+    if (this.isObject(ref)) return this.big(ref).view();
     const v = this.ks.view.read(this.ks.arena.u8, ref);
     return this.ks.arena.u8.subarray(v.valOff, v.valOff + v.vlen);
   }
 
-  /** Whether the value is an object (a collection) rather than bytes. */
+  /** The own buffer of a string longer than BIG_STRING. */
+  private big(ref: number): BigString {
+    return this.ks.objects.get(this.handleOf(ref)) as BigString;
+  }
+
+  /** Whether the value is an object (a collection or a big string) rather than bytes. */
   isObject(ref: number): boolean {
     return (this.ks.arena.u32[ref * 2 + W_META] & OBJECT_BIT) !== 0;
   }
@@ -218,7 +236,21 @@ export class Db {
     keepTtl = false,
     enc = ENC_AUTO,
   ): number {
+    if (len > BIG_STRING) return this.setOwned(key, src.slice(off, off + len), now, keepTtl);
     return this.put(key, TYPE_STRING, src, off, len, 0, now, keepTtl, enc);
+  }
+
+  /**
+   * `key` holds the string `bytes`, which the store owns from now on (a request buffer given
+   * away by its parser, or a fresh copy): no copy is made when it is big. Returns the record.
+   */
+  setOwned(key: Uint8Array, bytes: Uint8Array, now: number, keepTtl = false): number {
+    const len = bytes.length;
+    if (len <= BIG_STRING) {
+      return this.put(key, TYPE_STRING, bytes, 0, len, 0, now, keepTtl, ENC_AUTO);
+    }
+    const h = this.ks.objects.put(new BigString(bytes, len), TYPE_STRING);
+    return this.put(key, TYPE_STRING, null, 0, HANDLE_BYTES, h, now, keepTtl, ENC_RAW);
   }
 
   /** `key` holds `obj` (of type `type`) from now on; the TTL goes. Returns the record. */
@@ -257,7 +289,25 @@ export class Db {
    */
   resizeString(ref: number, len: number): number {
     const a = this.ks.arena;
+    if (this.isObject(ref)) {
+      const big = this.big(ref);
+      if (len > BIG_STRING) {
+        big.resize(len);
+        this.ks.objects.changed(this.handleOf(ref));
+        return ref;
+      }
+      // small enough for a block again: back into the arena
+      const bytes = new Uint8Array(len);
+      bytes.set(big.bytes.subarray(0, Math.min(big.len, len)));
+      return this.replaceValue(ref, bytes, 0);
+    }
     const v = this.ks.view.read(a.u8, ref);
+    if (len > BIG_STRING) {
+      // outgrows the arena: the value moves to its own buffer, the key keeps its TTL
+      const big = new BigString(new Uint8Array(len), len);
+      big.bytes.set(a.u8.subarray(v.valOff, v.valOff + Math.min(v.vlen, len)));
+      return this.replaceValue(ref, null, this.ks.objects.put(big, TYPE_STRING));
+    }
     const klen = v.klen, oldLen = v.vlen;
     const need = recordBytes(klen, len);
     if (need <= a.blockBytes(ref) && need >= (a.blockBytes(ref) >> 2)) {
@@ -287,6 +337,18 @@ export class Db {
     if (s !== 0) this.vol.moved(s, fresh);
     a.free(ref);
     return fresh;
+  }
+
+  /**
+   * The raw string of record `ref` becomes `bytes` (or, when null, the big string `handle`);
+   * its TTL and access field stay. Returns the new record.
+   */
+  private replaceValue(ref: number, bytes: Uint8Array | null, handle: number): number {
+    const lru = this.lruOf(ref);
+    const len = bytes === null ? HANDLE_BYTES : bytes.length;
+    const r = this.put(this.key(ref), TYPE_STRING, bytes, 0, len, handle, 0, true, ENC_RAW);
+    this.setLru(r, lru);
+    return r;
   }
 
   /** Move a record to a fresh block (defragmentation); the key's value is unchanged. */

@@ -1,10 +1,12 @@
 /**
- * What values cost. A key with a string value is one arena block, counted exactly. A
- * collection is still a JS object graph (until collections move into the arena), so its cost
- * is estimated the way Redis's MEMORY USAGE estimates one: the average size of a few sampled
- * elements times the element count, plus what V8 spends per element for the structure.
+ * What values cost. A key with a string value is one arena block, counted exactly (a big one
+ * adds its own buffer). A collection is still a JS object graph (until collections move into
+ * the arena), so its cost is estimated the way Redis's MEMORY USAGE estimates one: the average
+ * size of a few sampled elements times the element count, plus what V8 spends per element for
+ * the structure.
  */
-import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_ZSET } from "./types.ts";
+import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "./types.ts";
+import type { BigString } from "./big_string.ts";
 import type { CollectionValue, StringValue } from "./types.ts";
 import type { ListValue } from "./list.ts";
 import type { HashValue } from "./hash.ts";
@@ -30,6 +32,8 @@ const BASE = 200;
 
 /** The estimated bytes of a collection, from up to `samples` of its elements (0: all). */
 export function objectBytes(type: number, obj: CollectionValue, samples = DEFAULT_SAMPLES): number {
+  // a string in its own buffer: the buffer, exactly
+  if (type === TYPE_STRING) return 64 + (obj as BigString).bytes.byteLength;
   const n = obj.size;
   if (n === 0) return BASE;
   const take = samples <= 0 ? n : Math.min(samples, n);

@@ -1,10 +1,11 @@
 /**
  * The shard's object table: values that are not bytes in a record (lists, sets, hashes,
- * sorted sets), each named by a u32 handle that its record holds. A freed handle is reused.
+ * sorted sets, strings longer than an arena block), each named by a u32 handle that its record holds. A freed handle is reused.
  * It also keeps what the objects cost (memory.ts estimates), refreshed lazily for the objects
  * written since the last count, so a write pays one flag and the count pays the estimate.
  */
-import type { CollectionValue } from "./types.ts";
+import { type CollectionValue, TYPE_STRING } from "./types.ts";
+import type { BigString } from "./big_string.ts";
 import { objectBytes } from "./memory.ts";
 
 export class ObjectTable {
@@ -17,6 +18,11 @@ export class ObjectTable {
   private total = 0;
   /** objects held */
   count = 0;
+  /**
+   * Bytes of big strings' buffers dropped since the owner last collected garbage: V8 frees an
+   * ArrayBuffer only when a GC finds it dead, so the shard collects once this grows.
+   */
+  released = 0;
 
   put(o: CollectionValue, type: number): number {
     this.count++;
@@ -45,6 +51,7 @@ export class ObjectTable {
   }
 
   drop(h: number): void {
+    if (this.types[h] === TYPE_STRING) this.released += (this.items[h] as BigString).bytes.length;
     this.total -= this.cost[h];
     this.cost[h] = 0;
     this.items[h] = undefined;
@@ -68,6 +75,9 @@ export class ObjectTable {
 
   /** Forget every object (FLUSHALL). */
   clear(): void {
+    for (let h = 1; h < this.items.length; h++) {
+      if (this.types[h] === TYPE_STRING && this.items[h] !== undefined) this.drop(h);
+    }
     this.items = [undefined];
     this.types = new Uint8Array(16);
     this.cost = new Float64Array(16);

@@ -152,8 +152,9 @@ export function installEntry(db: Db, key: Uint8Array, copy: EntryCopy | null, no
     return;
   }
   const v = copy.value;
+  // a copy's bytes are its own: the store may keep them
   const r = v instanceof Uint8Array
-    ? db.setString(key, v, 0, v.length, now, false, copy.enc)
+    ? db.setOwned(key, v, now)
     : db.setObject(key, copy.type, v, now);
   db.setLru(r, copy.lru);
   db.setEnc(r, copy.enc);
@@ -166,9 +167,9 @@ export function copyOf(db: Db, ref: number, share = false): EntryCopy {
   return {
     key: db.key(ref),
     type: db.typeOf(ref),
-    value: db.isObject(ref)
-      ? (share ? db.object(ref) : db.object(ref).clone())
-      : db.str(ref).slice(),
+    value: db.typeOf(ref) === TYPE_STRING
+      ? db.str(ref).slice()
+      : (share ? db.object(ref) : db.object(ref).clone()),
     expireAt: db.expireAt(ref),
     exact: typeof exact === "bigint" ? exact : undefined,
     lru: db.lruOf(ref),

@@ -34,7 +34,7 @@ export function getbit(ctx: Ctx, argv: Uint8Array[]): void {
   const db = ctx.db;
   const byte = Math.floor(off / 8);
   if (byte >= db.strLen(r)) return ctx.w.integer(0);
-  const c = db.ks.arena.u8[db.strOffset(r) + byte];
+  const c = db.strBuf(r)[db.strOffset(r) + byte];
   ctx.w.integer((c >> (7 - (off & 7))) & 1);
 }
 
@@ -50,7 +50,7 @@ export function setbit(ctx: Ctx, argv: Uint8Array[]): void {
   const created = r === 0;
   const byte = Math.floor(off / 8);
   r = resizeRaw(db, argv[1], r, Math.max(created ? 0 : db.strLen(r), byte + 1), ctx.now);
-  const u8 = db.ks.arena.u8;
+  const u8 = db.strBuf(r);
   const i = db.strOffset(r) + byte;
   const m = 0x80 >> (off & 7);
   const was = (u8[i] & m) !== 0;

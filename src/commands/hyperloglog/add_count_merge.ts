@@ -84,7 +84,7 @@ function store(ctx: Ctx, ref: number, key: Uint8Array, h: HllBuf): number {
     return ref;
   }
   ref = resizeRaw(db, key, ref, h.len, ctx.now);
-  db.ks.arena.u8.set(h.view(), db.strOffset(ref));
+  db.strBuf(ref).set(h.view(), db.strOffset(ref));
   return ref;
 }
 

@@ -9,7 +9,7 @@ import { parseInt64 } from "../../util/numbers.ts";
 import { TYPE_STRING } from "../../store/types.ts";
 import { computeExpire, type ExpireAt } from "../expire/time.ts";
 import { WRONG } from "../lookup.ts";
-import { readString, replyString, stringRef } from "./lookup.ts";
+import { readString, replyString, storeValue, stringRef } from "./lookup.ts";
 
 /** GET key */
 export function get(ctx: Ctx, argv: Uint8Array[]): void {
@@ -67,7 +67,7 @@ export function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const db = ctx.db;
   const keepTtl = (flags & SET_KEEPTTL) !== 0;
   if ((flags & (SET_NX | SET_XX | SET_GET)) === 0) {
-    const r = db.setString(key, val, 0, val.length, ctx.now, keepTtl);
+    const r = storeValue(ctx, key, val, keepTtl);
     if (at !== null) db.setExpire(r, at.when, at.exact);
     return ctx.w.ok();
   }
@@ -81,7 +81,7 @@ export function set(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     if (!(flags & SET_GET)) ctx.w.nullBulk();
     return;
   }
-  const r = db.setString(key, val, 0, val.length, ctx.now, keepTtl);
+  const r = storeValue(ctx, key, val, keepTtl);
   if (at !== null) db.setExpire(r, at.when, at.exact);
   if (!(flags & SET_GET)) ctx.w.ok();
 }

@@ -2,6 +2,7 @@
 import type { Ctx } from "../context.ts";
 import { readTyped, writeTyped } from "../lookup.ts";
 import { TYPE_STRING } from "../../store/types.ts";
+import { BIG_STRING } from "../../store/big_string.ts";
 
 /**
  * The record of the string at key for a write: 0 when absent, WRONG when of another type
@@ -18,6 +19,18 @@ export const readString = (ctx: Ctx, key: Uint8Array): number => readTyped(ctx, 
 /** The string value of a found record as a bulk reply (copied from where it lies). */
 export function replyString(ctx: Ctx, ref: number): void {
   const db = ctx.db;
+  if (db.isObject(ref)) return ctx.w.bulk(db.str(ref));
   const v = db.ks.view.read(db.ks.arena.u8, ref);
   ctx.w.bulkRange(db.ks.arena.u8, v.valOff, v.vlen);
+}
+
+/**
+ * SET's write: a big value that arrived in a request buffer of its own is kept as it is, with
+ * no copy (Redis does the same with a big bulk's query buffer); else the bytes are copied.
+ */
+export function storeValue(ctx: Ctx, key: Uint8Array, val: Uint8Array, keepTtl: boolean): number {
+  if (val.length > BIG_STRING && ctx.client !== null && ctx.client.claim(val)) {
+    return ctx.db.setOwned(key, val, ctx.now, keepTtl);
+  }
+  return ctx.db.setString(key, val, 0, val.length, ctx.now, keepTtl);
 }

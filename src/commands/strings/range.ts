@@ -22,7 +22,7 @@ export function append(ctx: Ctx, argv: Uint8Array[]): void {
   if (len > maxStringLen(ctx)) return ctx.w.error(MAX_STRING);
   // grows in place, or moves to a block with room to spare: repeated APPENDs are amortized O(1)
   r = db.resizeString(r, len);
-  db.ks.arena.u8.set(add, db.strOffset(r) + old);
+  db.strBuf(r).set(add, db.strOffset(r) + old);
   db.setEnc(r, ENC_RAW);
   db.touch(r);
   ctx.w.integer(len);
@@ -55,7 +55,7 @@ export function getrange(ctx: Ctx, argv: Uint8Array[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) return ctx.w.bulkStr("");
-  ctx.w.bulkRange(db.ks.arena.u8, db.strOffset(r) + start, end - start + 1);
+  ctx.w.bulkRange(db.strBuf(r), db.strOffset(r) + start, end - start + 1);
 }
 
 /** SETRANGE key offset value */
@@ -75,7 +75,7 @@ export function setrange(ctx: Ctx, argv: Uint8Array[]): void {
   // a new key starts as zero bytes up to the offset (Redis pads with zeros too)
   if (r === 0) r = db.setString(argv[1], add, 0, 0, ctx.now);
   if (len !== old) r = db.resizeString(r, len);
-  db.ks.arena.u8.set(add, db.strOffset(r) + offset);
+  db.strBuf(r).set(add, db.strOffset(r) + offset);
   db.setEnc(r, ENC_RAW);
   db.touch(r);
   ctx.w.integer(len);

@@ -338,7 +338,7 @@ function wrongTypeSteps(make: (key: string) => string[]): Cmd[] {
   ];
 }
 
-Deno.test("differential: more string commands match redis-server", async (t) => {
+Deno.test("differential: SET variants, ranges and LCS match redis-server", async (t) => {
   await withDiffTargets(async (targets) => {
     for (const [name, cmds] of Object.entries(GROUPS)) {
       await t.step(name, () => assertSame(targets, cmds));
