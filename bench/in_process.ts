@@ -37,6 +37,7 @@ export function standaloneCtx(): Ctx {
       throw new Error("not in process");
     },
     purgeMemory: () => 0,
+    resetStats: () => {},
     watchKey: () => {},
   };
   return {

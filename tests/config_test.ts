@@ -410,9 +410,16 @@ Deno.test("parameter table metadata", () => {
     "active-defrag-threshold-lower", "active-defrag-threshold-upper", "activedefrag", "bind",
     "databases", "dir", "hz", "lfu-decay-time", "lfu-log-factor", "loglevel", "maxclients",
     "maxmemory", "maxmemory-eviction-tenacity", "maxmemory-policy", "maxmemory-samples", "port",
-    "proto-max-bulk-len", "requirepass", "timeout",
+    "proto-max-bulk-len", "timeout",
   ]);
   assert.equal(lookupParam("maxmemory")?.type, "memory");
   assert.equal(lookupParam("daemonize")?.immutable, true);
   assert.equal(lookupParam("requirepass")?.sensitive, true);
+});
+
+Deno.test("config: requirepass is refused until AUTH exists (no unchecked password)", () => {
+  const s = new ConfigStore();
+  assert.match(setErr(s, "requirepass", "secret") ?? "", /requirepass is not supported yet/);
+  assert.equal(setErr(s, "requirepass", ""), null);
+  assert.throws(() => new ConfigStore(new Map([["requirepass", "secret"]])), ConfigError);
 });

@@ -117,6 +117,8 @@ export interface ShardContext {
   memoryReport(): MemoryReport;
   /** give free memory back to the system (MEMORY PURGE); returns the bytes released */
   purgeMemory(): number;
+  /** CONFIG RESETSTAT of the counters the shard keeps itself (evictions, defragmentation) */
+  resetStats(): void;
   /** WATCH's part on the key's shard: register `key` of database `db` for client `clientId` */
   watchKey(clientId: number, db: number, key: string, now: number): void;
 }

@@ -36,6 +36,8 @@ const MIN_CAPACITY = 8;
 const MAX_CAPACITY = 1 << 30;
 /** Copies up to this size are done with a byte loop, which avoids allocating subarray views. */
 const SMALL_COPY = 32;
+/** A reassembly buffer grown past this for a big record is dropped once that record is read. */
+const SCRATCH_KEEP = 4 * 1024 * 1024;
 
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -171,6 +173,10 @@ export class SpscRing {
    * the next read() call. A record whose fragments have not all arrived stays buffered here.
    */
   read(): Uint8Array | null {
+    // a big record's scratch (the last one returned is no longer in use) is given back
+    if (this.assembled === 0 && this.scratch.length > SCRATCH_KEEP) {
+      this.scratch = new Uint8Array(Math.min(this.capacity, 4096));
+    }
     for (;;) {
       if (this.headSeen === this.tail) {
         this.headSeen = Atomics.load(this.ctl, HEAD);

@@ -125,7 +125,10 @@ export class RequestParser {
 
   /** Bytes of the parser's own buffer (memory accounting). */
   get bufferBytes(): number {
-    return (this.own ?? this.buf).length;
+    const n = (this.own ?? this.buf).length;
+    // a big buffer (sized for a whole command) is committed by the system only where bytes
+    // were written: an announced bulk that never comes costs nothing, and is counted so
+    return n > SHRINK_ABOVE ? Math.min(n, Math.max(this.end, INITIAL_CAPACITY)) : n;
   }
 
   /** Bytes of requests received but not yet returned by next() (client-info qbuf, EOF check). */

@@ -25,6 +25,7 @@ import { lockKey } from "./plan.ts";
 import { Client, MAX_WAITING, type Slot } from "./client.ts";
 import { fromLatin1 } from "../util/bytes.ts";
 import { collectGarbage } from "../util/gc.ts";
+import { mallocTrim } from "../../ffi/libc.ts";
 import type { Transport } from "../io/engine.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -194,6 +195,9 @@ export class Shard implements ShardContext {
     if (policy !== this.policy) this.evictor.reset();
     this.policy = policy;
     this.memLimit = Math.floor(Number(c.value("maxmemory") ?? 0) / this.n);
+    // no limit: the peers stop refusing writes for this shard at once
+    if (this.memLimit === 0) this.mesh.publishOom(false);
+    else if (this.mesh.oomAt(this.id)) this.memoryState(Date.now());
     this.samples = Number(c.value("maxmemory-samples") ?? 5);
     this.tenacity = Number(c.value("maxmemory-eviction-tenacity") ?? 10);
     this.defragConfig = {
@@ -270,6 +274,16 @@ export class Shard implements ShardContext {
     };
   }
 
+  /**
+   * CONFIG RESETSTAT's part kept outside ShardStats: evicted_keys and active_defrag_hits/misses
+   * back to zero, as Redis's resetServerStats does.
+   */
+  resetStats(): void {
+    this.evictor.evictedKeys = 0;
+    this.defrag.hits = 0;
+    this.defrag.misses = 0;
+  }
+
   purgeMemory(): number {
     this.defrag.compactAll();
     let n = this.keyspace.arena.trim(true);
@@ -278,10 +292,14 @@ export class Shard implements ShardContext {
     return n;
   }
 
-  /** A full GC, so that dropped big values and buffers give their memory back now. */
+  /**
+   * A full GC, so that dropped big values and buffers are freed now, and malloc gives what was
+   * freed back to the system.
+   */
   private collect(): void {
     this.keyspace.objects.released = 0;
     collectGarbage();
+    mallocTrim();
   }
 
   /**
@@ -486,7 +504,12 @@ export class Shard implements ShardContext {
     this.shrinkBuffers(false);
     if (this.keyspace.objects.released >= GC_AFTER_RELEASED) this.collect();
     this.countOverhead();
-    if (this.memLimit > 0 && (this.evictor.running || this.memoryUsed() > this.memLimit)) {
+    // a shard that refuses writes looks again each tick: memory freed by a FLUSHALL, a DEL or
+    // a higher limit lets the peers forward writes again without waiting for a local one
+    if (
+      this.memLimit > 0 &&
+      (this.evictor.running || this.mesh.oomAt(this.id) || this.memoryUsed() > this.memLimit)
+    ) {
       this.memoryState(now);
     } else this.memoryUsed();
     const deadline = performance.now() + budgetMs;

@@ -29,7 +29,7 @@ export function configSet(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   ctx.w.ok();
 }
 
-/** CONFIG RESETSTAT: this shard's INFO counters back to zero. */
+/** CONFIG RESETSTAT: this shard's INFO counters back to zero, as Redis's resetServerStats. */
 export function configResetstat(ctx: Ctx): void {
   const st = ctx.shard.stats;
   st.commands = 0;
@@ -40,5 +40,7 @@ export function configResetstat(ctx: Ctx): void {
   st.netInput = 0;
   st.netOutput = 0;
   st.expiredKeysBase = ctx.shard.expiredKeys();
+  // evicted_keys, active_defrag_hits, active_defrag_misses
+  ctx.shard.resetStats();
   ctx.w.ok();
 }

@@ -17,20 +17,30 @@ import type { CollectionValue } from "../../store/types.ts";
 interface Part {
   mem: MemoryReport;
   rss: number;
+  /** the shard's connections */
+  conns: number;
   keys: number[];
   mainBytes: number[];
   expiresBytes: number[];
 }
 
-/** MEMORY USAGE key [SAMPLES count]: the bytes the key takes (its record, its bucket, its value). */
+/**
+ * MEMORY USAGE key [SAMPLES count]: the bytes the key takes (its record, its bucket, its value).
+ * Options as Redis's memoryCommand reads them: SAMPLES any number of times (the last counts),
+ * a non-integer count is Redis's integer error, a negative one or anything else a syntax error.
+ */
 export function memoryUsage(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   let samples = 5;
-  if (argc === 5 && eqi(argv[3], "samples")) {
-    const v = parseInt64(argv[4]);
-    if (v === null) return ctx.w.error("ERR value is not an integer or out of range");
-    if (v < 0) return ctx.w.error(SYNTAX);
-    samples = v === 0 ? 0 : Number(v);
-  } else if (argc !== 3) return ctx.w.error(SYNTAX);
+  for (let j = 3; j < argc; j++) {
+    if (eqi(argv[j], "samples") && j + 1 < argc) {
+      const v = parseInt64(argv[j + 1]);
+      if (v === null) return ctx.w.error("ERR value is not an integer or out of range");
+      if (v < 0) return ctx.w.error(SYNTAX);
+      // 0: every element (Redis's LLONG_MAX)
+      samples = Number(v);
+      j++;
+    } else return ctx.w.error(SYNTAX);
+  }
   const db = ctx.db;
   // like Redis's dictFind here: a key past its TTL but not yet removed is still measured
   const r = db.find(argv[2]);
@@ -48,6 +58,7 @@ export function memoryPart(ctx: Ctx, argv: Uint8Array[]): void {
   const part: Part = {
     mem: sh.memoryReport(),
     rss: Deno.memoryUsage().rss,
+    conns: sh.clientCount,
     keys: sh.dbs.map((d) => d.size),
     mainBytes: sh.dbs.map((d) => d.indexBytes),
     expiresBytes: sh.dbs.map((d) => d.vol.tableBytes),
@@ -80,75 +91,94 @@ function total(ps: Part[]) {
     committed: sum((p) => p.mem.arenaCommitted),
     clients: sum((p) => p.mem.clients),
     rss: ps.length > 0 ? ps[0].rss : 0,
+    conns: sum((p) => p.conns),
     keys: sum((p) => p.keys.reduce((a, b) => a + b, 0)),
   };
 }
 
-/** MEMORY STATS's fold: Redis's map, field for field. */
+/** A MEMORY STATS value: an integer, a double, or a nested map (db.N). */
+type Stat = { int: number } | { dbl: number } | { map: [string, Stat][] };
+
+const int = (v: number): Stat => ({ int: Math.round(v) });
+const dbl = (v: number): Stat => ({ dbl: Number.isFinite(v) ? v : 0 });
+
+/** Writes `fields` as a map whose header counts exactly the entries written. */
+function writeStats(w: ReplyWriter, fields: [string, Stat][]): void {
+  w.mapHeader(fields.length);
+  for (const [k, v] of fields) {
+    w.bulkStr(k);
+    if ("int" in v) w.integer(v.int);
+    else if ("dbl" in v) w.double(v.dbl);
+    else writeStats(w, v.map);
+  }
+}
+
+/** MEMORY STATS's fold: Redis 7.0's map, field for field and in its order. */
 export function foldMemoryStats(parts: Uint8Array[], w: ReplyWriter): void {
   const ps = readParts(parts, w);
   if (ps === null) return;
   const t = total(ps);
-  const dbs = ps[0].keys.length;
-  const withKeys: number[] = [];
-  for (let d = 0; d < dbs; d++) if (ps.some((p) => p.keys[d] > 0)) withKeys.push(d);
-  w.mapHeader(25 + withKeys.length);
-  const int = (k: string, v: number) => {
-    w.bulkStr(k);
-    w.integer(Math.round(v));
-  };
-  const dbl = (k: string, v: number) => {
-    w.bulkStr(k);
-    w.double(Number.isFinite(v) ? v : 0);
-  };
-  int("peak.allocated", t.peak);
-  int("total.allocated", t.used);
-  int("startup.allocated", t.startup);
-  int("replication.backlog", 0);
-  int("clients.slaves", 0);
-  int("clients.normal", t.clients);
-  int("cluster.links", 0);
-  int("aof.buffer", 0);
-  int("lua.caches", 0);
-  int("functions.caches", 0);
-  for (const d of withKeys) {
-    w.bulkStr(`db.${d}`);
-    w.mapHeader(2);
-    int("overhead.hashtable.main", ps.reduce((a, p) => a + p.mainBytes[d], 0));
-    int("overhead.hashtable.expires", ps.reduce((a, p) => a + p.expiresBytes[d], 0));
+  const fields: [string, Stat][] = [
+    ["peak.allocated", int(t.peak)],
+    ["total.allocated", int(t.used)],
+    ["startup.allocated", int(t.startup)],
+    ["replication.backlog", int(0)],
+    ["clients.slaves", int(0)],
+    ["clients.normal", int(t.clients)],
+    ["cluster.links", int(0)],
+    ["aof.buffer", int(0)],
+    ["lua.caches", int(0)],
+    ["functions.caches", int(0)],
+  ];
+  // the databases holding keys
+  for (let d = 0; d < ps[0].keys.length; d++) {
+    if (!ps.some((p) => p.keys[d] > 0)) continue;
+    fields.push([`db.${d}`, {
+      map: [
+        ["overhead.hashtable.main", int(ps.reduce((a, p) => a + p.mainBytes[d], 0))],
+        ["overhead.hashtable.expires", int(ps.reduce((a, p) => a + p.expiresBytes[d], 0))],
+        // Redis's key-to-slot index, kept only in cluster mode
+        ["overhead.hashtable.slot-to-keys", int(0)],
+      ],
+    }]);
   }
-  int("overhead.total", t.overhead);
-  int("keys.count", t.keys);
-  int("keys.bytes-per-key", t.keys === 0 ? 0 : Math.floor((t.used - t.startup) / t.keys));
-  int("dataset.bytes", t.dataset);
-  dbl("dataset.percentage", t.used > t.startup ? (t.dataset * 100) / (t.used - t.startup) : 0);
-  dbl("peak.percentage", t.peak > 0 ? (t.used * 100) / t.peak : 0);
-  int("allocator.allocated", t.live);
-  int("allocator.active", t.committed);
-  int("allocator.resident", t.committed);
-  dbl("allocator-fragmentation.ratio", t.live > 0 ? t.committed / t.live : 0);
-  int("allocator-fragmentation.bytes", t.committed - t.live);
-  dbl("allocator.rss-ratio", 1);
-  int("allocator.rss-bytes", 0);
-  dbl("rss-overhead.ratio", t.committed > 0 ? t.rss / t.committed : 0);
-  int("rss-overhead.bytes", t.rss - t.committed);
-  dbl("fragmentation", t.used > 0 ? t.rss / t.used : 0);
-  int("fragmentation.bytes", t.rss - t.used);
+  fields.push(
+    ["overhead.total", int(t.overhead)],
+    ["keys.count", int(t.keys)],
+    ["keys.bytes-per-key", int(t.keys === 0 ? 0 : Math.floor((t.used - t.startup) / t.keys))],
+    ["dataset.bytes", int(t.dataset)],
+    [
+      "dataset.percentage",
+      dbl(t.used > t.startup ? (t.dataset * 100) / (t.used - t.startup) : 0),
+    ],
+    ["peak.percentage", dbl(t.peak > 0 ? (t.used * 100) / t.peak : 0)],
+    ["allocator.allocated", int(t.live)],
+    ["allocator.active", int(t.committed)],
+    ["allocator.resident", int(t.committed)],
+    ["allocator-fragmentation.ratio", dbl(t.live > 0 ? t.committed / t.live : 0)],
+    ["allocator-fragmentation.bytes", int(t.committed - t.live)],
+    ["allocator-rss.ratio", dbl(1)],
+    ["allocator-rss.bytes", int(0)],
+    ["rss-overhead.ratio", dbl(t.committed > 0 ? t.rss / t.committed : 0)],
+    ["rss-overhead.bytes", int(t.rss - t.committed)],
+    ["fragmentation", dbl(t.used > 0 ? t.rss / t.used : 0)],
+    ["fragmentation.bytes", int(t.rss - t.used)],
+  );
+  writeStats(w, fields);
 }
 
-/** MEMORY DOCTOR's fold: Redis's getMemoryDoctorReport over the shards' totals. */
+/**
+ * MEMORY DOCTOR's fold: Redis 7.0's getMemoryDoctorReport over the shards' totals, with the
+ * checks that apply here (the peak, the arena's fragmentation, the clients' buffers); Skua has
+ * no replicas nor scripts, and its RSS is the runtime's, not an allocator's.
+ */
 export function foldMemoryDoctor(parts: Uint8Array[], w: ReplyWriter): void {
   const ps = readParts(parts, w);
   if (ps === null) return;
   const t = total(ps);
-  let text: string;
-  if (t.used < 1024 * 1024 * 5) {
-    text = "Hi Sam, this instance is empty or is using very little memory, my issues detector " +
-      "can't be used in these conditions. Please, leave for your mission on Earth and fill it " +
-      "with some data. The new Sam and I will be back to our programming as soon as I " +
-      "finished rebooting.";
-  } else {
-    const issues: string[] = [];
+  const issues: string[] = [];
+  const empty = t.used < 1024 * 1024 * 5;
+  if (!empty) {
     if (t.peak / t.used > 1.5) {
       issues.push(
         " * Peak memory: In the past this instance used more than 150% the memory that is " +
@@ -161,24 +191,43 @@ export function foldMemoryDoctor(parts: Uint8Array[], w: ReplyWriter): void {
           "command, otherwise the only other option is to shutdown and restart the instance.\n\n",
       );
     }
-    const frag = t.live > 0 ? t.committed / t.live : 1;
+    const frag = t.live > 0 ? t.committed / t.live : 0;
     if (frag > 1.1 && t.committed - t.live > 10 * 1024 * 1024) {
       issues.push(
-        ` * High allocator fragmentation: This instance has an allocator external ` +
-          `fragmentation greater than 1.1 (${frag.toFixed(2)}). This problem is usually due ` +
-          `either to a large peak memory (check if there is a peak memory entry above in the ` +
-          `report) or may result from a workload that causes the allocator to fragment memory ` +
-          `a lot. You can try enabling 'activedefrag' config option.\n\n`,
+        " * High allocator fragmentation: This instance has an allocator external " +
+          "fragmentation greater than 1.1. This problem is usually due either to a large peak " +
+          "memory (check if there is a peak memory entry above in the report) or may result " +
+          "from a workload that causes the allocator to fragment memory a lot. You can try " +
+          "enabling 'activedefrag' config option.\n\n",
       );
     }
-    if (issues.length === 0) {
-      text = "Hi Sam, I can't find any memory issue in your instance. I can only account for " +
-        "what occurs on this base.";
-    } else {
-      text = "Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
-        issues.join("") +
-        "I'm here to keep you safe, Sam. I want to help you.\n";
+    // Redis divides as integers; the client asking is one of them
+    if (Math.floor(t.clients / Math.max(1, t.conns)) > 1024 * 200) {
+      issues.push(
+        " * Big client buffers: The clients output buffers in this instance are greater than " +
+          "200K per client (on average). This may result from different causes, like Pub/Sub " +
+          "clients subscribed to channels bot not receiving data fast enough, so that data " +
+          "piles on the Redis instance output buffer, or clients sending commands with large " +
+          "replies or very large sequences of commands in the same pipeline. Please use the " +
+          "CLIENT LIST command in order to investigate the issue if it causes problems in your " +
+          "instance, or to understand better why certain clients are using a big amount of " +
+          "memory.\n\n",
+      );
     }
+  }
+  let text: string;
+  if (empty) {
+    text = "Hi Sam, this instance is empty or is using very little memory, my issues detector " +
+      "can't be used in these conditions. Please, leave for your mission on Earth and fill it " +
+      "with some data. The new Sam and I will be back to our programming as soon as I " +
+      "finished rebooting.\n";
+  } else if (issues.length === 0) {
+    text = "Hi Sam, I can't find any memory issue in your instance. I can only account for " +
+      "what occurs on this base.\n";
+  } else {
+    text = "Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
+      issues.join("") +
+      "I'm here to keep you safe, Sam. I want to help you.\n";
   }
   w.verbatim(text);
 }

@@ -45,8 +45,11 @@ export function incrBy(ctx: Ctx, key: Uint8Array, by: number | bigint): void {
     }
   }
   const n = typeof res === "number" ? writeInt(digits, 0, res) : writeBigDigits(res);
-  // the TTL stays (Redis replaces the value in place)
-  db.setString(key, digits, 0, n, ctx.now, true, ENC_AUTO);
+  // the TTL stays, and the access field: Redis's dbOverwrite keeps the LFU counter the
+  // lookup above already counted (a SET overwrite counts its own lookup)
+  const lru = r === 0 ? 0 : db.lruOf(r);
+  const w = db.setString(key, digits, 0, n, ctx.now, true, ENC_AUTO);
+  if (r !== 0) db.setLru(w, lru);
   ctx.w.int64(res);
 }
 
@@ -94,6 +97,8 @@ export function incrbyfloat(ctx: Ctx, argv: Uint8Array[]): void {
   if (typeof r === "number") return ctx.w.error(r === INCRFLOAT_NAN_INF ? NAN_OR_INF : NOT_FLOAT);
   // Redis builds the result as a plain string object: embstr, never int; the TTL stays
   const b = fromLatin1(r);
-  ctx.db.setString(argv[1], b, 0, b.length, ctx.now, true, ENC_EMBSTR);
+  const lru = ref === 0 ? 0 : ctx.db.lruOf(ref);
+  const w = ctx.db.setString(argv[1], b, 0, b.length, ctx.now, true, ENC_EMBSTR);
+  if (ref !== 0) ctx.db.setLru(w, lru);
   ctx.w.bulkStr(r);
 }
