@@ -23,6 +23,8 @@ export function standaloneCtx(): Ctx {
   const shard: ShardContext = {
     id: 0,
     n: 1,
+    meshParks: 0,
+    meshWakes: 0,
     dbs: keyspace.dbs,
     keyspace,
     config: new ConfigStore(),

@@ -226,7 +226,7 @@ export async function machine(): Promise<string[]> {
 }
 
 /** CPU seconds (user+system) a process has used so far, from /proc; null where unavailable. */
-async function cpuSeconds(pid: number): Promise<number | null> {
+export async function cpuSeconds(pid: number): Promise<number | null> {
   try {
     const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
     // Fields after the parenthesised name: state is field 3, utime 14, stime 15 (in ticks).

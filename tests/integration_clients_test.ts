@@ -200,7 +200,7 @@ async function infoShards(port: number, shards: number): Promise<void> {
     const info = await r.info("shards");
     const lines = [
       ...info.matchAll(
-        /^shard_(\d+):slots=(\d+)-(\d+),keys=(\d+),connections=(\d+),used_memory=(\d+),maxmemory=(\d+)\r$/gm,
+        /^shard_(\d+):slots=(\d+)-(\d+),keys=(\d+),connections=(\d+),used_memory=(\d+),maxmemory=(\d+),forwarded=(\d+),transactions=(\d+),lock_waits=(\d+),deferred=(\d+),parks=(\d+),wakes=(\d+)\r$/gm,
       ),
     ];
     assert.equal(lines.length, shards, `INFO shards section:\n${info}`);
@@ -213,7 +213,15 @@ async function infoShards(port: number, shards: number): Promise<void> {
       keys += Number(m[4]);
       if (shards === 3) assert.equal(Number(m[4]), 33, "spread keys: 33 per third");
       assert.ok(Number(m[6]) > 0, "each shard reports the bytes it uses");
+      // one shard forwards nothing; on three the MSET of 99 keys is split from the client's shard
+      if (shards === 1) {
+        assert.equal(Number(m[8]) + Number(m[9]), 0, "1 shard: no cross-shard work");
+      }
     });
+    if (shards > 1) {
+      const tx = lines.reduce((n, m) => n + Number(m[9]), 0);
+      assert.ok(tx >= 1, "the spread MSET ran as a cross-shard transaction");
+    }
     assert.equal(nextSlot, 16384);
     assert.equal(keys, 99);
     assert.equal(await r.dbsize(), 99);

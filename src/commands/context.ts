@@ -18,6 +18,13 @@ export class ShardStats {
   keyspaceMisses = 0;
   netInput = 0;
   netOutput = 0;
+  /** requests sent to other shards (whole commands and parts) */
+  forwarded = 0;
+  /** cross-shard transactions this shard coordinated (split commands, EXEC, shipping) */
+  transactions = 0;
+  /** lock requests that had to wait here, and requests held behind locks here */
+  lockWaits = 0;
+  deferred = 0;
   /** expired keys counted before the last CONFIG RESETSTAT */
   expiredKeysBase = 0;
 }
@@ -96,6 +103,9 @@ export interface ClientContext {
 /** The shard a command runs on. */
 export interface ShardContext {
   readonly id: number;
+  /** times this shard slept in the kernel, and times it woke a parked peer */
+  readonly meshParks: number;
+  readonly meshWakes: number;
   /** number of shards */
   readonly n: number;
   readonly dbs: readonly Db[];

@@ -116,6 +116,9 @@ export class Mesh {
 
   private rr = 0;
   private parkSeq = 0;
+  /** times this shard slept in the kernel, and times it woke a parked peer (INFO shards) */
+  parks = 0;
+  wakes = 0;
 
   constructor(init: MeshInit, waker?: Waker) {
     const { self, n, rings, control } = init;
@@ -281,6 +284,7 @@ export class Mesh {
       const t = this.dirtyList[i];
       this.dirty[t] = 0;
       if (Atomics.load(ctl, parkedWord(t)) === 0) continue;
+      this.wakes++;
       if (this.waker) {
         this.waker(t);
       } else {
@@ -339,6 +343,7 @@ export class Mesh {
       this.wakePeers();
       return false;
     }
+    this.parks++;
     return true;
   }
 

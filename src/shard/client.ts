@@ -9,6 +9,10 @@ import type { Session, Transport } from "../io/engine.ts";
 import type { ClientContext } from "../commands/context.ts";
 import type { Tx } from "./locks.ts";
 
+/** The held-replies buffer: its first size, and the fill past which a fresh one starts. */
+const HELD_INITIAL = 16 * 1024;
+const HELD_ROTATE = 256 * 1024;
+
 /**
  * Input is not parsed while this many of a client's replies wait for other shards (each one
  * holds memory); it goes on once half of them are in.
@@ -107,6 +111,16 @@ export class Client implements Session, ClientContext {
   afterShip: (() => void) | null = null;
   /** the cross-shard transaction this client waits for or runs (released if it goes away) */
   tx: Tx | null = null;
+  /**
+   * Split commands of this client with parts not yet sent (their shards are locked in turn):
+   * any other command waits until they are out, so it cannot overtake them.
+   */
+  chains = 0;
+  /**
+   * Replies finished while an earlier one is still out (a pipeline with forwarded commands):
+   * appended here, their slots keep views, so a reply waiting its turn costs no allocation.
+   */
+  private heldW: ReplyWriter | null = null;
 
   constructor(
     readonly id: number,
@@ -146,6 +160,7 @@ export class Client implements Session, ClientContext {
   /** Bytes this connection holds: its input, its reply buffer and the replies queued. */
   memoryBytes(): number {
     let n = this.parser.bufferBytes + this.out.buf.length;
+    if (this.heldW !== null) n += this.heldW.buf.length;
     if (this.queue.length > 0) n += this.queue.length * 64;
     return n;
   }
@@ -153,7 +168,41 @@ export class Client implements Session, ClientContext {
   /** Give back buffers grown for a burst, now idle (all: whatever their size). */
   shrinkBuffers(all: boolean): number {
     if (this.closed) return 0;
-    return this.out.shrink(all) + this.parser.shrink(all) + this.transport.shrink(all);
+    let n = 0;
+    if (this.heldW !== null && this.queue.length === 0) {
+      n = this.heldW.buf.length;
+      this.heldW = null;
+    }
+    return n + this.out.shrink(all) + this.parser.shrink(all) + this.transport.shrink(all);
+  }
+
+  /**
+   * The writer for a reply that must wait its turn: write it, then take it with `heldView`.
+   * A full buffer is left to the views still on it and a fresh one started.
+   */
+  holdWriter(): ReplyWriter {
+    let w = this.heldW;
+    if (w === null) this.heldW = w = new ReplyWriter(HELD_INITIAL);
+    else if (w.len >= HELD_ROTATE) {
+      w.buf = new Uint8Array(HELD_INITIAL);
+      w.len = 0;
+    }
+    w.proto = this.proto;
+    return w;
+  }
+
+  /** The reply written since `start` into holdWriter()'s writer, as a view. */
+  heldView(start: number): Uint8Array {
+    const w = this.heldW!;
+    return w.buf.subarray(start, w.len);
+  }
+
+  /** Keep a copy of `bytes` until its turn (a peer's reply, valid only now). */
+  hold(bytes: Uint8Array): Uint8Array {
+    const w = this.holdWriter();
+    const start = w.len;
+    w.raw(bytes);
+    return this.heldView(start);
   }
 
   claim(arg: Uint8Array): boolean {
@@ -178,6 +227,8 @@ export class Client implements Session, ClientContext {
       this.out.raw(s.bytes);
       q.shift();
     }
+    // no slot is left to look at the held replies: their buffer starts over
+    if (q.length === 0 && this.heldW !== null) this.heldW.len = 0;
   }
 
   /** Append ready reply bytes, in request order. */

@@ -4,12 +4,12 @@
  * transaction holds the command's keys here, then the route.
  */
 import { arityOk, type Command, commandTable, ROUTE_ALL, ROUTE_KEYS } from "../commands/table.ts";
-import { latin1 } from "../util/bytes.ts";
+import { copyArgs, latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { Plan, plan } from "./plan.ts";
 import { deferLocal } from "./tx.ts";
-import { route } from "./route.ts";
+import { held, route } from "./route.ts";
 import { control, RUN_IN_MULTI } from "./exec.ts";
 import { EVICT_FAIL } from "../store/eviction.ts";
 import { OOM } from "../commands/errors.ts";
@@ -69,7 +69,10 @@ export function dispatch(
     return c.replyError(OOM);
   }
   if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) return queueInMulti(c, argv, argc);
-  if (cmd.control) return control(shard, c, cmd, argv, argc, now);
+  if (cmd.control) {
+    if (held(shard, c, argv, argc)) return;
+    return control(shard, c, cmd, argv, argc, now);
+  }
   // a transaction holds locks here: a command touching them waits (and its client with it)
   if (c.txid === 0 && shard.locks.active && mustWait(shard, c, cmd, argv, argc)) {
     return deferLocal(shard, c, argv, argc);
@@ -78,9 +81,7 @@ export function dispatch(
 }
 
 function queueInMulti(c: Client, argv: Uint8Array[], argc: number): void {
-  const copy: Uint8Array[] = [];
-  for (let i = 0; i < argc; i++) copy.push(argv[i].slice());
-  c.multi!.queued.push({ argv: copy, argc });
+  c.multi!.queued.push({ argv: copyArgs(argv, argc), argc });
   c.replyRaw(QUEUED);
 }
 
@@ -118,6 +119,8 @@ function mustWait(
   if (cmd.route === ROUTE_ALL) return true;
   if (cmd.route !== ROUTE_KEYS) return false;
   const p = plan(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length, waitPlan);
+  // an atomic split takes its own locks, waiting in line for them (route.ts's chain)
+  if (cmd.fold !== undefined && cmd.atomic && p.keys > 1 && p.singleOwner() < 0) return false;
   const keys = p.lockKeys(argv, shard.id);
-  return keys.length === 0 ? p.targeted : shard.locks.blocks(keys);
+  return keys.length === 0 ? p.targeted : shard.locks.blocks(keys, cmd.write);
 }

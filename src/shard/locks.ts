@@ -1,9 +1,10 @@
 /**
  * The state of cross-shard transactions: a transaction as its coordinator keeps it, and on
- * every participant the key locks granted in global-sequence order and the WATCHed keys. See
+ * every participant the key locks granted and the WATCHed keys. See
  * TRANSACTIONS.md beside this file for the protocol (tx.ts runs it).
  *
- * A lock key is `<db> <key>` (plan.ts's lockKey). A request locks a set of keys, or the whole
+ * A lock key is the hash of a key and its database (plan.ts's lockHash); a WATCH key is
+ * `<db> <key>` (watchKey), as EXEC must tell expired keys. A request locks a set of keys, or the whole
  * shard (`all`, for commands that read or write every key, such as DBSIZE or FLUSHALL inside
  * EXEC).
  */
@@ -16,16 +17,41 @@ export interface TxClient {
   tx: Tx | null;
 }
 
-/** What a transaction locks on one shard: keys, or the whole shard. */
+/** What a transaction locks on one shard: keys (lock hashes, plan.ts), or the whole shard. */
 export interface TxPart {
-  keys: string[];
+  keys: number[];
   all: boolean;
+}
+
+/** Lock request flags (on the wire as one byte). */
+export const LOCK_ALL = 1;
+/** only reads the keys: shares them with other readers (MGET beside MGET) */
+export const LOCK_SHARED = 2;
+/** the transaction's last lock: released as soon as its tagged part ran (see TRANSACTIONS.md) */
+export const LOCK_FINAL = 4;
+
+/**
+ * What runs under a transaction's locks as they are granted, for a command split over shards
+ * (route.ts): its part for a peer goes into the same batch as the lock request there, its
+ * local part runs once the local lock is granted. MULTI/EXEC and shipping have none: they run
+ * once every lock is held.
+ */
+export interface TxHooks {
+  /** the lock request to peer `t` was just added to that peer's batch */
+  sent(tx: Tx, t: number): void;
+  /** this shard's lock was granted */
+  local(tx: Tx): void;
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
 
 /** A transaction as its coordinating shard keeps it (tx.ts runs the protocol). */
 export class Tx {
-  /** shards that have not granted yet */
-  waiting = 0;
+  /** the shards to lock, in ascending order; `step` indexes the one asked now */
+  readonly order: number[];
+  step = 0;
   /** a WATCHed key was touched: EXEC must fail */
   dirty = false;
   constructor(
@@ -33,7 +59,12 @@ export class Tx {
     readonly client: TxClient,
     readonly parts: Map<number, TxPart>,
     readonly onGranted: (tx: Tx) => void,
-  ) {}
+    readonly hooks: TxHooks | null = null,
+    /** it only reads: its key locks are shared */
+    readonly shared = false,
+  ) {
+    this.order = [...parts.keys()].sort(ascending);
+  }
 }
 
 export interface LockReq {
@@ -41,24 +72,72 @@ export interface LockReq {
   /** the coordinating shard */
   source: number;
   client: number;
-  all: boolean;
-  keys: string[];
-  granted: boolean;
+  /** LOCK_* bits */
+  flags: number;
+  keys: number[];
 }
 
-/** txids wrap around at 2^32: compare in sequence space */
-export function before(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
+/**
+ * The keys of lock requests still waiting, counted per key, so that a new request finds out in
+ * O(its keys) whether it must queue behind one of them.
+ */
+export class WaitSet {
+  private writers = new Map<number, number>();
+  private readers = new Map<number, number>();
+  private all = 0;
+
+  add(r: LockReq): void {
+    if (r.flags & LOCK_ALL) this.all++;
+    else count(r.flags & LOCK_SHARED ? this.readers : this.writers, r.keys, 1);
+  }
+
+  remove(r: LockReq): void {
+    if (r.flags & LOCK_ALL) this.all--;
+    else count(r.flags & LOCK_SHARED ? this.readers : this.writers, r.keys, -1);
+  }
+
+  clear(): void {
+    this.writers.clear();
+    this.readers.clear();
+    this.all = 0;
+  }
+
+  /** Does `r` conflict with a waiting request? */
+  conflicts(r: LockReq): boolean {
+    if (this.all > 0) return true;
+    if (r.flags & LOCK_ALL) return this.writers.size > 0 || this.readers.size > 0;
+    const write = (r.flags & LOCK_SHARED) === 0;
+    for (const k of r.keys) {
+      if (this.writers.has(k) || (write && this.readers.has(k))) return true;
+    }
+    return false;
+  }
 }
 
+function count(m: Map<number, number>, keys: number[], d: number): void {
+  for (const k of keys) {
+    const n = (m.get(k) ?? 0) + d;
+    if (n === 0) m.delete(k);
+    else m.set(k, n);
+  }
+}
+
+/**
+ * The locks granted on this shard. Requests that cannot be granted at once wait in the
+ * shard's deferred queue, in arrival order (tx.ts): a transaction takes its shards one at a
+ * time in ascending shard order, so a holder only ever waits on higher shards and waits
+ * cannot form a cycle (TRANSACTIONS.md).
+ */
 export class LockTable {
-  /** granted key -> holding txid */
-  private byKey = new Map<string, number>();
+  /** key -> txid holding it exclusively */
+  private writers = new Map<number, number>();
+  /** key -> how many transactions share it */
+  private readers = new Map<number, number>();
   /** txid holding the whole shard, 0 if none */
   private allHolder = 0;
   private granted = new Map<number, LockReq>();
-  /** not yet granted, ordered by txid */
-  private pending: LockReq[] = [];
+  /** the requests waiting here (tx.ts keeps them in the shard's deferred queue) */
+  readonly waiting = new WaitSet();
 
   /** True while some transaction holds locks here: plain commands must check them. */
   get active(): boolean {
@@ -69,123 +148,65 @@ export class LockTable {
     return this.granted.has(txid);
   }
 
-  private conflicts(a: LockReq, b: LockReq): boolean {
-    if (a.all || b.all) return true;
-    const [small, big] = a.keys.length < b.keys.length ? [a, b] : [b, a];
-    for (const k of small.keys) if (big.keys.includes(k)) return true;
-    return false;
-  }
-
-  private conflictsGranted(r: LockReq): LockReq | null {
-    if (this.allHolder !== 0) return this.granted.get(this.allHolder)!;
-    if (r.all) {
-      for (const g of this.granted.values()) return g;
-      return null;
-    }
-    for (const k of r.keys) {
-      const t = this.byKey.get(k);
-      if (t !== undefined) return this.granted.get(t)!;
-    }
-    return null;
-  }
-
-  /** Does a transaction later than `r` hold one of r's keys (or the shard) here? */
-  private laterHolder(r: LockReq): boolean {
-    if (this.allHolder !== 0) return before(r.txid, this.allHolder);
-    if (r.all) {
-      for (const t of this.granted.keys()) if (before(r.txid, t)) return true;
-      return false;
-    }
-    for (const k of r.keys) {
-      const t = this.byKey.get(k);
-      if (t !== undefined && before(r.txid, t)) return true;
-    }
-    return false;
+  /** The granted request of `txid`, if it holds locks here. */
+  held(txid: number): LockReq | undefined {
+    return this.granted.get(txid);
   }
 
   /**
-   * A lock request. Rejected when a conflicting transaction with a later txid already holds
-   * its locks here (waiting for it could deadlock: waits only ever go from later to earlier
-   * txids); otherwise queued in txid order. Returns the requests granted by this call.
+   * Can `r` be granted now: no granted lock conflicts, nor a request that arrived before it
+   * and still waits (`earlier`)?
    */
-  request(r: LockReq): LockReq[] | null {
-    if (this.laterHolder(r)) return null;
-    const p = this.pending;
-    let i = p.length;
-    while (i > 0 && before(r.txid, p[i - 1].txid)) i--;
-    p.splice(i, 0, r);
-    return this.grantReady();
+  grantable(r: LockReq, earlier: WaitSet): boolean {
+    if (this.allHolder !== 0) return false;
+    if (r.flags & LOCK_ALL) {
+      if (this.granted.size > 0) return false;
+    } else if (this.blocks(r.keys, (r.flags & LOCK_SHARED) === 0)) return false;
+    return !earlier.conflicts(r);
   }
 
-  /**
-   * Drop a transaction's locks (granted or still pending). The caller runs the commands that
-   * waited for them, then grants what is pending (grantReady), so a command that arrived
-   * before a pending transaction also runs before it.
-   */
+  grant(r: LockReq): void {
+    this.granted.set(r.txid, r);
+    if (r.flags & LOCK_ALL) this.allHolder = r.txid;
+    else if (r.flags & LOCK_SHARED) {
+      for (const k of r.keys) this.readers.set(k, (this.readers.get(k) ?? 0) + 1);
+    } else for (const k of r.keys) this.writers.set(k, r.txid);
+  }
+
+  /** Drop a transaction's granted locks (the caller runs what waited for them). */
   release(txid: number): void {
     const r = this.granted.get(txid);
-    if (r !== undefined) {
-      this.granted.delete(txid);
-      if (r.all) this.allHolder = 0;
-      else for (const k of r.keys) this.byKey.delete(k);
-    } else {
-      const i = this.pending.findIndex((x) => x.txid === txid);
-      if (i >= 0) this.pending.splice(i, 1);
-    }
-  }
-
-  /** Grant, in txid order, every pending request that conflicts with nothing before it. */
-  grantReady(): LockReq[] {
-    const out: LockReq[] = [];
-    const p = this.pending;
-    for (let i = 0; i < p.length; i++) {
-      const r = p[i];
-      if (this.conflictsGranted(r) !== null) continue;
-      let blocked = false;
-      for (let j = 0; j < i && !blocked; j++) blocked = this.conflicts(p[j], r);
-      if (blocked) continue;
-      p.splice(i--, 1);
-      r.granted = true;
-      this.granted.set(r.txid, r);
-      if (r.all) this.allHolder = r.txid;
-      else for (const k of r.keys) this.byKey.set(k, r.txid);
-      out.push(r);
-    }
-    return out;
-  }
-
-  /** The latest transaction (in sequence order) that makes a plain command wait, or 0. */
-  latestBlocker(keys: string[] | null): number {
-    if (this.granted.size === 0) return 0;
-    if (this.allHolder !== 0) return this.allHolder;
-    let latest = 0;
-    const consider = (t: number) => {
-      if (latest === 0 || before(latest, t)) latest = t;
-    };
-    if (keys === null) { for (const t of this.granted.keys()) consider(t); }
-    else {
-      for (const k of keys) {
-        const t = this.byKey.get(k);
-        if (t !== undefined) consider(t);
+    if (r === undefined) return;
+    this.granted.delete(txid);
+    if (r.flags & LOCK_ALL) this.allHolder = 0;
+    else if (r.flags & LOCK_SHARED) {
+      for (const k of r.keys) {
+        const n = this.readers.get(k)! - 1;
+        if (n === 0) this.readers.delete(k);
+        else this.readers.set(k, n);
       }
-    }
-    return latest;
+    } else for (const k of r.keys) this.writers.delete(k);
   }
 
-  /** Would a plain command on these lock keys (or on every key) have to wait? */
-  blocks(keys: string[] | null): boolean {
+  /**
+   * Would a plain command on these lock keys (or on every key: null) have to wait? A reader
+   * waits only for writers; a writer for readers too.
+   */
+  blocks(keys: number[] | null, write = true): boolean {
     if (this.granted.size === 0) return false;
     if (keys === null || this.allHolder !== 0) return true;
-    for (const k of keys) if (this.byKey.has(k)) return true;
+    for (const k of keys) {
+      if (this.writers.has(k) || (write && this.readers.has(k))) return true;
+    }
     return false;
   }
 }
 
 /** WATCHed keys of the clients (of any shard) whose keys live here. */
 export class WatchTable {
-  /** lock key -> watching client ids */
+  /** watch key -> watching client ids */
   private byKey = new Map<string, Set<number>>();
-  /** client -> its watched lock keys here (with "expired when watched"), and whether one was touched */
+  /** client -> its watch keys here (with "expired when watched"), and whether one was touched */
   private byClient = new Map<number, { keys: Map<string, boolean>; dirty: boolean }>();
 
   get size(): number {

@@ -11,7 +11,7 @@ import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
 import { onInput, resumeInput } from "./input.ts";
 import { ITEM_FETCH, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE } from "./wire.ts";
-import { mustDeferRemote, onTxItem, releaseTx, runForwarded, unwatchAll } from "./tx.ts";
+import { mustDeferRemote, onTxItem, partRan, releaseTx, runForwarded, unwatchAll } from "./tx.ts";
 import { onShipItem } from "./ship.ts";
 
 /** Share of a tick's period that active expiry may use (Redis's ACTIVE_EXPIRE_CYCLE_SLOW 25%). */
@@ -101,6 +101,7 @@ export class ShardLoop implements ShardHost {
         w.proto = r.proto === 3 ? 3 : 2;
         runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
         shard.replyTo(source, r.token, w.view());
+        if (r.txid !== 0) partRan(shard, r.txid);
       } else if (kind === ITEM_REPLY) {
         shard.completePart(r.token, r.body);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {

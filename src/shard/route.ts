@@ -5,19 +5,17 @@
  * fanned out to every shard (KEYS, FLUSHALL). Replies leave in request order (Client.queue).
  */
 import { type Command, ROUTE_ALL, ROUTE_KEYS, type SplitPlan } from "../commands/table.ts";
-import { ReplyWriter } from "../resp/writer.ts";
-import { latin1 } from "../util/bytes.ts";
+import { copyArgs, latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import { type Client, Slot } from "./client.ts";
-import { lockKey, Plan, plan } from "./plan.ts";
-import type { TxPart } from "./locks.ts";
-import { beginTx, releaseTx } from "./tx.ts";
+import { lockHash, Plan, plan } from "./plan.ts";
+import type { Tx, TxHooks, TxPart } from "./locks.ts";
+import { beginTx, deferLocal, releaseTx, runDeferred } from "./tx.ts";
 import { ship } from "./ship.ts";
 import { execute } from "./execute.ts";
 
 /** Scratch of the routing path (one per Worker, reused by every command). */
 const routePlan = new Plan();
-const foldW = new ReplyWriter(4096);
 
 /** Run or forward a checked command. */
 export function route(
@@ -29,6 +27,7 @@ export function route(
   now: number,
 ): void {
   if (cmd.route === ROUTE_KEYS) return routeKeys(shard, c, cmd, argv, argc, now);
+  if (held(shard, c, argv, argc)) return;
   if (cmd.route === ROUTE_ALL) return fanout(shard, c, cmd, argv, argc, now);
   runLocal(shard, c, cmd, argv, argc, now);
 }
@@ -46,12 +45,11 @@ function runLocal(
     execute(shard, c, cmd, argv, argc, now, c.out, c.db, c.id);
     return;
   }
-  const w = shard.scratch;
-  w.reset();
-  w.proto = c.proto;
+  const w = c.holdWriter();
+  const start = w.len;
   execute(shard, c, cmd, argv, argc, now, w, c.db, c.id);
   const s = new Slot();
-  s.bytes = w.take();
+  s.bytes = c.heldView(start);
   c.queue.push(s);
 }
 
@@ -66,6 +64,7 @@ function routeKeys(
   // fast paths: one shard owns everything; a command with exactly one key
   if (shard.n === 1) return runLocal(shard, c, cmd, argv, argc, now);
   if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && !cmd.movable) {
+    if (held(shard, c, argv, argc)) return;
     const t = shard.slots.ownerOf(argv[cmd.firstKey]);
     if (t === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, t, argv, argc);
@@ -78,10 +77,12 @@ function routeKeys(
   const nk = p.keys;
   const target = nk > 0 ? p.owner[0] : p.target >= 0 ? p.target : shard.id;
   if (nk === 0 || p.singleOwner() === target) {
+    if (held(shard, c, argv, argc)) return;
     if (target === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, target, argv, argc);
   }
   if (cmd.fold === undefined) {
+    if (held(shard, c, argv, argc)) return;
     // all its values in one place: ship the keys here under a transaction (ship.ts)
     const keys: string[] = [];
     for (let i = 0; i < nk; i++) keys.push(latin1(argv[p.pos[i]]));
@@ -128,37 +129,136 @@ function split(
     keysByShard[t].push(pos);
   }
   const sp: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
-  const done = folder(cmd, sp, c.proto);
   if (c.txid !== 0 || !cmd.atomic) {
-    return runParts(shard, c, cmd, argv, argc, now, order, byShard, done);
+    if (held(shard, c, argv, argc)) return;
+    return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
   }
-  // atomic across shards: lock every key, run the parts, release when every part answered
-  const parts = new Map<number, TxPart>();
-  for (const t of order) {
-    parts.set(t, { keys: keysByShard[t].map((q) => lockKey(c.db, latin1(argv[q]))), all: false });
-  }
-  const copy = argv.slice(0, argc).map((a) => a.slice());
-  c.paused = true;
-  beginTx(shard, c, parts, (tx) => {
-    c.paused = false;
-    c.txid = tx.txid;
-    runParts(shard, c, cmd, copy, argc, Date.now(), order, byShard, (q) => {
-      releaseTx(shard, tx);
-      return done(q);
-    });
-    c.txid = 0;
-    shard.resume(c);
-  });
+  chain(shard, c, cmd, argv, argc, order, byShard, keysByShard, sp);
 }
 
-/** The reply of a split or fanned-out command: its fold over the parts, in the client's protocol. */
-function folder(cmd: Command, sp: SplitPlan, proto: 2 | 3): (parts: Uint8Array[]) => Uint8Array {
+/**
+ * An atomic command split over shards: each shard's locks are asked for in ascending shard
+ * order with that shard's part in the same message, so the part runs as soon as its locks are
+ * granted and its reply comes back in the same trip; the local part runs when the local locks
+ * are granted. Once every part answered, the fold writes the reply and the locks go with a
+ * one-way release. The client's next split commands go out meanwhile (each shard takes them in
+ * order); any other command waits until every part of these was sent.
+ */
+function chain(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  order: number[],
+  pos: number[][],
+  keysByShard: number[][],
+  sp: SplitPlan,
+): void {
+  const ch = new Chain(shard, c, cmd, argv, argc, order, pos, sp);
+  c.queue.push(ch);
+  const parts = new Map<number, TxPart>();
+  for (const t of order) {
+    parts.set(t, { keys: keysByShard[t].map((q) => lockHash(ch.db, argv[q])), all: false });
+  }
+  c.chains++;
+  beginTx(shard, c, parts, noop, ch, !cmd.write);
+  // the steps usually all ran in beginTx, on the request's own bytes; one left waiting for a
+  // grant needs a copy
+  if (!ch.sentAll) ch.args = copyArgs(argv, argc);
+}
+
+/** A split atomic command in flight: its reply slot, and the hooks that run its parts. */
+class Chain extends Slot implements TxHooks {
+  tx: Tx | null = null;
+  sentAll = false;
+  readonly db: number;
+
+  constructor(
+    readonly shard: Shard,
+    readonly c: Client,
+    readonly cmd: Command,
+    public args: Uint8Array[],
+    readonly argc: number,
+    readonly order: number[],
+    readonly pos: number[][],
+    readonly sp: SplitPlan,
+  ) {
+    super();
+    this.db = c.db;
+    this.remaining = order.length;
+    this.parts = new Array(order.length).fill(null);
+    this.done = foldChain;
+  }
+
+  sent(t: Tx, target: number): void {
+    const c = this.c;
+    this.tx = t;
+    const outer = c.txid;
+    c.txid = t.txid;
+    const pos = this.pos[target];
+    this.shard.forward(target, c, this, this.order.indexOf(target), this.args, this.argc, pos);
+    c.txid = outer;
+    if (t.step === t.order.length - 1) this.sentAll = chainSent(this.shard, c);
+  }
+
+  local(t: Tx): void {
+    const c = this.c, shard = this.shard;
+    this.tx = t;
+    const w = c.holdWriter();
+    const start = w.len;
+    const p = this.pos[shard.id];
+    const av: Uint8Array[] = new Array(p.length);
+    for (let i = 0; i < p.length; i++) av[i] = this.args[p[i]];
+    execute(shard, c, this.cmd, av, av.length, Date.now(), w, this.db, c.id);
+    this.parts[this.order.indexOf(shard.id)] = c.heldView(start);
+    if (--this.remaining === 0) {
+      this.bytes = this.done!(this.parts as Uint8Array[]);
+      if (!c.closed && c.queue.first() === this) {
+        c.drain();
+        c.transport.flush();
+      }
+    }
+    if (t.step === t.order.length - 1) this.sentAll = chainSent(shard, c);
+  }
+}
+
+/** Every part is in: the locks go, the fold writes the reply (a Chain's `done`). */
+function foldChain(this: Chain, parts: Uint8Array[]): Uint8Array {
+  if (this.tx !== null) releaseTx(this.shard, this.tx);
+  const c = this.c;
+  const w = c.holdWriter();
+  const start = w.len;
+  this.cmd.fold!(parts, w, this.sp);
+  return c.heldView(start);
+}
+
+function noop(): void {}
+
+/** Every part of one of the client's split commands is out: its held commands may go. */
+function chainSent(shard: Shard, c: Client): true {
+  if (--c.chains === 0 && shard.deferred.length > 0) runDeferred(shard);
+  return true;
+}
+
+/**
+ * A command of a client whose split commands are not all sent waits for them (it could
+ * otherwise run before one of their parts); true when it was held.
+ */
+export function held(shard: Shard, c: Client, argv: Uint8Array[], argc: number): boolean {
+  if (c.chains === 0) return false;
+  deferLocal(shard, c, argv, argc);
+  return true;
+}
+
+/** The reply of a split or fanned-out command: its fold over the parts, held for its turn. */
+function folder(cmd: Command, sp: SplitPlan, c: Client): (parts: Uint8Array[]) => Uint8Array {
   const fold = cmd.fold!;
   return (parts) => {
-    foldW.reset();
-    foldW.proto = proto;
-    fold(parts, foldW, sp);
-    return foldW.take();
+    const w = c.holdWriter();
+    const start = w.len;
+    fold(parts, w, sp);
+    return c.heldView(start);
   };
 }
 
@@ -174,7 +274,7 @@ function fanout(
   const order: number[] = [];
   for (let i = 0; i < shard.n; i++) order.push(i);
   const sp: SplitPlan = { argc, keyPos: [] };
-  runParts(shard, c, cmd, argv, argc, now, order, null, folder(cmd, sp, c.proto));
+  runParts(shard, c, cmd, argv, argc, now, order, null, folder(cmd, sp, c));
 }
 
 function runParts(
@@ -200,9 +300,8 @@ function runParts(
     else shard.forward(t, c, s, i, argv, argc, pos === null ? null : pos[t]);
   }
   if (localPart >= 0) {
-    const w = shard.scratch;
-    w.reset();
-    w.proto = c.proto;
+    const w = c.holdWriter();
+    const start = w.len;
     let av = argv, ac = argc;
     if (pos !== null) {
       const p = pos[shard.id];
@@ -210,7 +309,7 @@ function runParts(
       ac = p.length;
     }
     execute(shard, c, cmd, av, ac, now, w, c.db, c.id);
-    s.parts[localPart] = w.take();
+    s.parts[localPart] = c.heldView(start);
     s.remaining--;
   }
   if (s.remaining === 0) {

@@ -20,8 +20,8 @@ import {
   ShardStats,
 } from "../commands/context.ts";
 import { BatchBuilder, BatchReader } from "./wire.ts";
-import { LockTable, type Tx, WatchTable } from "./locks.ts";
-import { lockKey } from "./plan.ts";
+import { type LockReq, LockTable, type Tx, WatchTable } from "./locks.ts";
+import { watchKey } from "./plan.ts";
 import { Client, MAX_WAITING, type Slot } from "./client.ts";
 import { fromLatin1 } from "../util/bytes.ts";
 import { collectGarbage } from "../util/gc.ts";
@@ -58,9 +58,12 @@ export interface Reentry {
   resumeInput(c: Client): void;
 }
 
-/** A plain command that found its keys locked by a transaction: it runs when they are free. */
+/**
+ * A request waiting on this shard: a command whose keys a transaction holds, a lock request
+ * that cannot be granted yet, or anything its source sent after one of those.
+ */
 export interface Deferred {
-  /** the peer that sent it, or -1 for a client of this shard */
+  /** the peer (or, for a lock request, the coordinating shard) that sent it; -1 for a client of this shard */
   source: number;
   client: Client | null;
   clientId: number;
@@ -69,8 +72,10 @@ export interface Deferred {
   proto: number;
   argv: Uint8Array[];
   argc: number;
-  /** a lock request held back behind earlier requests of the same peer */
-  lock?: { txid: number; all: boolean; keys: string[] };
+  /** the transaction a forwarded part runs under (0: a plain command) */
+  txid: number;
+  /** a lock request */
+  lock?: LockReq;
 }
 
 interface Waiting {
@@ -107,13 +112,22 @@ export class Shard implements ShardContext {
   readonly locks = new LockTable();
   readonly watches = new WatchTable();
   readonly txs = new Map<number, Tx>();
-  /** plain commands waiting for locks, in arrival order */
+  /** requests waiting for locks, in arrival order */
   readonly deferred: Deferred[] = [];
-  /** per peer: how many of its requests wait in `deferred` (they must keep their order) */
-  readonly deferredFrom: number[] = [];
+  /**
+   * Per client: how many requests its shard sent (lock requests, forwarded commands) wait in
+   * `deferred`; what the client sends next waits behind them, so its commands keep their order.
+   */
+  readonly waitingOf = new Map<number, number>();
   /** runDeferred is running (what it runs may release locks and ask for another pass) */
   deferredDraining = false;
   deferredAgain = false;
+  /**
+   * Deferred commands waiting on a lock themselves (not behind their client's earlier
+   * requests): while there are none, a release whose keys no waiting request wants changes
+   * nothing, and the queue is not looked at.
+   */
+  blockedPlain = 0;
   readonly bind: string;
   readonly port: number;
   /** maxmemory: this shard's share in bytes (0: no limit), and how it evicts */
@@ -165,7 +179,6 @@ export class Shard implements ShardContext {
     for (let i = 0; i < init.n; i++) {
       this.batches.push(new BatchBuilder());
       this.dirty.push(false);
-      this.deferredFrom.push(0);
     }
     this.startupBytes = this.keyspace.usedBytes();
     this.peakBytes = this.startupBytes;
@@ -278,7 +291,17 @@ export class Shard implements ShardContext {
    * CONFIG RESETSTAT's part kept outside ShardStats: evicted_keys and active_defrag_hits/misses
    * back to zero, as Redis's resetServerStats does.
    */
+  get meshParks(): number {
+    return this.mesh.parks;
+  }
+
+  get meshWakes(): number {
+    return this.mesh.wakes;
+  }
+
   resetStats(): void {
+    this.mesh.parks = 0;
+    this.mesh.wakes = 0;
     this.evictor.evictedKeys = 0;
     this.defrag.hits = 0;
     this.defrag.misses = 0;
@@ -373,6 +396,7 @@ export class Shard implements ShardContext {
     pos: number[] | null,
   ): void {
     const token = this.takeToken();
+    this.stats.forwarded++;
     this.waiting.set(token, { slot, part, client });
     this.batches[target].request(
       token,
@@ -446,7 +470,7 @@ export class Shard implements ShardContext {
       if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
       return;
     }
-    slot.parts[wt.part] = body.slice();
+    slot.parts[wt.part] = c.hold(body);
     if (--slot.remaining > 0) return;
     // folded even for a client gone meanwhile: a fold may end a transaction
     slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
@@ -477,8 +501,8 @@ export class Shard implements ShardContext {
   /** WATCH's part here: register `key` of database `db` for client `clientId`. */
   watchKey(clientId: number, db: number, key: string, now: number): void {
     const d = this.dbs[db];
-    this.watches.add(clientId, lockKey(db, key), this.expiredNow(db, key, now));
-    if (d.onTouch === null) d.onTouch = (k) => this.watches.touched(lockKey(db, k));
+    this.watches.add(clientId, watchKey(db, key), this.expiredNow(db, key, now));
+    if (d.onTouch === null) d.onTouch = (k) => this.watches.touched(watchKey(db, k));
   }
 
   /**

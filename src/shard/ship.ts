@@ -12,7 +12,7 @@ import type { Command } from "../commands/table.ts";
 import type { BatchReader } from "./wire.ts";
 import { ITEM_FETCH } from "./wire.ts";
 import { type Db, Keyspace } from "../store/keyspace.ts";
-import { fromLatin1 } from "../util/bytes.ts";
+import { copyArgs, fromLatin1 } from "../util/bytes.ts";
 import {
   copyOf,
   decodeEntries,
@@ -22,7 +22,7 @@ import {
   type EntryCopy,
   installEntry,
 } from "../store/transfer.ts";
-import { lockKey } from "./plan.ts";
+import { lockHash } from "./plan.ts";
 import type { TxPart } from "./locks.ts";
 import { beginTx, releaseTx } from "./tx.ts";
 import { executeOnCopies } from "./execute.ts";
@@ -56,7 +56,7 @@ export function ship(
   keys: string[],
   dbs: number[],
 ): void {
-  const copy = argv.slice(0, argc).map((a) => a.slice());
+  const copy = copyArgs(argv, argc);
   const db = c.db;
   // what the client sends next waits until the keys are home again
   c.shipping = true;
@@ -69,7 +69,7 @@ export function ship(
     const s = shard.slots.ownerOfLatin1(keys[i]);
     let p = parts.get(s);
     if (p === undefined) parts.set(s, p = { keys: [], all: false });
-    p.keys.push(lockKey(dbs[i], keys[i]));
+    p.keys.push(lockHash(dbs[i], fromLatin1(keys[i])));
   }
   c.paused = true;
   beginTx(shard, c, parts, (tx) => {

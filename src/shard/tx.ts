@@ -1,8 +1,10 @@
 /**
  * Cross-shard transactions (protocol: TRANSACTIONS.md beside this file). The coordinating
- * shard takes a txid from the global sequence, asks every involved shard to lock the keys it
- * owns, and runs the commands once every shard granted; it releases the locks when every reply
- * is in. Plain commands that touch locked keys wait (`deferred`) and run after the release.
+ * shard asks the involved shards for their keys' locks one at a time, in ascending shard
+ * order; a command split over shards sends each part with its lock request, so it costs one
+ * trip per shard and its locks go with a one-way release once every part answered. MULTI/EXEC
+ * and shipped commands run once every lock is held. Plain commands that touch locked keys
+ * wait (`deferred`) and run after the release.
  */
 import type { Deferred, Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
@@ -14,107 +16,176 @@ import {
   ITEM_LOCK,
   ITEM_RELEASE,
   ITEM_UNWATCH,
-  REJECTED,
 } from "./wire.ts";
-import { before, type LockReq, Tx, type TxPart } from "./locks.ts";
+import {
+  LOCK_ALL,
+  LOCK_FINAL,
+  LOCK_SHARED,
+  type LockReq,
+  Tx,
+  type TxHooks,
+  type TxPart,
+  WaitSet,
+} from "./locks.ts";
 import { Plan, requestLockKeys } from "./plan.ts";
 import { execute } from "./execute.ts";
+import { copyArgs } from "../util/bytes.ts";
 import { commandTable } from "../commands/table.ts";
 
 /** Scratch for the lock keys of waiting requests (one per Worker, reused). */
 const scratchPlan = new Plan();
+/** The lock requests kept waiting so far in one pass over the deferred queue (reused). */
+const scratchWaits = new WaitSet();
+/** The clients with a request kept waiting so far in that pass (reused). */
+const scratchStuck = new Set<number>();
 
-/** The lock keys a forwarded or deferred request needs here (null: every key). */
-function lockKeysOf(shard: Shard, argv: Uint8Array[], argc: number, db: number): string[] | null {
-  return requestLockKeys(shard.id, shard.slots, argv, argc, db, shard.dbs.length, scratchPlan);
+/** Whether a forwarded or deferred request touches keys a transaction holds here. */
+function blockedHere(shard: Shard, argv: Uint8Array[], argc: number, db: number): boolean {
+  const keys = requestLockKeys(
+    shard.id,
+    shard.slots,
+    argv,
+    argc,
+    db,
+    shard.dbs.length,
+    scratchPlan,
+  );
+  const cmd = commandTable().resolve(argv, argc);
+  return shard.locks.blocks(keys, cmd === undefined || cmd.write);
 }
 
-function nextTxid(shard: Shard): number {
-  return shard.mesh.nextTxid();
-}
-
-/** Lock `parts` (shard -> keys) for `client`; `onGranted` runs once every shard granted. */
+/**
+ * Lock `parts` (shard -> keys) for `client`, one shard after the other in ascending order;
+ * `onGranted` runs once every shard granted. `hooks` run the parts of a split command as
+ * their locks are asked for (see TxHooks).
+ */
 export function beginTx(
   shard: Shard,
   client: Client,
   parts: Map<number, TxPart>,
   onGranted: (tx: Tx) => void,
-): void {
-  const tx = new Tx(nextTxid(shard), client, parts, (t) => {
-    // a client gone while waiting: nothing to run, just free the locks
-    if (client.closed) releaseTx(shard, t);
-    else onGranted(t);
-  });
-  client.tx = tx;
-  if (parts.size === 0) return tx.onGranted(tx);
-  startTx(shard, tx);
-}
-
-function startTx(shard: Shard, tx: Tx): void {
-  shard.txs.set(tx.txid, tx);
-  tx.waiting = tx.parts.size;
-  for (const [s, p] of tx.parts) {
-    if (s !== shard.id) shard.batch(s).lock(tx.txid, tx.client.id, p.all, p.keys);
+  hooks: TxHooks | null = null,
+  shared = false,
+): Tx {
+  const tx = new Tx(shard.mesh.nextTxid(), client, parts, onGranted, hooks, shared);
+  if (hooks === null) client.tx = tx;
+  shard.stats.transactions++;
+  if (parts.size === 0) {
+    granted(shard, tx);
+    return tx;
   }
-  // the local request last: it may be answered at once, even rejected and restarted
-  const own = tx.parts.get(shard.id);
-  if (own !== undefined) lockHere(shard, shard.id, tx.txid, tx.client.id, own.all, own.keys);
+  shard.txs.set(tx.txid, tx);
+  askNext(shard, tx);
+  return tx;
 }
 
-/** Release a transaction's locks everywhere. */
+function askNext(shard: Shard, tx: Tx): void {
+  const t = tx.order[tx.step];
+  const p = tx.parts.get(t)!;
+  const flags = (p.all ? LOCK_ALL : 0) | (tx.shared ? LOCK_SHARED : 0) |
+    (finalStep(tx) ? LOCK_FINAL : 0);
+  if (t === shard.id) return lockHere(shard, t, tx.txid, tx.client.id, flags, p.keys);
+  shard.batch(t).lock(tx.txid, tx.client.id, flags, p.keys);
+  if (tx.hooks !== null) tx.hooks.sent(tx, t);
+}
+
+/**
+ * A split command's last lock needs no release message: every other lock is already held, so
+ * once its part ran it can go at once (two-phase locking only asks that no lock is taken after
+ * one is dropped). MULTI/EXEC and shipping run after the last grant, so theirs stay.
+ */
+function finalStep(tx: Tx): boolean {
+  return tx.hooks !== null && tx.step === tx.order.length - 1;
+}
+
+/** Release a transaction's locks everywhere it asked for them (one-way messages). */
 export function releaseTx(shard: Shard, tx: Tx): void {
   if (shard.txs.get(tx.txid) !== tx) return;
   shard.txs.delete(tx.txid);
   if (tx.client.tx === tx) tx.client.tx = null;
+  let asked = Math.min(tx.step + 1, tx.order.length);
+  // the last shard dropped its lock itself once the part ran
+  if (tx.hooks !== null && tx.step === tx.order.length) asked--;
+  let here = false;
   // peers first: what the local release sets off must reach them after the release
-  for (const s of tx.parts.keys()) if (s !== shard.id) shard.batch(s).small(ITEM_RELEASE, tx.txid);
-  if (tx.parts.has(shard.id)) releaseHere(shard, tx.txid);
+  for (let i = 0; i < asked; i++) {
+    const s = tx.order[i];
+    if (s === shard.id) here = true;
+    else shard.batch(s).small(ITEM_RELEASE, tx.txid);
+  }
+  if (here) releaseHere(shard, tx.txid);
 }
 
-/** Participant: a lock request (from a peer or from this shard's own coordinator). */
+/**
+ * Participant: a lock request (from a peer or from this shard's own coordinator). Granted at
+ * once when nothing conflicts and its source has nothing waiting here; otherwise it waits in
+ * arrival order, and what its source sends next waits behind it.
+ */
 function lockHere(
   shard: Shard,
   source: number,
   txid: number,
   client: number,
-  all: boolean,
-  keys: string[],
+  flags: number,
+  keys: number[],
 ): void {
-  const req: LockReq = { txid, source, client, all, keys, granted: false };
-  const granted = shard.locks.request(req);
-  if (granted === null) return answer(shard, source, txid, REJECTED);
-  announce(shard, granted);
-  if (granted.length > 0) runDeferred(shard);
+  const req: LockReq = { txid, source, client, flags, keys };
+  if (!shard.waitingOf.has(client) && shard.locks.grantable(req, shard.locks.waiting)) {
+    shard.locks.grant(req);
+    return announce(shard, req);
+  }
+  shard.stats.lockWaits++;
+  shard.locks.waiting.add(req);
+  wait(shard, {
+    source,
+    client: null,
+    clientId: client,
+    token: 0,
+    db: 0,
+    proto: 0,
+    argv: [],
+    argc: 0,
+    txid,
+    lock: req,
+  });
 }
 
 function releaseHere(shard: Shard, txid: number): void {
-  shard.locks.release(txid);
-  // released (after a rejection elsewhere) while its lock request was still held back here
   const q = shard.deferred;
-  const i = q.findIndex((d) => d.lock !== undefined && d.lock.txid === txid);
-  if (i >= 0) {
-    shard.deferredFrom[q[i].source]--;
-    q.splice(i, 1);
+  const r = shard.locks.held(txid);
+  if (r !== undefined) {
+    shard.locks.release(txid);
+    if (q.length > 0 && (shard.blockedPlain > 0 || shard.locks.waiting.conflicts(r))) {
+      runDeferred(shard);
+    }
+    return;
+  } else {
+    // released while its request still waited here (its client went away)
+    for (let i = 0; i < q.length; i++) {
+      if (q[i].lock?.txid !== txid) continue;
+      shard.locks.waiting.remove(q[i].lock!);
+      unwait(shard, q[i].clientId);
+      q.splice(i, 1);
+      break;
+    }
   }
-  runDeferred(shard);
-  announce(shard, shard.locks.grantReady());
-  // new holders may leave a held-back lock request waiting for a later transaction
-  runDeferred(shard);
+  if (q.length > 0) runDeferred(shard);
 }
 
-/** Tell coordinators about newly granted requests, with the WATCH verdict of their client. */
-function announce(shard: Shard, granted: LockReq[]): void {
-  const now = Date.now();
-  for (const g of granted) {
-    const dirty = shard.watches.dirty(g.client, (lk) => expiredNow(shard, lk, now));
-    answer(shard, g.source, g.txid, dirty ? GRANTED_DIRTY : GRANTED);
-  }
+/** Tell the coordinator its request was granted, with the WATCH verdict of its client. */
+function announce(shard: Shard, g: LockReq): void {
+  const dirty = shard.watches.size > 0 && watchDirtyOf(shard, g.client);
+  answer(shard, g.source, g.txid, dirty ? GRANTED_DIRTY : GRANTED);
 }
 
 /** Whether this client's WATCHed keys on this shard forbid its EXEC. */
 export function watchDirty(shard: Shard, c: Client): boolean {
+  return watchDirtyOf(shard, c.id);
+}
+
+function watchDirtyOf(shard: Shard, client: number): boolean {
   const now = Date.now();
-  return shard.watches.dirty(c.id, (lk) => expiredNow(shard, lk, now));
+  return shard.watches.dirty(client, (lk) => expiredNow(shard, lk, now));
 }
 
 function expiredNow(shard: Shard, lk: string, now: number): boolean {
@@ -127,93 +198,82 @@ function answer(shard: Shard, target: number, txid: number, status: number): voi
   else shard.batch(target).small(ITEM_GRANT, txid, status);
 }
 
-/** Coordinator: one shard's answer to a lock request. */
+/** Coordinator: a shard granted its locks; ask the next one, or run. */
 function onGrant(shard: Shard, txid: number, status: number): void {
   const tx = shard.txs.get(txid);
-  if (tx === undefined) return; // released after a rejection: the peer releases it too
-  if (status === REJECTED) {
-    // a later transaction already holds a key here: back off and retry with a new txid
-    releaseTx(shard, tx);
-    if (tx.client.closed) return;
-    tx.txid = nextTxid(shard);
-    tx.dirty = false;
-    tx.client.tx = tx;
-    startTx(shard, tx);
-    return;
-  }
+  if (tx === undefined) return; // released meanwhile (its client went away)
   if (status === GRANTED_DIRTY) tx.dirty = true;
-  if (--tx.waiting === 0) tx.onGranted(tx);
+  if (tx.hooks !== null && tx.order[tx.step] === shard.id) {
+    tx.hooks.local(tx);
+    if (finalStep(tx)) partRan(shard, txid);
+  }
+  if (++tx.step < tx.order.length) return askNext(shard, tx);
+  granted(shard, tx);
+}
+
+/** Every shard granted: run what the locks were for. */
+function granted(shard: Shard, tx: Tx): void {
+  // a client gone while its block waited: nothing to run, just free the locks
+  if (tx.client.closed && tx.hooks === null) releaseTx(shard, tx);
+  else tx.onGranted(tx);
+}
+
+/** A part of transaction `txid` ran here: a final lock goes now. */
+export function partRan(shard: Shard, txid: number): void {
+  const r = shard.locks.held(txid);
+  if (r !== undefined && (r.flags & LOCK_FINAL) !== 0) releaseHere(shard, txid);
 }
 
 /** Transaction control items from peer `source`. */
 export function onTxItem(shard: Shard, source: number, kind: number, r: BatchReader): void {
-  if (kind === ITEM_LOCK) lockFrom(shard, source, r.token, r.client, r.flags === 1, r.keys);
+  if (kind === ITEM_LOCK) lockHere(shard, source, r.token, r.client, r.flags, r.lockKeys);
   else if (kind === ITEM_GRANT) onGrant(shard, r.token, r.flags);
   else if (kind === ITEM_RELEASE) releaseHere(shard, r.token);
   else if (kind === ITEM_UNWATCH) clearWatches(shard, r.token);
 }
 
-/**
- * A peer's lock request. Requests of that peer waiting here were sent before it, so it waits
- * behind them (its client's order is the order of the peer's requests) — unless one of them
- * waits for a later transaction: waiting then could close a cycle, so the request is rejected
- * and its coordinator retries with a new txid.
- */
-function lockFrom(
-  shard: Shard,
-  source: number,
-  txid: number,
-  client: number,
-  all: boolean,
-  keys: string[],
-): void {
-  if (shard.deferredFrom[source] === 0) return lockHere(shard, source, txid, client, all, keys);
-  let latest = 0;
-  for (const d of shard.deferred) {
-    if (d.source !== source || d.lock !== undefined) continue;
-    const b = shard.locks.latestBlocker(lockKeysOf(shard, d.argv, d.argc, d.db));
-    if (b !== 0 && (latest === 0 || before(latest, b))) latest = b;
-  }
-  if (latest !== 0 && before(txid, latest)) return answer(shard, source, txid, REJECTED);
-  shard.deferredFrom[source]++;
-  shard.deferred.push({
-    source,
-    client: null,
-    clientId: client,
-    token: 0,
-    db: 0,
-    proto: 0,
-    argv: [],
-    argc: 0,
-    lock: { txid, all, keys },
-  });
+/** Queue a request its shard sent: the client's later ones wait behind it. */
+function wait(shard: Shard, d: Deferred): void {
+  shard.waitingOf.set(d.clientId, (shard.waitingOf.get(d.clientId) ?? 0) + 1);
+  shard.deferred.push(d);
+}
+
+function unwait(shard: Shard, client: number): void {
+  const n = shard.waitingOf.get(client)! - 1;
+  if (n === 0) shard.waitingOf.delete(client);
+  else shard.waitingOf.set(client, n);
 }
 
 /** Participant: must this forwarded request wait for locks? If so it is kept (copied). */
 export function mustDeferRemote(shard: Shard, source: number, r: BatchReader): boolean {
   if (r.txid !== 0 && shard.locks.holds(r.txid)) return false;
-  if (!shard.locks.active && shard.deferredFrom[source] === 0) return false;
-  if (
-    shard.deferredFrom[source] === 0 && !shard.locks.blocks(lockKeysOf(shard, r.argv, r.argc, r.db))
-  ) {
-    return false;
+  if (!shard.waitingOf.has(r.client)) {
+    if (!shard.locks.active) return false;
+    if (!blockedHere(shard, r.argv, r.argc, r.db)) return false;
+    shard.blockedPlain++;
   }
-  shard.deferredFrom[source]++;
-  shard.deferred.push({
+  shard.stats.deferred++;
+  wait(shard, {
     source,
     client: null,
     clientId: r.client,
     token: r.token,
     db: r.db,
     proto: r.proto,
-    argv: Array.from({ length: r.argc }, (_, i) => r.argv[i].slice()),
+    argv: copyArgs(r.argv, r.argc),
     argc: r.argc,
+    txid: r.txid,
   });
   return true;
 }
 
-/** A client's command found its keys locked: park it, and the client, until they are free. */
+/**
+ * A client's command must wait (its keys are locked, or its client's split commands are not
+ * all sent yet): park it, and the client, until it may run.
+ */
 export function deferLocal(shard: Shard, c: Client, argv: Uint8Array[], argc: number): void {
+  shard.stats.deferred++;
+  shard.blockedPlain++;
   c.paused = true;
   shard.deferred.push({
     source: -1,
@@ -222,12 +282,13 @@ export function deferLocal(shard: Shard, c: Client, argv: Uint8Array[], argc: nu
     token: 0,
     db: c.db,
     proto: c.proto,
-    argv: Array.from({ length: argc }, (_, i) => argv[i].slice()),
+    argv: copyArgs(argv, argc),
     argc,
+    txid: 0,
   });
 }
 
-/** After a release: run the waiting commands whose keys are free, in arrival order per source. */
+/** Run the waiting requests that may run now, in arrival order per source. */
 export function runDeferred(shard: Shard): void {
   // a command run here may release locks and so come back here: loop instead of re-entering
   if (shard.deferredDraining) {
@@ -249,45 +310,64 @@ function runDeferredOnce(shard: Shard): void {
   if (shard.deferred.length === 0) return;
   // take the queue: what runs now may defer new entries, which arrive behind the ones kept
   const list = shard.deferred.splice(0);
-  // per source: the latest transaction one of its kept requests waits for
-  const stuck = new Map<number, number>();
+  // sources with an entry kept: what they sent later keeps waiting behind it
+  const stuck = scratchStuck;
+  stuck.clear();
+  const earlier = scratchWaits;
+  earlier.clear();
+  // counted again below (and by what gets deferred while this pass runs)
+  shard.blockedPlain = 0;
   const now = Date.now();
   const keep: Deferred[] = [];
   for (const d of list) {
-    const src = d.source >= 0 ? d.source : -1 - d.clientId;
-    const waitsFor = stuck.get(src);
+    // a held command of a local client is later than its chains' lock requests: its own key
+    const src = d.source >= 0 ? d.clientId : -1 - d.clientId;
     if (d.lock !== undefined) {
-      if (waitsFor === undefined) {
-        shard.deferredFrom[d.source]--;
-        lockHere(shard, d.source, d.lock.txid, d.clientId, d.lock.all, d.lock.keys);
-      } else if (before(d.lock.txid, waitsFor)) {
-        // it would wait for a later transaction now: reject, its coordinator retries
-        shard.deferredFrom[d.source]--;
-        answer(shard, d.source, d.lock.txid, REJECTED);
-      } else keep.push(d);
+      if (!stuck.has(src) && shard.locks.grantable(d.lock, earlier)) {
+        unwait(shard, d.clientId);
+        shard.locks.waiting.remove(d.lock);
+        shard.locks.grant(d.lock);
+        announce(shard, d.lock);
+      } else {
+        stuck.add(src);
+        earlier.add(d.lock);
+        keep.push(d);
+      }
       continue;
     }
-    const b = shard.locks.latestBlocker(lockKeysOf(shard, d.argv, d.argc, d.db));
-    if (waitsFor !== undefined || b !== 0) {
-      const w = waitsFor ?? 0;
-      stuck.set(src, w === 0 || (b !== 0 && before(w, b)) ? b : w);
+    if (stuck.has(src)) {
+      keep.push(d);
+      continue;
+    }
+    if (!mayRun(shard, d)) {
+      stuck.add(src);
+      shard.blockedPlain++;
       keep.push(d);
       continue;
     }
     runOne(shard, d, now);
   }
   // entries deferred meanwhile arrived later than the ones kept
-  shard.deferred.unshift(...keep);
+  const q = shard.deferred;
+  if (q.length === 0) { for (const d of keep) q.push(d); }
+  else q.unshift(...keep);
+}
+
+function mayRun(shard: Shard, d: Deferred): boolean {
+  if (d.txid !== 0 && shard.locks.holds(d.txid)) return true;
+  if (d.client !== null && d.client.chains > 0) return false;
+  return !blockedHere(shard, d.argv, d.argc, d.db);
 }
 
 function runOne(shard: Shard, d: Deferred, now: number): void {
   if (d.source >= 0) {
-    shard.deferredFrom[d.source]--;
+    unwait(shard, d.clientId);
     const rw = shard.remoteW;
     rw.reset();
     rw.proto = d.proto === 3 ? 3 : 2;
     runForwarded(shard, d.db, d.argv, d.argc, now, d.clientId);
     shard.replyTo(d.source, d.token, rw.take());
+    if (d.txid !== 0) partRan(shard, d.txid);
     return;
   }
   const c = d.client!;

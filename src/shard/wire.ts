@@ -6,15 +6,16 @@
  *   request: [1][token u32][db u16][proto u8][txid u32][flags u8][client u32][argc u32]
  *            then argc x ([len u32][bytes])
  *   reply:   [2][token u32][len u32][bytes]          (bytes = the RESP reply)
- *   lock:    [3][txid u32][client u32][all u8][n u32] then n x ([len u32][lock key bytes])
- *   grant:   [4][txid u32][status u8]                (GRANTED, GRANTED_DIRTY or REJECTED)
+ *   lock:    [3][txid u32][client u32][flags u8][n u32] then n x [lock key u32]
+ *            (flags: LOCK_ALL, LOCK_SHARED, LOCK_FINAL of locks.ts)
+ *   grant:   [4][txid u32][status u8]                (GRANTED or GRANTED_DIRTY)
  *   release: [5][txid u32]
  *   unwatch: [6][client u32]
  *   fetch:   [7][token u32][db u16][n u32] then n x ([len u32][key])   (reply: entries)
  *   store:   [8][token u32][db u16][len u32][entries]                   (reply: empty)
  *
  * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot. A
- * request with a txid runs under that transaction's locks (REQ_RELEASE: and releases them).
+ * request with a txid runs under that transaction's locks (a LOCK_FINAL lock goes once it ran).
  */
 import { latin1 } from "../util/bytes.ts";
 
@@ -27,11 +28,8 @@ export const ITEM_UNWATCH = 6;
 export const ITEM_FETCH = 7;
 export const ITEM_STORE = 8;
 
-export const REQ_RELEASE = 1;
-
 export const GRANTED = 0;
 export const GRANTED_DIRTY = 1;
-export const REJECTED = 2;
 
 /** A growable little-endian byte builder for one batch. */
 export class BatchBuilder {
@@ -121,19 +119,14 @@ export class BatchBuilder {
     }
   }
 
-  lock(txid: number, client: number, all: boolean, keys: string[]): void {
-    let size = 14;
-    for (const k of keys) size += 4 + k.length;
-    this.ensure(size);
+  lock(txid: number, client: number, flags: number, keys: number[]): void {
+    this.ensure(14 + 4 * keys.length);
     this.u8(ITEM_LOCK);
     this.u32(txid);
     this.u32(client);
-    this.u8(all ? 1 : 0);
+    this.u8(flags);
     this.u32(keys.length);
-    for (const k of keys) {
-      this.u32(k.length);
-      for (let i = 0; i < k.length; i++) this.buf[this.len++] = k.charCodeAt(i);
-    }
+    for (let i = 0; i < keys.length; i++) this.u32(keys[i]);
   }
 
   /** fetch: the entries of `keys` in database `db`, for a command shipped to the requester */
@@ -186,11 +179,13 @@ export class BatchReader {
   off = 0;
   readonly argv: Uint8Array[] = [];
   argc = 0;
-  /** request: txid and flags; lock: all-flag in flags; grant: status in flags */
+  /** request: txid and flags; lock: LOCK_* flags; grant: status in flags */
   txid = 0;
   flags = 0;
   client = 0;
   keys: string[] = [];
+  /** lock: the lock keys */
+  lockKeys: number[] = [];
   token = 0;
   db = 0;
   proto = 2;
@@ -242,7 +237,11 @@ export class BatchReader {
     } else if (kind === ITEM_LOCK) {
       this.client = dv.getUint32(o, true);
       this.flags = r[o + 4];
-      o = this.readKeys(r, dv, o + 9, dv.getUint32(o + 5, true));
+      const n = dv.getUint32(o + 5, true);
+      o += 9;
+      const keys: number[] = new Array(n);
+      for (let i = 0; i < n; i++, o += 4) keys[i] = dv.getUint32(o, true);
+      this.lockKeys = keys;
     } else if (kind === ITEM_GRANT) {
       this.flags = r[o++];
     }

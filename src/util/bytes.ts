@@ -66,3 +66,16 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The first `argc` arguments, copied into one buffer of their own (one allocation). */
+export function copyArgs(argv: Uint8Array[], argc: number): Uint8Array[] {
+  let bytes = 0;
+  for (let i = 0; i < argc; i++) bytes += argv[i].length;
+  const buf = new Uint8Array(bytes);
+  const out: Uint8Array[] = new Array(argc);
+  for (let i = 0, off = 0; i < argc; i++) {
+    buf.set(argv[i], off);
+    out[i] = buf.subarray(off, off += argv[i].length);
+  }
+  return out;
+}

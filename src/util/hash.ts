@@ -12,7 +12,12 @@ const C1 = 0xcc9e2d51, C2 = 0x1b873593;
 
 /** The hash of b[off, off + len). */
 export function hashBytes(b: Uint8Array, off: number, len: number): number {
-  let h = SEED;
+  return murmur3(b, off, len, SEED);
+}
+
+/** MurmurHash3 (x86, 32 bits) of b[off, off + len) with `seed`. */
+export function murmur3(b: Uint8Array, off: number, len: number, seed: number): number {
+  let h = seed;
   const end4 = off + (len & ~3);
   let i = off;
   for (; i < end4; i += 4) {

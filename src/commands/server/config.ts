@@ -39,8 +39,12 @@ export function configResetstat(ctx: Ctx): void {
   st.keyspaceMisses = 0;
   st.netInput = 0;
   st.netOutput = 0;
+  st.forwarded = 0;
+  st.transactions = 0;
+  st.lockWaits = 0;
+  st.deferred = 0;
   st.expiredKeysBase = ctx.shard.expiredKeys();
-  // evicted_keys, active_defrag_hits, active_defrag_misses
+  // evicted_keys, active_defrag_hits, active_defrag_misses, the mesh's parks and wakes
   ctx.shard.resetStats();
   ctx.w.ok();
 }

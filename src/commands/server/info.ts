@@ -18,6 +18,8 @@ interface ShardReport {
   avgTtl: number[];
   connections: number;
   stats: Record<string, number>;
+  /** the mesh: forwarded requests, transactions, lock waits, parks and wakes (INFO shards) */
+  mesh: Record<string, number>;
   heap: number;
   rss: number;
   mem: MemoryReport;
@@ -76,6 +78,14 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       expired_keys: sh.expiredKeys() - st.expiredKeysBase,
       keyspace_hits: st.keyspaceHits,
       keyspace_misses: st.keyspaceMisses,
+    },
+    mesh: {
+      forwarded: st.forwarded,
+      transactions: st.transactions,
+      lock_waits: st.lockWaits,
+      deferred: st.deferred,
+      parks: sh.meshParks,
+      wakes: sh.meshWakes,
     },
     heap: mem.heapUsed,
     rss: mem.rss,
@@ -233,7 +243,9 @@ function render(reps: ShardReport[]): string {
       reps.map((r) =>
         `shard_${r.shard}:slots=${r.slots[0]}-${r.slots[1]},keys=${
           r.keys.reduce((a, b) => a + b, 0)
-        },connections=${r.connections},used_memory=${r.mem.used},maxmemory=${r.mem.limit}`
+        },connections=${r.connections},used_memory=${r.mem.used},maxmemory=${r.mem.limit},${
+          Object.entries(r.mesh).map(([k, v]) => `${k}=${v}`).join(",")
+        }`
       ),
   };
   const blocks: string[] = [];
