@@ -221,8 +221,8 @@ function report(servers: Server[], results: Sample[][][], runs: number, mach: st
     "s(N) = s1 + (other shards touched) · d, throughput(N) = N / s(N): N shards on N cores, the " +
       "client on other machines, uniform keys, no contention (`model()` in bench/cross_shard.ts). " +
       `The check: on this machine (${cores} cores, client included) the cores bound the rate at ` +
-      "min(shards / server, cores / (server + client)) with the measured CPU per request; the " +
-      "`-P 1` rows are bound by round trips, not CPU, so the bound is far above them.",
+      "min(shards / server, cores / (server + client)) with the measured CPU per request (at " +
+      "`-P 1` the round trips between the threads bound it too).",
     "",
     "| workload | predicted here 1 shard | measured | predicted here 2 shards | measured | model 4 cores | 16 cores | 64 cores |",
     "|---|---|---|---|---|---|---|---|",
