@@ -128,6 +128,8 @@ export class Shard implements ShardContext {
    * nothing, and the queue is not looked at.
    */
   blockedPlain = 0;
+  /** lock requests released while a pass over `deferred` held them: the pass drops them */
+  readonly cancelledLocks = new Set<number>();
   readonly bind: string;
   readonly port: number;
   /** maxmemory: this shard's share in bytes (0: no limit), and how it evicts */

@@ -160,7 +160,9 @@ function releaseHere(shard: Shard, txid: number): void {
     }
     return;
   } else {
-    // released while its request still waited here (its client went away)
+    // released while its request still waited here (its client went away); a pass running
+    // now holds the queue itself, so it is told to drop the request
+    if (shard.deferredDraining) shard.cancelledLocks.add(txid);
     for (let i = 0; i < q.length; i++) {
       if (q[i].lock?.txid !== txid) continue;
       shard.locks.waiting.remove(q[i].lock!);
@@ -303,6 +305,7 @@ export function runDeferred(shard: Shard): void {
     } while (shard.deferredAgain);
   } finally {
     shard.deferredDraining = false;
+    shard.cancelledLocks.clear();
   }
 }
 
@@ -323,6 +326,11 @@ function runDeferredOnce(shard: Shard): void {
     // a held command of a local client is later than its chains' lock requests: its own key
     const src = d.source >= 0 ? d.clientId : -1 - d.clientId;
     if (d.lock !== undefined) {
+      if (shard.cancelledLocks.delete(d.txid)) {
+        unwait(shard, d.clientId);
+        shard.locks.waiting.remove(d.lock);
+        continue;
+      }
       if (!stuck.has(src) && shard.locks.grantable(d.lock, earlier)) {
         unwait(shard, d.clientId);
         shard.locks.waiting.remove(d.lock);
