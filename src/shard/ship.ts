@@ -228,7 +228,9 @@ export function onShipItem(
     shard.replyTo(source, r.token, encodeEntries(entries));
     return;
   }
-  const [keys, copies] = decodeStore(r.body);
+  // the decoded values are views into what is decoded, and the store keeps big ones: they must
+  // not stay in the ring's reused read buffer
+  const [keys, copies] = decodeStore(r.body.slice());
   for (let i = 0; i < keys.length; i++) installEntry(db, keys[i], copies[i], now);
   shard.replyTo(source, r.token, EMPTY);
 }

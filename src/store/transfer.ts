@@ -123,6 +123,10 @@ export function encodeStore(keys: Uint8Array[], entries: (EntryCopy | null)[]): 
   return v8.serialize([keys, entries.map((e) => e === null ? null : plainOf(e))]);
 }
 
+/**
+ * The keys and entries of a store payload. Like decodeEntries, the byte values are views into
+ * `b` (v8.deserialize does not copy typed arrays): `b` must be bytes nothing else reuses.
+ */
 export function decodeStore(b: Uint8Array): [Uint8Array[], (EntryCopy | null)[]] {
   const [keys, plain] = v8.deserialize(b) as [Uint8Array[], (Plain | null)[]];
   return [keys, plain.map((p) => p === null ? null : copyFromPlain(p))];
@@ -140,6 +144,7 @@ function copyFromPlain(p: Plain): EntryCopy {
   };
 }
 
+/** The entries of a fetch reply; byte values are views into `b`, which must be the caller's own. */
 export function decodeEntries(b: Uint8Array): (EntryCopy | null)[] {
   const plain = v8.deserialize(b) as (Plain | null)[];
   return plain.map((p) => p === null ? null : copyFromPlain(p));
