@@ -9,7 +9,7 @@ import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { Plan, plan } from "./plan.ts";
 import { deferLocal } from "./tx.ts";
-import { held, route } from "./route.ts";
+import { held, mayChain, route } from "./route.ts";
 import { control, RUN_IN_MULTI } from "./exec.ts";
 import { EVICT_FAIL } from "../store/eviction.ts";
 import { OOM } from "../commands/errors.ts";
@@ -119,8 +119,8 @@ function mustWait(
   if (cmd.route === ROUTE_ALL) return true;
   if (cmd.route !== ROUTE_KEYS) return false;
   const p = plan(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length, waitPlan);
-  // an atomic split takes its own locks, waiting in line for them (route.ts's chain)
-  if (cmd.fold !== undefined && cmd.atomic && p.keys > 1 && p.singleOwner() < 0) return false;
+  // a split of its own takes its locks, waiting in line for them (route.ts's chain)
+  if (mayChain(c, cmd) && p.keys > 1 && p.singleOwner() < 0) return false;
   const keys = p.lockKeys(argv, shard.id);
   return keys.length === 0 ? p.targeted : shard.locks.blocks(keys, cmd.write);
 }

@@ -26,8 +26,9 @@ export function route(
   argc: number,
   now: number,
 ): void {
+  // behind the client's split commands still going out; a split of its own may go too
+  if (!mayChain(c, cmd) && held(shard, c, argv, argc)) return;
   if (cmd.route === ROUTE_KEYS) return routeKeys(shard, c, cmd, argv, argc, now);
-  if (held(shard, c, argv, argc)) return;
   if (cmd.route === ROUTE_ALL) return fanout(shard, c, cmd, argv, argc, now);
   runLocal(shard, c, cmd, argv, argc, now);
 }
@@ -64,7 +65,6 @@ function routeKeys(
   // fast paths: one shard owns everything; a command with exactly one key
   if (shard.n === 1) return runLocal(shard, c, cmd, argv, argc, now);
   if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && !cmd.movable) {
-    if (held(shard, c, argv, argc)) return;
     const t = shard.slots.ownerOf(argv[cmd.firstKey]);
     if (t === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, t, argv, argc);
@@ -82,7 +82,6 @@ function routeKeys(
     return forwardWhole(shard, c, target, argv, argc);
   }
   if (cmd.fold === undefined) {
-    if (held(shard, c, argv, argc)) return;
     // all its values in one place: ship the keys here under a transaction (ship.ts)
     const keys: string[] = [];
     for (let i = 0; i < nk; i++) keys.push(latin1(argv[p.pos[i]]));
@@ -129,8 +128,7 @@ function split(
     keysByShard[t].push(pos);
   }
   const sp: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
-  if (c.txid !== 0 || !cmd.atomic) {
-    if (held(shard, c, argv, argc)) return;
+  if (!mayChain(c, cmd)) {
     return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
   }
   chain(shard, c, cmd, argv, argc, order, byShard, keysByShard, sp);
@@ -226,10 +224,14 @@ class Chain extends Slot implements TxHooks {
 /** Every part is in: the locks go, the fold writes the reply (a Chain's `done`). */
 function foldChain(this: Chain, parts: Uint8Array[]): Uint8Array {
   if (this.tx !== null) releaseTx(this.shard, this.tx);
-  const c = this.c;
+  return foldHeld(this.c, this.cmd, parts, this.sp);
+}
+
+/** The fold of `parts`, written where the client's replies wait their turn. */
+function foldHeld(c: Client, cmd: Command, parts: Uint8Array[], sp: SplitPlan): Uint8Array {
   const w = c.holdWriter();
   const start = w.len;
-  this.cmd.fold!(parts, w, this.sp);
+  cmd.fold!(parts, w, sp);
   return c.heldView(start);
 }
 
@@ -239,6 +241,14 @@ function noop(): void {}
 function chainSent(shard: Shard, c: Client): true {
   if (--c.chains === 0 && shard.deferred.length > 0) runDeferred(shard);
   return true;
+}
+
+/**
+ * Whether `cmd` runs as a chain when its keys span shards: an atomic split command outside
+ * EXEC (inside, the EXEC's transaction already holds its keys).
+ */
+export function mayChain(c: Client, cmd: Command): boolean {
+  return cmd.route === ROUTE_KEYS && cmd.fold !== undefined && cmd.atomic && c.txid === 0;
 }
 
 /**
@@ -253,13 +263,7 @@ export function held(shard: Shard, c: Client, argv: Uint8Array[], argc: number):
 
 /** The reply of a split or fanned-out command: its fold over the parts, held for its turn. */
 function folder(cmd: Command, sp: SplitPlan, c: Client): (parts: Uint8Array[]) => Uint8Array {
-  const fold = cmd.fold!;
-  return (parts) => {
-    const w = c.holdWriter();
-    const start = w.len;
-    fold(parts, w, sp);
-    return c.heldView(start);
-  };
+  return (parts) => foldHeld(c, cmd, parts, sp);
 }
 
 /** Run a command on every shard and fold the replies. */

@@ -159,17 +159,16 @@ function releaseHere(shard: Shard, txid: number): void {
       runDeferred(shard);
     }
     return;
-  } else {
-    // released while its request still waited here (its client went away); a pass running
-    // now holds the queue itself, so it is told to drop the request
-    if (shard.deferredDraining) shard.cancelledLocks.add(txid);
-    for (let i = 0; i < q.length; i++) {
-      if (q[i].lock?.txid !== txid) continue;
-      shard.locks.waiting.remove(q[i].lock!);
-      unwait(shard, q[i].clientId);
-      q.splice(i, 1);
-      break;
-    }
+  }
+  // released while its request still waited here (its client went away); a pass running now
+  // holds the queue itself, so it is told to drop the request
+  if (shard.deferredDraining) shard.cancelledLocks.add(txid);
+  for (let i = 0; i < q.length; i++) {
+    if (q[i].lock?.txid !== txid) continue;
+    shard.locks.waiting.remove(q[i].lock!);
+    unwait(shard, q[i].clientId);
+    q.splice(i, 1);
+    break;
   }
   if (q.length > 0) runDeferred(shard);
 }
