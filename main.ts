@@ -1,10 +1,11 @@
 /**
  * `deno run -A main.ts [flags]`: configuration -> supervisor -> shard Workers.
- * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a configuration or startup error.
+ * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a configuration or startup error,
+ * 70 when a shard crashed after startup (logged with its id and stack: src/server/failure.ts).
  */
 import { ConfigError, HELP_TEXT, loadConfig } from "./src/config/mod.ts";
 import { startServer, StartupError } from "./src/server/supervisor.ts";
-import { log, setLogLevel } from "./src/util/log.ts";
+import { log, setLogFile, setLogLevel } from "./src/util/log.ts";
 import { SKUA_VERSION } from "./src/util/version.ts";
 
 function fail(msg: string): never {
@@ -35,11 +36,18 @@ async function main(args: string[]): Promise<void> {
     throw e;
   }
   setLogLevel(cfg.loglevel);
+  try {
+    setLogFile(cfg.params.get("logfile") ?? "");
+  } catch (e) {
+    fail(`Can't open the log file: ${(e as Error).message}`);
+  }
+  const pidfile = cfg.params.get("pidfile") ?? "";
   // listen for signals before the ready line: a SIGTERM right after it must still exit 0
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   const shutdown = async (sig: string) => {
     log("notice", `received ${sig}, shutting down`);
     await server?.stop();
+    if (pidfile !== "") removePidFile(pidfile);
     log("notice", "bye");
     Deno.exit(0);
   };
@@ -50,6 +58,24 @@ async function main(args: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof StartupError) fail(e.message);
     throw e;
+  }
+  if (pidfile !== "") writePidFile(pidfile);
+}
+
+/** Redis's createPidFile: a failure is logged, not fatal. */
+function writePidFile(path: string): void {
+  try {
+    Deno.writeTextFileSync(path, `${Deno.pid}\n`);
+  } catch (e) {
+    log("warning", `Failed to write PID file: ${(e as Error).message}`);
+  }
+}
+
+function removePidFile(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // already gone: nothing to clean
   }
 }
 

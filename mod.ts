@@ -10,6 +10,8 @@
  *
  * Options take the same names and values as the command-line flags (and any Redis parameter,
  * e.g. `{ "proto-max-bulk-len": "1mb" }`); the environment and skua.toml are not read.
+ * A shard that crashes ends the whole process (exit code 70), embedded or not: a server
+ * missing a shard cannot serve its keys (src/server/failure.ts).
  */
 import { loadConfig } from "./src/config/mod.ts";
 import { type Server, startServer } from "./src/server/supervisor.ts";

@@ -34,12 +34,14 @@ export function standaloneCtx(): Ctx {
     clients: () => [],
     clientCount: 0,
     expiredKeys: () => 0,
+    recentClientBuffers: () => [0, 0],
     applyConfig: () => {},
     memoryReport: () => {
       throw new Error("not in process");
     },
     purgeMemory: () => 0,
     resetStats: () => {},
+    setActiveExpire: () => {},
     watchKey: () => {},
   };
   return {

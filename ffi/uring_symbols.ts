@@ -7,7 +7,7 @@
  */
 
 /** Must equal SK_ABI_VERSION in native/skua_uring.h. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export const SYMBOLS = {
   sk_abi_version: { parameters: [], result: "i32" },
@@ -35,6 +35,8 @@ export const SYMBOLS = {
 
   sk_listen: { parameters: ["buffer", "u32", "u32", "u32"], result: "i32" },
   sk_set_nodelay: { parameters: ["i32"], result: "i32" },
+  sk_set_keepalive: { parameters: ["i32", "i32"], result: "i32" },
+  sk_send_now: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   sk_peer_addr: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   sk_local_addr: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   sk_eventfd: { parameters: [], result: "i32" },
@@ -74,6 +76,8 @@ export const Errno = {
   EINTR: 4,
   EBADF: 9,
   EAGAIN: 11,
+  ENFILE: 23,
+  EMFILE: 24,
   EPIPE: 32,
   ETIME: 62,
   ECONNRESET: 104,

@@ -91,6 +91,31 @@ int32_t sk_set_nodelay(int32_t fd)
 	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ? -errno : 0;
 }
 
+int32_t sk_set_keepalive(int32_t fd, int32_t secs)
+{
+	int val = secs > 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof val) < 0) return -errno;
+	if (secs <= 0) return 0;
+#ifdef __linux__
+	/* Redis's anetKeepAlive: probes after `secs` idle, then every secs/3,
+	 * the connection dropped after 3 unanswered ones. */
+	val = secs;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &val, sizeof val) < 0) return -errno;
+	val = secs / 3;
+	if (val == 0) val = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &val, sizeof val) < 0) return -errno;
+	val = 3;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &val, sizeof val) < 0) return -errno;
+#endif
+	return 0;
+}
+
+int32_t sk_send_now(int32_t fd, const void *buf, uint32_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n < 0 ? -errno : (int32_t)n;
+}
+
 /* "ip:port" for IPv4 (also for IPv4-mapped IPv6 peers of a dual-stack
  * listener), "[ip]:port" for IPv6, as Redis formats addresses. */
 static int32_t format_addr(const struct sockaddr_storage *ss, char *out, uint32_t cap)

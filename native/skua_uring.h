@@ -42,7 +42,7 @@
 
 /* Bumped whenever a signature or a semantic in this header changes; the JS
  * side refuses a library that reports another value (and rebuilds it). */
-#define SK_ABI_VERSION 1
+#define SK_ABI_VERSION 2
 
 /* sk_ring_create() flags. */
 #define SK_RING_PLAIN 1u /* don't try SINGLE_ISSUER/DEFER_TASKRUN/COOP_TASKRUN */
@@ -141,6 +141,14 @@ SK_API uint32_t sk_cqe_capacity(int32_t h);
  * accepted), port 0 = ephemeral, backlog 0 = 511. Returns the fd or -errno. */
 SK_API int32_t sk_listen(const char *host, uint32_t port, uint32_t backlog, uint32_t flags);
 SK_API int32_t sk_set_nodelay(int32_t fd);
+/* Redis's anetKeepAlive: SO_KEEPALIVE, then (Linux) TCP_KEEPIDLE = secs,
+ * TCP_KEEPINTVL = secs / 3 (at least 1), TCP_KEEPCNT = 3; secs 0 turns
+ * SO_KEEPALIVE off. Set on a listener, accepted sockets inherit it (Linux). */
+SK_API int32_t sk_set_keepalive(int32_t fd, int32_t secs);
+/* One send(MSG_DONTWAIT | MSG_NOSIGNAL) outside the ring, for a short best
+ * effort message before a close (the maxclients refusal). Returns the bytes
+ * sent or -errno. */
+SK_API int32_t sk_send_now(int32_t fd, const void *buf, uint32_t len);
 /* "ip:port" ("[ip]:port" for IPv6; IPv4-mapped shown as IPv4) into out;
  * returns the length or -errno (-ENOSPC if cap is too small). */
 SK_API int32_t sk_peer_addr(int32_t fd, char *out, uint32_t cap);

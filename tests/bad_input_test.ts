@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { type Target, withDiffTargets } from "./helpers/diff.ts";
-import { RespConn, show, str, toLatin1, withConn } from "./helpers/resp.ts";
+import { encode, fromLatin1, RespConn, show, str, toLatin1, withConn } from "./helpers/resp.ts";
+import { startSkua } from "./helpers/server.ts";
 
 /** [name, raw bytes]: each sent on a fresh connection. */
 const CASES: [string, string][] = [
@@ -149,9 +150,93 @@ async function neverReads(t: Target): Promise<void> {
   await assertAlive(t);
 }
 
+/** The bytes of a SET whose value is `size` bytes. */
+function bigSet(key: string, size: number): Uint8Array {
+  const head = `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${size}\r\n`;
+  const b = new Uint8Array(head.length + size + 2);
+  for (let i = 0; i < head.length; i++) b[i] = head.charCodeAt(i);
+  b.fill(120, head.length, head.length + size);
+  b.set([13, 10], head.length + size);
+  return b;
+}
+
+/** Sends `raw` in 64KB writes (stopping if the server closes), then waits for close or `waitMs`. */
+async function probeBytes(port: number, raw: Uint8Array, waitMs: number): Promise<Outcome> {
+  const c = await RespConn.connect(port);
+  try {
+    try {
+      for (let o = 0; o < raw.length; o += 65536) await c.writeRaw(raw.subarray(o, o + 65536));
+    } catch {
+      // closed by the server mid-request: what it sent before still counts
+    }
+    const r = await c.readUntilClosed(waitMs);
+    return { data: toLatin1(r.data), closed: r.closed };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * client-query-buffer-limit and proto-max-bulk-len set live: a query buffer past the limit
+ * closes the client without a reply (and the command is not run), a bulk longer than the
+ * limit is Redis's protocol error, and requests within both still run.
+ */
+async function liveLimits(targets: Target[]): Promise<void> {
+  const cases: [string, Uint8Array][] = [
+    ["value over the query buffer limit", bigSet("qbuf:big", 1536 * 1024)],
+    ["value within the limits", bigSet("qbuf:ok", 900 * 1024)],
+    ["bulk over proto-max-bulk-len", fromLatin1("*2\r\n$4\r\nECHO\r\n$2097153\r\n")],
+    ["bulk at proto-max-bulk-len waits", fromLatin1("*2\r\n$4\r\nECHO\r\n$2097152\r\nab")],
+  ];
+  for (const t of targets) {
+    await withConn(t.port, async (c) => {
+      assert.equal(
+        str(await c.call("CONFIG", "SET", "client-query-buffer-limit", "1mb")),
+        "OK",
+      );
+      assert.equal(str(await c.call("CONFIG", "SET", "proto-max-bulk-len", "2mb")), "OK");
+    });
+  }
+  const failures: string[] = [];
+  try {
+    for (const [name, raw] of cases) {
+      const results = await Promise.all(targets.map((t) => probeBytes(t.port, raw, 500)));
+      for (let i = 1; i < targets.length; i++) {
+        const want = results[0], got = results[i];
+        if (want.data !== got.data || want.closed !== got.closed) {
+          failures.push(
+            `${targets[i].name}: ${name}: redis ${show(want.data)} (${
+              want.closed ? "closed" : "open"
+            }), ${targets[i].name} ${show(got.data)} (${got.closed ? "closed" : "open"})`,
+          );
+        }
+      }
+    }
+    for (const t of targets) {
+      await withConn(t.port, async (c) => {
+        assert.equal(await c.call("EXISTS", "qbuf:big"), 0, `${t.name}: the cut SET ran`);
+        assert.equal(await c.call("STRLEN", "qbuf:ok"), 900 * 1024, `${t.name}`);
+      });
+    }
+  } finally {
+    for (const t of targets) {
+      await withConn(t.port, async (c) => {
+        await c.call("CONFIG", "SET", "client-query-buffer-limit", "1gb");
+        await c.call("CONFIG", "SET", "proto-max-bulk-len", "512mb");
+      });
+    }
+  }
+  assert.deepEqual(failures, [], `replies differ from redis-server:\n${failures.join("\n")}`);
+  for (const t of targets) await assertAlive(t);
+}
+
 Deno.test("bad input: malformed RESP gets Redis's exact error and close", async (t) => {
   await withDiffTargets(async (targets) => {
     await t.step("protocol errors match redis-server", () => protocolErrors(targets));
+    await t.step(
+      "query buffer and bulk limits set live match redis-server",
+      () => liveLimits(targets),
+    );
     for (const target of targets.slice(1)) {
       await t.step(
         `${target.name}: client disconnects mid-pipeline and mid-bulk`,
@@ -160,4 +245,43 @@ Deno.test("bad input: malformed RESP gets Redis's exact error and close", async 
       await t.step(`${target.name}: client that never reads its replies`, () => neverReads(target));
     }
   });
+});
+
+/**
+ * client-query-buffer-limit on Skua alone: the close is logged as Redis logs it, and a client
+ * whose input is held (it does not read its replies) is closed once what it sent meanwhile
+ * passes the limit, while other clients go on.
+ */
+Deno.test("bad input: query buffer limit closes and logs, also for a client that does not read", async () => {
+  const s = await startSkua({ shards: 1 });
+  try {
+    await withConn(s.port, async (c) => {
+      assert.equal(str(await c.call("CONFIG", "SET", "client-query-buffer-limit", "1mb")), "OK");
+      assert.equal(str(await c.call("SET", "big", "x".repeat(512 * 1024))), "OK");
+    });
+    const cut = await probeBytes(s.port, bigSet("qbuf:big", 2 << 20), 1000);
+    assert.deepEqual(cut, { data: "", closed: true });
+    // GETs of 512KB without reading: past 8MB of owed replies the input is held, and grows
+    const hog = await RespConn.connect(s.port);
+    const gets = encode(["GET", "big"]);
+    const chunk = new Uint8Array(gets.length * 4096);
+    for (let i = 0; i < 4096; i++) chunk.set(gets, i * gets.length);
+    let closed = false;
+    try {
+      for (let i = 0; i < 200 && !closed; i++) await hog.writeRaw(chunk);
+    } catch {
+      closed = true;
+    }
+    hog.close();
+    assert.ok(closed, "the hog was never closed");
+    await withConn(s.port, async (c) => assert.equal(str(await c.call("PING")), "PONG"));
+    const lines = s.output().split("\n").filter((l) =>
+      l.includes("Closing client that reached max query buffer length: id=")
+    );
+    assert.equal(lines.length, 2, s.output());
+    assert.match(lines[0], / # Closing client .* \(qbuf initial bytes: "xxxx/);
+    assert.match(lines[1], /qbuf=\d+ .* \(qbuf initial bytes: "\*2\\r\\n\$3\\r\\nGET/);
+  } finally {
+    await s.stop();
+  }
 });

@@ -46,6 +46,10 @@ function setErr(store: ConfigStore, ...args: string[]): string | null {
   return err;
 }
 
+/** What `appendonly` and `save` allow while Skua has no persistence. */
+const NO_AOF = "no (Skua has no persistence yet)";
+const NO_SAVE = '"" (no snapshots: Skua has no persistence yet)';
+
 const failed = (name: string, err: string) =>
   `ERR CONFIG SET failed (possibly related to argument '${name}') - ${err}`;
 
@@ -134,7 +138,7 @@ Deno.test("loadConfig precedence: flags > env > file > defaults", () => {
 
 Deno.test("loadConfig sources: names, aliases, multi-word values", () => {
   const c = load(
-    ["--save", "3600", "1", "300", "100", "--SLAVEOF", "10.0.0.1", "6380", "--bind", "* -::*"],
+    ["--oom-score-adj-values", "0", "100", "900", "--SLAVE-PRIORITY", "7", "--bind", "* -::*"],
     {
       SKUA_PROTO_MAX_BULK_LEN: "1mb",
       SKUA_SERVER_CPULIST: "0-3",
@@ -142,20 +146,20 @@ Deno.test("loadConfig sources: names, aliases, multi-word values", () => {
     },
     {
       "my.toml":
-        'save = ["60 1", "30 10"]\nappendonly = true\nlatency-tracking-info-percentiles = [50, 99.9]\n',
+        'oom-score-adj-values = ["0 10", "20"]\ndynamic-hz = false\nlatency-tracking-info-percentiles = [50, 99.9]\n',
     },
   );
   assert.equal(c.configFile, null); // no --config and no skua.toml
   const f = load(["--config", "my.toml"], {}, {
     "my.toml":
-      'save = ["60 1", "30 10"]\nappendonly = true\nlatency-tracking-info-percentiles = [50, 99.9]\n',
+      'oom-score-adj-values = ["0 10", "20"]\ndynamic-hz = false\nlatency-tracking-info-percentiles = [50, 99.9]\n',
   });
   assert.equal(f.configFile, "my.toml");
-  assert.equal(f.params.get("save"), "60 1 30 10");
-  assert.equal(f.params.get("appendonly"), "yes");
+  assert.equal(f.params.get("oom-score-adj-values"), "0 10 20");
+  assert.equal(f.params.get("dynamic-hz"), "no");
   assert.equal(f.params.get("latency-tracking-info-percentiles"), "50 99.9");
-  assert.equal(c.params.get("save"), "3600 1 300 100");
-  assert.equal(c.params.get("replicaof"), "10.0.0.1 6380");
+  assert.equal(c.params.get("oom-score-adj-values"), "0 100 900");
+  assert.equal(c.params.get("replica-priority"), "7");
   assert.equal(c.params.get("proto-max-bulk-len"), "1048576");
   assert.equal(c.params.get("server_cpulist"), "0-3");
   assert.equal(c.params.get("hash-max-listpack-entries"), "9");
@@ -186,11 +190,11 @@ Deno.test("loadConfig error paths", () => {
   const flagCases: [string[], string][] = [
     [["--port", "abc"], inv("port", "abc", int(0, 65535), "--port")],
     [["--maxmemory", "1.5gb"], inv("maxmemory", "1.5gb", "a byte count 0..18446744073709551615 (units k kb m mb g gb)", "--maxmemory")],
-    [["--appendonly", "maybe"], inv("appendonly", "maybe", "yes or no", "--appendonly")],
+    [["--appendonly", "maybe"], inv("appendonly", "maybe", NO_AOF, "--appendonly")],
     [["--maxmemory-policy", "lru"], inv("maxmemory-policy", "lru", `one of ${policies}`, "--maxmemory-policy")],
     [["--databases", "0"], inv("databases", "0", int(1, 2147483647), "--databases")],
-    [["--save", "0 1"], inv("save", "0 1", 'pairs "<seconds> <changes>" (seconds >= 1, changes >= 0), e.g. "3600 1 300 100", or "" for none', "--save")],
-    [["--slaveof", "host"], inv("replicaof", "host", '"<host> <port>" or "no one"', "--slaveof")],
+    [["--save", "0 1"], inv("save", "0 1", NO_SAVE, "--save")],
+    [["--slaveof", "host"], inv("replicaof", "host", '"no one" (Skua has no replication yet)', "--slaveof")],
     [["--dir", "/nonexistent/skua"], inv("dir", "/nonexistent/skua", "an existing directory", "--dir")],
     [["--shards", "0"], inv("shards", "0", int(1, 256), "--shards")],
     [["--io", "epoll"], inv("io", "epoll", "one of auto, uring, listen", "--io")],
@@ -199,7 +203,7 @@ Deno.test("loadConfig error paths", () => {
     [["--port"], "missing value for '--port' on the command line"],
     [["--port", "--bind", "x"], "missing value for '--port' on the command line"],
     [["6380"], "unexpected argument '6380' on the command line"],
-    [["--port", "1", "--appendonly", "yes", "x"], inv("appendonly", "yes x", "yes or no", "--appendonly")],
+    [["--port", "1", "--appendonly", "yes", "x"], inv("appendonly", "yes x", NO_AOF, "--appendonly")],
     [["--", "x"], "unexpected argument '--' on the command line"],
     [["--config", "missing.toml"], "config file 'missing.toml' not found (given with --config)"],
   ];
@@ -320,7 +324,8 @@ Deno.test("CONFIG SET error texts (Redis 7.0.15)", () => {
     [["Hash-Max-Ziplist-Entries", "x"], failed("hash-max-ziplist-entries", "argument couldn't be parsed into an integer")],
     [["maxmemory-policy", "foo"], failed("maxmemory-policy", "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")],
     [["appendonly", "maybe"], failed("appendonly", "argument must be 'yes' or 'no'")],
-    [["port", "70000"], failed("port", "argument must be between 0 and 65535 inclusive")],
+    // Skua binds once at startup (Redis would rebind): refused rather than not done
+    [["port", "70000"], failed("port", "can't set immutable config")],
     [["maxclients", "-1"], failed("maxclients", "argument must be between 1 and 4294967295 inclusive")],
     [["proto-max-bulk-len", "1000"], failed("proto-max-bulk-len", "argument must be between 1048576 and 9223372036854775807 inclusive")],
     [["maxmemory-clients", "101%"], failed("maxmemory-clients", "percentage argument must be less or equal to 100")],
@@ -329,7 +334,7 @@ Deno.test("CONFIG SET error texts (Redis 7.0.15)", () => {
     [["client-output-buffer-limit", "master 1 1 1"], failed("client-output-buffer-limit", "Invalid client class specified in buffer limit configuration.")],
     [["notify-keyspace-events", "Q"], failed("notify-keyspace-events", "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")],
     [["oom-score-adj-values", "0 200"], failed("oom-score-adj-values", "wrong number of arguments")],
-    [["bind", Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`).join(" ")], failed("bind", "Too many bind addresses specified.")],
+    [["bind", Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`).join(" ")], failed("bind", "can't set immutable config")],
     [["shutdown-on-sigint", "save nosave"], failed("shutdown-on-sigint", "shutdown options SAVE and NOSAVE can't be used simultaneously")],
     [["proc-title-template", "{title}"], failed("proc-title-template", "template format is invalid or contains unknown variables")],
     [["latency-tracking-info-percentiles", "101"], failed("latency-tracking-info-percentiles", "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")],
@@ -361,10 +366,10 @@ Deno.test("CONFIG SET normalizes, applies atomically and reports changes", () =>
   const expectations: [string, string, string][] = [
     ["notify-keyspace-events", "KEmn", "nKEm"],
     ["notify-keyspace-events", "AKEmn", "AKEm"],
-    ["oom-score-adj", "relative", "yes"],
-    ["save", "+10 +5", "10 5"],
+    ["oom-score-adj", "NO", "no"],
+    ["save", "", ""],
     ["client-output-buffer-limit", "REPLICA 1k 1kb 1", "normal 0 0 0 slave 1000 1024 1 pubsub 33554432 8388608 60"],
-    ["maxmemory-clients", "10%", "10%"],
+    ["maxmemory-clients", "0%", "0"],
     ["latency-tracking-info-percentiles", "1e1 0.0000001 .5 5. 0x10", "10 0 0.5 5 16"],
     ["shutdown-on-sigterm", "FORCE now", "now force"],
     ["repl-backlog-size", "1", "16384"],
@@ -406,20 +411,117 @@ Deno.test("parameter table metadata", () => {
   const used = PARAMS.filter((d) => d.used).map((d) => d.name).sort();
   // deno-fmt-ignore
   assert.deepEqual(used, [
+    "acl-pubsub-default", "aclfile", "acllog-max-len",
     "active-defrag-cycle-max", "active-defrag-cycle-min", "active-defrag-ignore-bytes",
     "active-defrag-threshold-lower", "active-defrag-threshold-upper", "activedefrag", "bind",
-    "databases", "dir", "hz", "lfu-decay-time", "lfu-log-factor", "loglevel", "maxclients",
-    "maxmemory", "maxmemory-eviction-tenacity", "maxmemory-policy", "maxmemory-samples", "port",
-    "proto-max-bulk-len", "timeout",
+    "client-output-buffer-limit", "client-query-buffer-limit", "databases",
+    "enable-debug-command", "enable-protected-configs", "hz", "lfu-decay-time", "lfu-log-factor", "logfile", "loglevel", "maxclients",
+    "maxmemory", "maxmemory-eviction-tenacity", "maxmemory-policy", "maxmemory-samples", "pidfile", "port",
+    "protected-mode", "proto-max-bulk-len", "requirepass", "tcp-backlog", "tcp-keepalive", "timeout",
+    "tls-auth-clients", "tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-key-file", "tls-port",
+    "tls-protocols",
   ]);
   assert.equal(lookupParam("maxmemory")?.type, "memory");
   assert.equal(lookupParam("daemonize")?.immutable, true);
   assert.equal(lookupParam("requirepass")?.sensitive, true);
 });
 
-Deno.test("config: requirepass is refused until AUTH exists (no unchecked password)", () => {
+Deno.test("config: requirepass acts (the default user's password, checked by AUTH)", () => {
   const s = new ConfigStore();
-  assert.match(setErr(s, "requirepass", "secret") ?? "", /requirepass is not supported yet/);
+  assert.equal(setErr(s, "requirepass", "secret"), null);
   assert.equal(setErr(s, "requirepass", ""), null);
-  assert.throws(() => new ConfigStore(new Map([["requirepass", "secret"]])), ConfigError);
+  assert.equal(lookupParam("requirepass")?.used, true);
+  assert.equal(
+    new ConfigStore(new Map([["requirepass", "secret"]])).value("requirepass"),
+    "secret",
+  );
+});
+
+Deno.test("config: appendonly yes and save schedules are refused until persistence exists", () => {
+  const aof =
+    "appendonly yes is not supported yet: Skua has no persistence, nothing would be written";
+  const rdb = "save is not supported yet: Skua has no persistence, no snapshot would be written";
+  const s = new ConfigStore();
+  // Redis's default schedule is not Skua's: nothing would ever be saved
+  assert.equal(s.value("save"), "");
+  assert.equal(lookupParam("save")?.redisDefault, "3600 1 300 100 60 10000");
+  assert.equal(setErr(s, "appendonly", "yes"), failed("appendonly", aof));
+  assert.equal(setErr(s, "appendonly", "YES"), failed("appendonly", aof));
+  assert.equal(setErr(s, "save", "3600 1"), failed("save", rdb));
+  assert.equal(setErr(s, "save", "+10 +5"), failed("save", rdb));
+  // still Redis's parse errors first
+  assert.equal(setErr(s, "save", "3600"), failed("save", "Invalid save parameters"));
+  assert.equal(setErr(s, "appendonly", "no"), null);
+  assert.equal(setErr(s, "save", ""), null);
+  assert.equal(s.value("appendonly"), "no");
+  // every source: flags, environment, config file
+  const inv = (key: string, value: string, allowed: string, source: string) =>
+    `invalid value for '${key}': ${JSON.stringify(value)} (allowed: ${allowed}) in ${source}`;
+  assert.equal(
+    loadError(["--appendonly", "yes"]),
+    inv("appendonly", "yes", NO_AOF, "--appendonly"),
+  );
+  assert.equal(loadError(["--save", "3600 1"]), inv("save", "3600 1", NO_SAVE, "--save"));
+  assert.equal(
+    loadError([], { SKUA_APPENDONLY: "yes" }),
+    inv("appendonly", "yes", NO_AOF, "SKUA_APPENDONLY"),
+  );
+  assert.equal(
+    loadError(["--config", "s.toml"], {}, { "s.toml": 'save = ["3600 1", "300 100"]\n' }),
+    inv("save", "3600 1 300 100", NO_SAVE, "s.toml"),
+  );
+  assert.equal(
+    loadError(["--config", "s.toml"], {}, { "s.toml": "appendonly = true\n" }),
+    inv("appendonly", "yes", NO_AOF, "s.toml"),
+  );
+  assert.equal(load(["--save", "", "--appendonly", "no"]).params.get("save"), "");
+});
+
+Deno.test("config: other promises Skua cannot keep yet are refused, not stored", () => {
+  const s = new ConfigStore();
+  // deno-fmt-ignore
+  const cases: [string[], string][] = [
+    [["min-replicas-to-write", "1"], "min-replicas-to-write is not supported yet: Skua has no replication, writes could not wait for replicas"],
+    [["min-slaves-to-write", "2"], "min-replicas-to-write is not supported yet: Skua has no replication, writes could not wait for replicas"],
+    [["maxmemory-clients", "10%"], "maxmemory-clients is not supported yet: Skua has no client eviction, no client would be evicted"],
+    [["maxmemory-clients", "1mb"], "maxmemory-clients is not supported yet: Skua has no client eviction, no client would be evicted"],
+    [["shutdown-on-sigterm", "save"], "shutdown with save is not supported yet: Skua has no persistence, nothing would be saved"],
+    [["shutdown-on-sigint", "now save"], "shutdown with save is not supported yet: Skua has no persistence, nothing would be saved"],
+    [["port", "7000"], "can't set immutable config"],
+    [["bind", "127.0.0.1"], "can't set immutable config"],
+  ];
+  for (const [args, err] of cases) assert.equal(setErr(s, ...args), failed(args[0], err));
+  for (const ok of [["min-replicas-to-write", "0"], ["shutdown-on-sigterm", "nosave now"]]) {
+    assert.equal(setErr(s, ...ok), null, ok.join(" "));
+  }
+  assert.match(loadError(["--replicaof", "10.0.0.1 6380"]), /replicaof.*no replication yet/);
+  assert.equal(load(["--replicaof", "no one"]).params.get("replicaof"), "");
+  assert.equal(lookupParam("dir")?.used, false); // nothing is written there yet
+});
+
+Deno.test("config: daemonize, unixsocket, supervised, oom-score-adj and syslog are refused", () => {
+  // immutable ones are refused at load (flags, environment, file); oom-score-adj by CONFIG SET too
+  // deno-fmt-ignore
+  const cases: [string[], RegExp][] = [
+    [["--daemonize", "yes"], /'daemonize'.*"yes".*Skua runs in the foreground/],
+    [["--unixsocket", "/tmp/skua.sock"], /'unixsocket'.*Skua listens on TCP only/],
+    [["--supervised", "systemd"], /'supervised'.*"systemd".*Skua sends no readiness notification/],
+    [["--supervised", "auto"], /'supervised'.*"auto".*no readiness notification/],
+    [["--oom-score-adj", "yes"], /'oom-score-adj'.*"yes".*does not change its OOM score/],
+    [["--syslog-enabled", "yes"], /'syslog-enabled'.*"yes".*logs to stdout or logfile/],
+  ];
+  for (const [args, err] of cases) assert.match(loadError(args), err, args.join(" "));
+  // the values that promise nothing still load, and Redis's own validation still comes first
+  const ok = load([
+    ...["--daemonize", "no", "--unixsocket", "", "--supervised", "no"],
+    ...["--oom-score-adj", "no", "--syslog-enabled", "no"],
+  ]);
+  assert.equal(ok.params.get("daemonize"), "no");
+  assert.match(loadError(["--supervised", "sometimes"]), /supervised/);
+  const s = new ConfigStore();
+  assert.match(setErr(s, "oom-score-adj", "absolute") ?? "", /oom-score-adj is not supported yet/);
+  assert.equal(setErr(s, "oom-score-adj", "no"), null);
+  for (const name of ["logfile", "pidfile", "tcp-backlog"]) {
+    assert.equal(lookupParam(name)?.used, true, `${name} acts`);
+  }
 });

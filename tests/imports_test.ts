@@ -88,6 +88,7 @@ const FLOOR: Record<string, number> = {
   io: 4,
   commands: 3,
   store: 2,
+  acl: 1,
   cluster: 1,
   config: 1,
   mesh: 1,

@@ -165,3 +165,31 @@ for (const shards of [1, 3]) {
     });
   });
 }
+
+Deno.test("keyspace: QUIT after commands forwarded to other shards sends every reply, then closes", async () => {
+  await withServers([() => startUnderTest({ shards: 3 })], async ([s]: ServerHandle[]) => {
+    const keys = spreadKeys("q", 12);
+    for (let round = 0; round < 20; round++) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      try {
+        let req = keys.map((k) => `*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`).join("");
+        req += "*1\r\n$4\r\nQUIT\r\n";
+        await c.write(new TextEncoder().encode(req));
+        let got = "";
+        const buf = new Uint8Array(4096);
+        const deadline = Date.now() + 5000;
+        while (Date.now() < deadline) {
+          const n = await Promise.race([
+            c.read(buf).catch(() => null),
+            new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now())),
+          ]);
+          if (n === null) break;
+          got += new TextDecoder().decode(buf.subarray(0, n));
+        }
+        assert.equal(got, "$-1\r\n".repeat(keys.length) + "+OK\r\n", `round ${round}`);
+      } finally {
+        c.close();
+      }
+    }
+  });
+});

@@ -114,3 +114,122 @@ Deno.test("lifecycle: a port already in use exits 1", async () => {
     await redis.stop();
   }
 });
+
+Deno.test("lifecycle: logfile takes every thread's lines, pidfile lives while the server does", async () => {
+  const dir = await Deno.makeTempDir();
+  const logfile = `${dir}/skua.log`;
+  const pidfile = `${dir}/skua.pid`;
+  const port = freePort();
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      ...["--port", String(port), "--shards", "2", "--logfile", logfile, "--pidfile", pidfile],
+    ],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const read = () => Deno.readTextFile(logfile).catch(() => "");
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/ready to accept connections/.test(await read()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(await read(), /ready to accept connections on 127\.0\.0\.1/);
+    assert.equal((await Deno.readTextFile(pidfile)).trim(), String(proc.pid));
+    // a shard's own line (a client over the query buffer limit) lands in the same file
+    const c = await RespConn.connect(port);
+    assert.equal(str(await c.call("CONFIG", "SET", "client-query-buffer-limit", "1mb")), "OK");
+    await c.writeRaw(new TextEncoder().encode(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n`));
+    // the server may close the connection before all of it is written
+    await c.writeRaw(new Uint8Array(1_500_000)).catch(() => {});
+    const seen = Date.now() + 5000;
+    while (!/max query buffer length/.test(await read()) && Date.now() < seen) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(await read(), /Closing client that reached max query buffer length/);
+    c.close();
+    proc.kill("SIGTERM");
+    assert.equal((await proc.status).code, 0);
+    assert.match(await read(), /bye/);
+    await assert.rejects(Deno.stat(pidfile), "the pidfile is removed on a clean exit");
+    const out = new TextDecoder().decode((await proc.output()).stdout);
+    assert.equal(out, "", "nothing logged on stdout");
+  } finally {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // exited
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lifecycle: a logfile that cannot be opened stops startup with Redis's words", async () => {
+  const r = await runSkua(["--logfile", "/nonexistent-dir/skua.log", "--port", String(freePort())]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Can't open the log file/);
+});
+
+Deno.test("lifecycle: tcp-backlog is the listen backlog on io_uring, and said not to be on listen", async () => {
+  const s = await startSkua({ shards: 2, args: ["--tcp-backlog", "77"] });
+  try {
+    if (/io=io_uring/.test(s.output())) {
+      const ss = await new Deno.Command("ss", { args: ["-ltnH", `sport = :${s.port}`] }).output();
+      const lines = new TextDecoder().decode(ss.stdout).trim().split("\n");
+      assert.equal(lines.length, 2, "one listener per shard");
+      // a listening socket's Send-Q column is its backlog
+      for (const l of lines) assert.equal(l.trim().split(/\s+/)[2], "77", l);
+    } else {
+      assert.match(s.output(), /tcp-backlog 77 is not applied by the listen engine/);
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("lifecycle: maxclients is fitted to the open-files limit, as Redis does", async () => {
+  const port = freePort();
+  // a hard limit of 1024 the server may not raise: maxclients 10000 cannot be honoured
+  const proc = new Deno.Command("prlimit", {
+    args: ["--nofile=1024:1024", Deno.execPath(), "run", "-A", "main.ts", "--port", String(port)],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let out = "";
+  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    while (!/ready to accept/.test(out)) {
+      const r = await reader.read();
+      if (r.done) break;
+      out += r.value;
+    }
+    assert.match(out, /You requested maxclients of 10000 requiring at least \d+ max file/);
+    const fitted = Number(/maxclients has been reduced to (\d+)/.exec(out)?.[1]);
+    assert.ok(fitted > 900 && fitted < 1024, out);
+    const c = await RespConn.connect(port);
+    const got = await c.call("CONFIG", "GET", "maxclients") as Uint8Array[];
+    assert.deepEqual(got.map(str), ["maxclients", String(fitted)]);
+    const err = await c.call("CONFIG", "SET", "maxclients", "5000");
+    assert.deepEqual(err, {
+      error:
+        "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating system " +
+        `is not able to handle the specified number of clients, try with ${fitted}`,
+    });
+    assert.equal(str(await c.call("CONFIG", "SET", "maxclients", "500")), "OK");
+    c.close();
+  } finally {
+    reader.releaseLock();
+    proc.kill("SIGTERM");
+    await proc.status;
+    await proc.stdout.cancel().catch(() => {});
+    await proc.stderr.cancel();
+  }
+});

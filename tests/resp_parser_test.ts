@@ -449,7 +449,7 @@ Deno.test("parser: buffer shrinks back after a big argument and keeps working", 
   assert.ok(p.argv[0].buffer.byteLength <= 64 * 1024, "buffer was not released");
 });
 
-Deno.test("parser: a big bulk is buffered once, sized for its command, and can be given away", () => {
+Deno.test("parser: a big bulk's buffer grows with what arrived, ends at its command, is given away", () => {
   const size = 3 * 1024 * 1024;
   const head = enc(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${size}\r\n`);
   const next = enc("*1\r\n$4\r\nPING\r\n");
@@ -466,13 +466,13 @@ Deno.test("parser: a big bulk is buffered once, sized for its command, and can b
     n = p.next();
     if (n !== 0) break;
     p.release();
-    // room for the whole command is reserved, but only the bytes that arrived are counted
-    assert.ok(p.bufferBytes <= Math.max(i + chunk, 16 * 1024), `${p.bufferBytes} at ${i}`);
+    // never more than twice what arrived (doubling), never sized by the announced length
+    assert.ok(p.bufferBytes <= Math.max(2 * (i + chunk), 16 * 1024), `${p.bufferBytes} at ${i}`);
   }
   assert.equal(n, 3);
   const val = p.argv[2];
   assert.equal(val.length, size);
-  // given away: the buffer held the command and no more (it was never doubled)
+  // given away: the last growth stopped at the end of the command
   assert.ok(p.take(val));
   assert.equal(latin1(p.argv[1]), "k");
   // a small argument is not given away; what followed the command still parses
@@ -482,4 +482,36 @@ Deno.test("parser: a big bulk is buffered once, sized for its command, and can b
   p.release();
   assert.equal(val[0], 120);
   assert.equal(val[size - 1], 120);
+});
+
+Deno.test("parser: an announced length is not allocated before its bytes arrive", () => {
+  // 1000 stalled headers announcing 512MB each: a fixed-size buffer each, not the announced size
+  const parsers: RequestParser[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const p = new RequestParser();
+    p.borrow(enc("*1\r\n$536870912\r\n"));
+    assert.equal(p.next(), 0);
+    p.release();
+    p.push(enc("abc"));
+    assert.equal(p.next(), 0);
+    assert.ok(p.bufferBytes <= 16 * 1024, `${p.bufferBytes}`);
+    parsers.push(p);
+  }
+  // the same through push() alone, and for an argument after others
+  const q = new RequestParser();
+  const head = enc("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n");
+  q.push(head);
+  assert.equal(q.next(), 0);
+  assert.ok(q.bufferBytes <= 16 * 1024, `${q.bufferBytes}`);
+  // as the bulk streams in, the buffer stays within twice what arrived
+  const chunk = new Uint8Array(64 * 1024).fill(120);
+  let arrived = head.length;
+  for (let i = 0; i < 64; i++) {
+    q.push(chunk);
+    arrived += chunk.length;
+    assert.equal(q.next(), 0);
+    assert.ok(q.bufferBytes <= 2 * arrived, `${q.bufferBytes} for ${arrived}`);
+  }
+  assert.equal(q.unparsed, arrived - head.length, "unparsed: the bulk's bytes, not the header");
+  assert.equal(q.pending, arrived);
 });

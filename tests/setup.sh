@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure the tools the test suite drives are installed: redis-server (reference server),
-# redis-tools (redis-cli, redis-benchmark) and liburing-dev (the io_uring shim's build).
+# redis-tools (redis-cli, redis-benchmark), openssl (the TLS tests make their certificates),
+# iproute2 (`ss` reads socket options) and liburing-dev (the io_uring shim's build).
 # Silent and instant when everything is present; installs what is missing with apt-get when
 # running as root on Debian/Ubuntu; otherwise says what to install.
 set -eu
@@ -10,6 +11,8 @@ command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1; then
   missing="$missing redis-tools"
 fi
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+command -v ss >/dev/null 2>&1 || missing="$missing iproute2"
 # liburing only matters on Linux, where the io_uring engine is built against it.
 if [ "$(uname -s)" = Linux ] && [ ! -f /usr/include/liburing.h ]; then
   missing="$missing liburing-dev"
@@ -26,7 +29,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 
 case "$missing" in
-  *redis*)
+  *redis* | *openssl* | *iproute2*)
     echo "tests/setup.sh: missing$missing: install them" \
       "(Debian: apt-get install$missing; macOS: brew install redis)" >&2
     exit 1

@@ -8,6 +8,7 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Db, Keyspace } from "../store/keyspace.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { SlotMap } from "../cluster/slots.ts";
+import type { User } from "../acl/user.ts";
 
 /** Counters a shard keeps for INFO stats (summed over the shards). */
 export class ShardStats {
@@ -93,6 +94,12 @@ export interface ClientContext {
   readonly outputBufferBytes: number;
   /** CLIENT KILL: stop reading, close the socket */
   kill(): void;
+  /** the ACL user its commands run as */
+  user: User;
+  /** authenticated (AUTH, HELLO AUTH, or a nopass default user at connect) */
+  authenticated: boolean;
+  /** after a change of users or of `user`: recompute what its commands must be checked for */
+  refreshAcl(): void;
   /**
    * Keep `arg`, a big argument of the command now running, as the caller's own bytes: true
    * when the request buffer holding it could be given away (no copy needed), else false.
@@ -121,6 +128,8 @@ export interface ShardContext {
   readonly clientCount: number;
   /** keys removed by expiry, all databases */
   expiredKeys(): number;
+  /** the biggest client input and output buffers of the last few seconds (INFO clients) */
+  recentClientBuffers(): [number, number];
   /** act on configuration values just changed by CONFIG SET */
   applyConfig(): void;
   /** what this shard's memory holds now */
@@ -129,6 +138,8 @@ export interface ShardContext {
   purgeMemory(): number;
   /** CONFIG RESETSTAT of the counters the shard keeps itself (evictions, defragmentation) */
   resetStats(): void;
+  /** DEBUG SET-ACTIVE-EXPIRE: active expiry on or off, on every shard at once */
+  setActiveExpire(enabled: boolean): void;
   /** WATCH's part on the key's shard: register `key` of database `db` for client `clientId` */
   watchKey(clientId: number, db: number, key: string, now: number): void;
 }

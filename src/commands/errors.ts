@@ -20,3 +20,11 @@ export function invalidExpire(cmd: string): string {
 
 /** Redis's shared.oomerr: a denyoom command while over maxmemory with nothing to evict. */
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/**
+ * Thrown on purpose to crash the shard (DEBUG PANIC, DEBUG ASSERT): the handlers' catch, which
+ * turns other errors into `-ERR` replies, lets it through, so the failure model ends the process.
+ */
+export class ShardPanic extends Error {
+  override name = "ShardPanic";
+}

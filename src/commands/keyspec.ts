@@ -7,7 +7,9 @@ import type { Command } from "./table.ts";
 import { eqi } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 
-interface KeySpec {
+/** One of Redis 7's key specs, as meta.json holds it. */
+export interface KeySpec {
+  flags: string[];
   begin_search: { type: string; spec: { index?: number; keyword?: string; startfrom?: number } };
   find_keys: {
     type: string;
@@ -19,6 +21,55 @@ interface KeySpec {
       firstkey?: number;
     };
   };
+}
+
+/** Scratch for specRange's answer: first key, last key, step. */
+export const specSpan = { first: 0, last: 0, step: 1 };
+
+/**
+ * Where one key spec finds its keys in this invocation (Redis's getKeysUsingKeySpecs), into
+ * `specSpan`. Returns false when the spec finds none: its keyword is absent, its key count is
+ * not a number, or the spec is of a kind Redis 7.0 does not define. `last` may lie past the
+ * arguments (a syntax error the caller judges).
+ */
+export function specRange(ks: KeySpec, argv: Uint8Array[], argc: number): boolean {
+  const bs = ks.begin_search, fk = ks.find_keys;
+  let first = 0;
+  if (bs.type === "index") first = bs.spec.index!;
+  else if (bs.type === "keyword") {
+    const kw = bs.spec.keyword!.toLowerCase();
+    const from = bs.spec.startfrom!;
+    const start = from > 0 ? from : argc + from;
+    const end = from > 0 ? argc - 1 : 1;
+    for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+      if (i >= argc || i < 1) break;
+      if (eqi(argv[i], kw)) {
+        first = i + 1;
+        break;
+      }
+    }
+    if (first === 0) return false;
+  } else return false;
+  let last: number, step: number;
+  if (fk.type === "range") {
+    step = fk.spec.keystep!;
+    const lk = fk.spec.lastkey!;
+    if (lk >= 0) last = first + lk;
+    else if (!fk.spec.limit) last = argc + lk;
+    else last = first + Math.floor((argc - first) / fk.spec.limit) + lk;
+  } else if (fk.type === "keynum") {
+    step = fk.spec.keystep!;
+    const at = first + fk.spec.keynumidx!;
+    if (at >= argc) return false;
+    const n = parseInt64(argv[at]);
+    if (n === null || typeof n === "bigint" || n < 0) return false;
+    first += fk.spec.firstkey!;
+    last = first + n - 1;
+  } else return false;
+  specSpan.first = first;
+  specSpan.last = last;
+  specSpan.step = step;
+  return true;
 }
 
 /** The database the key at argv[pos] lives in, for a client on database `db`. */
@@ -36,39 +87,8 @@ export function keyDb(
 /** Key positions from Redis 7 key specs (commands with movable keys), as getKeysUsingKeySpecs. */
 function specPositions(cmd: Command, argv: Uint8Array[], argc: number, out: number[]): number {
   for (const ks of cmd.keySpecs as KeySpec[]) {
-    const bs = ks.begin_search, fk = ks.find_keys;
-    let first: number;
-    if (bs.type === "index") first = bs.spec.index!;
-    else if (bs.type === "keyword") {
-      const kw = bs.spec.keyword!.toLowerCase();
-      const from = bs.spec.startfrom!;
-      first = -1;
-      const start = from >= 0 ? from : argc + from;
-      const dir = from >= 0 ? 1 : -1;
-      for (let i = start; i > 0 && i < argc; i += dir) {
-        if (eqi(argv[i], kw)) {
-          first = i + 1;
-          break;
-        }
-      }
-      if (first < 0) continue;
-    } else continue;
-    let last: number, step: number;
-    if (fk.type === "range") {
-      step = fk.spec.keystep!;
-      const lk = fk.spec.lastkey!;
-      if (lk >= 0) last = first + lk;
-      else if (!fk.spec.limit) last = argc + lk;
-      else last = first + Math.floor((argc - first) / fk.spec.limit) + lk;
-    } else if (fk.type === "keynum") {
-      step = fk.spec.keystep!;
-      const at = first + fk.spec.keynumidx!;
-      if (at >= argc) continue;
-      const n = parseInt64(argv[at]);
-      if (n === null || n < 0 || typeof n === "bigint") continue;
-      first += fk.spec.firstkey!;
-      last = first + n - 1;
-    } else continue;
+    if (!specRange(ks, argv, argc)) continue;
+    const { first, last, step } = specSpan;
     for (let i = first; i <= last && i < argc; i += step) out.push(i);
   }
   return out.length;

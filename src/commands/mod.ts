@@ -17,6 +17,7 @@ import { hashes } from "./hashes/mod.ts";
 import { sets } from "./sets/mod.ts";
 import { zsets } from "./zsets/mod.ts";
 import { sort } from "./sort/mod.ts";
+import { acl } from "./acl/mod.ts";
 
 /** The families, in the order COMMAND's sources list them. */
 export const FAMILIES = [
@@ -33,6 +34,7 @@ export const FAMILIES = [
   sets,
   zsets,
   sort,
+  acl,
 ] as const;
 
 let registered = false;

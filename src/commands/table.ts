@@ -13,6 +13,7 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Handler } from "./context.ts";
 import { commandMeta } from "./meta.ts";
 import { latin1 } from "../util/bytes.ts";
+import { aclCommandId } from "./acl/catalog.ts";
 
 /** Where a command runs. */
 export const ROUTE_LOCAL = 0; // on the connection's own shard (no keys)
@@ -74,6 +75,11 @@ export interface CommandOptions {
    * coordinator runs it. A handler, if given, is its part on the shard owning each key.
    */
   control?: boolean;
+  /**
+   * Refused unless this config parameter (no | yes | local) allows the connection, as Redis's
+   * protected commands (DEBUG: enable-debug-command)
+   */
+  protectedBy?: string;
 }
 
 /** One line of a family's list. */
@@ -115,6 +121,12 @@ export interface Command {
   movable: boolean;
   keySpecs: unknown[];
   sub: Map<string, Command> | null;
+  /** the config parameter that must allow it (DEBUG), or null */
+  protectedBy: string | null;
+  /** its bit in a user's ACL command bitmap */
+  aclId: number;
+  /** runs before AUTH (Redis's no-auth flag: AUTH, HELLO, QUIT, RESET) */
+  noAuth: boolean;
 }
 
 function packName(b: Uint8Array): number {
@@ -167,6 +179,9 @@ function build(spec: CommandSpec): Command {
     movable: meta.flags.includes("movablekeys"),
     keySpecs: meta.keySpecs,
     sub: null,
+    protectedBy: spec.protectedBy ?? null,
+    aclId: aclCommandId(spec.name),
+    noAuth: meta.flags.includes("no_auth"),
   };
 }
 

@@ -38,6 +38,8 @@ export interface Config {
   configFile: string | null;
   /** Every Redis parameter given in file/env/flags: canonical name -> normalized value. */
   params: Map<string, string>;
+  /** `user` directives ("name rule rule ..."), in order; checked when the shards load them. */
+  users: string[];
   /** --help / -h was given (main.ts prints HELP_TEXT; nothing else was validated). */
   help: boolean;
   /** --version / -v was given (main.ts prints VERSION; nothing else was validated). */
@@ -58,6 +60,7 @@ Options:
   --databases N        number of databases (default 16)
   --loglevel LEVEL     debug | verbose | notice | warning | nothing (default notice)
   --config FILE        TOML config file (default: ./skua.toml when it exists)
+  --user "NAME RULES"  an ACL user, as redis.conf's user directive (repeatable)
   --<name> VALUE       any Redis 7.0 config parameter, e.g. --maxmemory 1gb,
                        --maxmemory-policy allkeys-lru, --save "3600 1 300 100"
   -h, --help           show this help and exit
@@ -150,6 +153,7 @@ export function loadConfig(
     loglevel: "notice",
     configFile: null,
     params: new Map(),
+    users: [],
     help: flags.help,
     version: flags.version,
   };
@@ -172,6 +176,7 @@ export function loadConfig(
   for (const s of settings) {
     if (s.key === "shards") config.shards = parseShards(s);
     else if (s.key === "io") config.io = parseIo(s);
+    else if (s.key === "user") config.users.push(s.value);
     else {
       const d = lookupParam(s.key)!;
       const ctx: SetContext = {

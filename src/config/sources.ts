@@ -9,8 +9,11 @@ import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "./errors.ts";
 import { ENTRIES, lookupEntry } from "./table.ts";
 
-/** Skua's own startup-only keys (not Redis parameters, not in CONFIG GET). */
-export const SKUA_KEYS = ["shards", "io"] as const;
+/**
+ * Skua's own startup-only keys (not Redis parameters, not in CONFIG GET); `user` is Redis's
+ * config-file directive defining an ACL user, given once per user.
+ */
+export const SKUA_KEYS = ["shards", "io", "user"] as const;
 export type SkuaKey = typeof SKUA_KEYS[number];
 
 /** One setting from one source, its key resolved to a canonical name or a Skua key. */
@@ -167,6 +170,11 @@ export function readToml(text: string, path: string): RawSetting[] {
   for (const [name, raw] of Object.entries(doc)) {
     const key = canonicalKey(name);
     if (!key) throw new ConfigError(`unknown config key '${name}' in ${path}`);
+    // `user` directives, one per user: user = ["alice on >pw ~* +@all", "bob ..."]
+    if (key === "user" && Array.isArray(raw) && raw.every((x) => typeof x === "string")) {
+      for (const x of raw) out.push({ key, value: x, source: path });
+      continue;
+    }
     const value = tomlValue(raw);
     if (value === null) {
       throw new ConfigError(

@@ -15,7 +15,6 @@ import {
   type NumericOptions,
   OCTAL,
   type ParamType,
-  PERCENT,
   stringKind,
 } from "./kinds.ts";
 import {
@@ -30,10 +29,22 @@ import {
   notifyKeyspaceEventsKind,
   oomScoreAdjValuesKind,
   procTitleTemplateKind,
-  replicaofKind,
-  saveKind,
 } from "./special.ts";
 import { asciiLower } from "./parse.ts";
+import { tlsProtocolsKind, tlsUnsupportedKind } from "./tls.ts";
+import {
+  noAofKind,
+  noClientEvictionKind,
+  noDaemonizeKind,
+  noMinReplicasKind,
+  noOomScoreAdjKind,
+  noReplicaofKind,
+  noSnapshotsKind,
+  noSupervisedKind,
+  noSyslogKind,
+  noUnixSocketKind,
+  shutdownKind,
+} from "./unkept.ts";
 
 /** Redis's maxmemory-policy names, in its order (the eviction code indexes them). */
 export const MAXMEMORY_POLICIES: readonly string[] = [
@@ -122,18 +133,6 @@ function en(name: string, names: readonly string[], dflt: string, flags = 0): Pa
 
 const YES_NO_LOCAL = ["no", "yes", "local"];
 
-const SHUTDOWN_SAVE = 1, SHUTDOWN_NOSAVE = 2;
-const shutdownKind = enumKind(
-  [["default", 0], ["save", SHUTDOWN_SAVE], ["nosave", SHUTDOWN_NOSAVE], ["now", 4], ["force", 8]],
-  {
-    bitflags: true,
-    check: (id) =>
-      (id & SHUTDOWN_SAVE) && (id & SHUTDOWN_NOSAVE)
-        ? "shutdown options SAVE and NOSAVE can't be used simultaneously"
-        : null,
-  },
-);
-
 const loglevelKind = enumKind(
   [["debug", 0], ["verbose", 1], ["notice", 2], ["warning", 3]],
   // Redis 7.2's "nothing" is accepted too; it is not listed so 7.0's error text stays exact.
@@ -142,10 +141,10 @@ const loglevelKind = enumKind(
 
 const BOOLS: ParamDef[] = [
   bool("rdbchecksum", true, IMM),
-  bool("daemonize", false, IMM),
+  def("daemonize", noDaemonizeKind, "no", IMM),
   bool("io-threads-do-reads", false, IMM),
   bool("always-show-logo", false, IMM),
-  bool("protected-mode", true),
+  bool("protected-mode", true, USED),
   bool("rdbcompression", true),
   bool("rdb-del-sync-files", false),
   bool("activerehashing", true),
@@ -174,9 +173,10 @@ const BOOLS: ParamDef[] = [
   bool("jemalloc-bg-thread", true),
   // acts (src/store/defrag.ts), as in a Redis built with its bundled jemalloc
   bool("activedefrag", false, USED),
-  bool("syslog-enabled", false, IMM),
+  def("syslog-enabled", noSyslogKind, "no", IMM),
   bool("cluster-enabled", false, IMM),
-  bool("appendonly", false),
+  // nothing would be written: refused until an AOF exists (a silent promise is worse than none)
+  def("appendonly", noAofKind, "no"),
   bool("cluster-allow-reads-when-down", false),
   bool("cluster-allow-pubsubshard-when-down", true),
   bool("crash-log-enabled", true),
@@ -195,9 +195,10 @@ const BOOLS: ParamDef[] = [
 ];
 
 const STRINGS: ParamDef[] = [
-  str("aclfile", "", IMM),
-  str("unixsocket", "", IMM),
-  str("pidfile", "", IMM),
+  str("aclfile", "", IMM | USED),
+  def("unixsocket", noUnixSocketKind, "", IMM),
+  // written at startup, removed on a clean exit (main.ts)
+  str("pidfile", "", IMM | USED),
   str("replica-announce-ip", "", 0, "slave-announce-ip"),
   str("masteruser", "", SENS),
   str("cluster-announce-ip"),
@@ -214,39 +215,46 @@ const STRINGS: ParamDef[] = [
   str("ignore-warnings"),
   def("proc-title-template", procTitleTemplateKind, "{title} {listen-addr} {server-mode}"),
   str("bind-source-addr"),
-  str("logfile", "", IMM),
+  // every thread appends its lines there (src/util/log.ts)
+  str("logfile", "", IMM | USED),
   str("masterauth", "", SENS),
-  // a password that nothing checks would be a false promise: refused until AUTH exists
+  // the default user's password (src/commands/acl/config.ts); empty: nopass
+  str("requirepass", "", SENS | USED),
+  // TLS (src/server/tls.ts) is set up once at startup: CONFIG SET refuses these (immutable)
+  // rather than pretend a new context was loaded
+  str("tls-cert-file", "", IMM | USED),
+  str("tls-key-file", "", IMM | USED),
   def(
-    "requirepass",
-    stringKind(
-      "an empty string (AUTH is not implemented yet)",
-      (v) =>
-        v === ""
-          ? null
-          : "requirepass is not supported yet: Skua has no AUTH, so it cannot check a password",
-    ),
-    "",
-    SENS,
-  ),
-  ...[
-    "tls-cert-file",
-    "tls-key-file",
     "tls-key-file-pass",
-    "tls-client-cert-file",
-    "tls-client-key-file",
-    "tls-client-key-file-pass",
+    tlsUnsupportedKind("tls-key-file-pass", "the key file must not be encrypted"),
+    "",
+  ),
+  // for outgoing TLS (replication, cluster bus), which Skua does not have
+  str("tls-client-cert-file"),
+  str("tls-client-key-file"),
+  str("tls-client-key-file-pass"),
+  def(
     "tls-dh-params-file",
-    "tls-ca-cert-file",
-    "tls-ca-cert-dir",
-    "tls-protocols",
+    tlsUnsupportedKind("tls-dh-params-file", "Skua's TLS uses only ECDHE key exchange"),
+    "",
+  ),
+  str("tls-ca-cert-file", "", IMM | USED),
+  str("tls-ca-cert-dir", "", IMM | USED),
+  def("tls-protocols", tlsProtocolsKind, "", IMM | USED),
+  def(
     "tls-ciphers",
+    tlsUnsupportedKind("tls-ciphers", "Skua's TLS chooses its cipher suites itself"),
+    "",
+  ),
+  def(
     "tls-ciphersuites",
-  ].map((n) => str(n)),
+    tlsUnsupportedKind("tls-ciphersuites", "Skua's TLS chooses its cipher suites itself"),
+    "",
+  ),
 ];
 
 const ENUMS: ParamDef[] = [
-  en("supervised", ["upstart", "systemd", "auto", "no"], "no", IMM),
+  def("supervised", noSupervisedKind, "no", IMM),
   en(
     "syslog-facility",
     ["user", ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `local${i}`)],
@@ -257,26 +265,25 @@ const ENUMS: ParamDef[] = [
   def("loglevel", loglevelKind, "notice", USED),
   en("maxmemory-policy", MAXMEMORY_POLICIES, "noeviction", USED),
   en("appendfsync", ["everysec", "always", "no"], "everysec"),
-  def(
-    "oom-score-adj",
-    enumKind([["no", 0], ["yes", 1], ["relative", 1], ["absolute", 2]]),
-    "no",
-  ),
-  en("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels"),
+  def("oom-score-adj", noOomScoreAdjKind, "no"),
+  en("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels", USED),
   en("sanitize-dump-payload", ["no", "yes", "clients"], "no"),
-  en("enable-protected-configs", YES_NO_LOCAL, "no", IMM),
-  en("enable-debug-command", YES_NO_LOCAL, "no", IMM),
+  // gates CONFIG SET of protected parameters (src/config/store.ts)
+  en("enable-protected-configs", YES_NO_LOCAL, "no", IMM | USED),
+  // gates DEBUG (src/commands/server/debug.ts)
+  en("enable-debug-command", YES_NO_LOCAL, "no", IMM | USED),
   en("enable-module-command", YES_NO_LOCAL, "no", IMM),
   en("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip"),
   en("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], "ignore"),
   def("shutdown-on-sigint", shutdownKind, "default"),
   def("shutdown-on-sigterm", shutdownKind, "default"),
-  en("tls-auth-clients", ["no", "yes", "optional"], "yes"),
+  en("tls-auth-clients", ["no", "yes", "optional"], "yes", IMM | USED),
 ];
 
 const INTS: ParamDef[] = [
   num("databases", "int", 1n, INT_MAX, 16n, IMM | USED),
-  num("port", "int", 0n, 65535n, 6379n, USED),
+  // the listeners are bound once at startup: CONFIG SET would report a port nobody listens on
+  num("port", "int", 0n, 65535n, 6379n, IMM | USED),
   num("io-threads", "int", 1n, 128n, 1n, IMM),
   num("auto-aof-rewrite-percentage", "int", 0n, INT_MAX, 100n),
   num(
@@ -289,7 +296,7 @@ const INTS: ParamDef[] = [
     "cluster-slave-validity-factor",
   ),
   num("list-max-listpack-size", "int", INT_MIN, INT_MAX, -2n, 0, "list-max-ziplist-size"),
-  num("tcp-keepalive", "int", 0n, INT_MAX, 300n),
+  num("tcp-keepalive", "int", 0n, INT_MAX, 300n, USED),
   num("cluster-migration-barrier", "int", 0n, INT_MAX, 1n),
   num("active-defrag-cycle-min", "int", 1n, 99n, 1n, USED),
   num("active-defrag-cycle-max", "int", 1n, 99n, 25n, USED),
@@ -303,7 +310,8 @@ const INTS: ParamDef[] = [
   num("maxmemory-eviction-tenacity", "int", 0n, 100n, 10n, USED),
   num("timeout", "int", 0n, INT_MAX, 0n, USED),
   num("replica-announce-port", "int", 0n, 65535n, 0n, 0, "slave-announce-port"),
-  num("tcp-backlog", "int", 0n, INT_MAX, 511n, IMM),
+  // the listen(2) backlog of the io_uring engine (Deno.listen takes none: see src/io/listen.ts)
+  num("tcp-backlog", "int", 0n, INT_MAX, 511n, IMM | USED),
   num("cluster-port", "int", 0n, 65535n, 0n, IMM),
   num("cluster-announce-bus-port", "int", 0n, 65535n, 0n),
   num("cluster-announce-port", "int", 0n, 65535n, 0n),
@@ -318,7 +326,7 @@ const INTS: ParamDef[] = [
   num("hz", "int", 0n, INT_MAX, 10n, USED, null, {
     adjust: (v) => v < 1n ? 1n : v > 500n ? 500n : v,
   }),
-  num("min-replicas-to-write", "int", 0n, INT_MAX, 0n, 0, "min-slaves-to-write"),
+  def("min-replicas-to-write", noMinReplicasKind, "0", 0, "min-slaves-to-write"),
   num("min-replicas-max-lag", "int", 0n, INT_MAX, 10n, 0, "min-slaves-max-lag"),
   // applyWatchdogPeriod raises a non-zero period to twice the timer period.
   num("watchdog-period", "int", 0n, INT_MAX, 0n, HID, null, {
@@ -329,7 +337,7 @@ const INTS: ParamDef[] = [
   }),
   num("shutdown-timeout", "int", 0n, INT_MAX, 10n),
   num("repl-diskless-sync-max-replicas", "int", 0n, INT_MAX, 0n),
-  num("tls-port", "int", 0n, 65535n, 0n),
+  num("tls-port", "int", 0n, 65535n, 0n, IMM | USED),
   num("tls-session-cache-size", "int", 0n, INT_MAX, 20480n),
   num("tls-session-cache-timeout", "int", 0n, INT_MAX, 300n),
   num("maxclients", "uint", 1n, UINT_MAX, 10000n, USED),
@@ -337,7 +345,7 @@ const INTS: ParamDef[] = [
   num("socket-mark-id", "uint", 0n, UINT_MAX, 0n, IMM),
   num("active-defrag-max-scan-fields", "ulong", 1n, LONG_MAX, 1000n),
   num("slowlog-max-len", "ulong", 0n, LONG_MAX, 128n),
-  num("acllog-max-len", "ulong", 0n, LONG_MAX, 128n),
+  num("acllog-max-len", "ulong", 0n, LONG_MAX, 128n, USED),
   num("busy-reply-threshold", "llong", 0n, LONG_MAX, 5000n, 0, "lua-time-limit"),
   num("cluster-node-timeout", "llong", 0n, LLONG_MAX, 15000n),
   num("slowlog-log-slower-than", "llong", -1n, LLONG_MAX, 10000n),
@@ -364,26 +372,31 @@ const INTS: ParamDef[] = [
   }),
   mem("hll-sparse-max-bytes", "size_t", 0n, LONG_MAX, 3000n),
   num("tracking-table-max-keys", "size_t", 0n, LONG_MAX, 1000000n),
-  mem("client-query-buffer-limit", "size_t", MB, LONG_MAX, 1024n * MB),
-  num("maxmemory-clients", "ssize_t", -100n, LONG_MAX, 0n, 0, null, { flags: MEMORY | PERCENT }),
+  mem("client-query-buffer-limit", "size_t", MB, LONG_MAX, 1024n * MB, USED),
+  def("maxmemory-clients", noClientEvictionKind, "0"),
   num("repl-backlog-ttl", "time_t", 0n, LONG_MAX, 3600n),
   mem("auto-aof-rewrite-min-size", "off_t", 0n, LLONG_MAX, 64n * MB),
   num("loading-process-events-interval-bytes", "off_t", 1024n, INT_MAX, 2n * MB, HID),
 ];
 
 const SPECIALS: ParamDef[] = [
-  def("dir", dirKind, ".", PROT | USED),
-  def("save", saveKind, "3600 1 300 100 60 10000"),
+  // validated and reported; nothing is written there until persistence exists
+  def("dir", dirKind, ".", PROT),
+  // no snapshots until RDB exists: empty by default (Redis's is "3600 1 300 100 60 10000"),
+  // and a schedule is refused rather than accepted and never run
+  { ...def("save", noSnapshotsKind, ""), redisDefault: "3600 1 300 100 60 10000" },
   def(
     "client-output-buffer-limit",
     clientOutputBufferLimitKind,
     "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    USED,
   ),
   def("oom-score-adj-values", oomScoreAdjValuesKind, "0 200 800"),
   def("notify-keyspace-events", notifyKeyspaceEventsKind, ""),
-  // Skua listens on loopback unless told otherwise; Redis's default is "* -::*".
-  { ...def("bind", bindKind, "127.0.0.1", USED), redisDefault: "* -::*" },
-  def("replicaof", replicaofKind, "", IMM, "slaveof"),
+  // Skua listens on loopback unless told otherwise; Redis's default is "* -::*". Bound once at
+  // startup: CONFIG SET (say, back to loopback) is refused rather than reported and not done.
+  { ...def("bind", bindKind, "127.0.0.1", IMM | USED), redisDefault: "* -::*" },
+  def("replicaof", noReplicaofKind, "", IMM, "slaveof"),
   def("latency-tracking-info-percentiles", latencyPercentilesKind, "50 99 99.9"),
 ];
 

@@ -18,6 +18,8 @@ export interface Transport {
    * their size); returns the bytes released.
    */
   shrink(all: boolean): number;
+  /** reply bytes handed to the socket's send but not written yet */
+  readonly unsent: number;
 }
 
 /** The shard's side of one connection, as an engine sees it. */
@@ -30,6 +32,8 @@ export interface Session {
   readonly owedReplies: number;
   /** received bytes not parsed yet (kept while the client does not read its replies) */
   readonly queryBytes: number;
+  /** when a command was last read or a reply written (ms; the `timeout` idle check) */
+  lastInteraction: number;
 }
 
 /** What an engine drives: the shard loop (src/shard/loop.ts). */
@@ -41,8 +45,19 @@ export interface ShardHost {
   readonly mesh: Mesh;
   /** active expiry and housekeeping frequency (Redis's hz) */
   readonly hz: number;
-  /** a connection was accepted */
-  open(addr: string, laddr: string, fd: number, t: Transport): Session;
+  /**
+   * A connection was accepted. Bytes instead of a session: it is refused (maxclients); the
+   * engine writes them (best effort, never waiting) and closes the socket.
+   */
+  open(addr: string, laddr: string, fd: number, t: Transport): Session | Uint8Array;
+  /** tcp-backlog: the listen(2) backlog */
+  readonly backlog: number;
+  /** tcp-keepalive seconds for sockets accepted from now on (0: off), read at each accept */
+  readonly keepAlive: number;
+  /** output buffer limits are set: engines call checkOutput when a session's output grew */
+  readonly outputLimited: boolean;
+  /** closes the session (returns true) when its pending output is over its limits */
+  checkOutput(s: Session): boolean;
   /**
    * Bytes arrived. `borrowed`: the bytes are the engine's buffer, valid only during the call.
    * Returns false when the connection must be closed (query buffer limit).

@@ -18,6 +18,7 @@ import {
   type UringLib,
 } from "../../ffi/uring.ts";
 import type { Engine, Session, ShardHost, Transport } from "./engine.ts";
+import { AcceptBackoff } from "./backoff.ts";
 
 const OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_WAKE = 4, OP_CLOSE = 5, OP_CANCEL = 6;
 const MORE = 2; // IORING_CQE_F_MORE
@@ -71,6 +72,10 @@ class UringConn implements Transport {
     this.engine.closeConn(this);
   }
 
+  get unsent(): number {
+    return this.sending ? this.sendLen - this.sendOff : 0;
+  }
+
   shrink(all: boolean): number {
     if (this.sending) return 0;
     let n = 0;
@@ -98,6 +103,9 @@ export class UringEngine implements Engine {
   private wakeBuf = new Uint8Array(new ArrayBuffer(8));
   private wakePtr: Deno.PointerValue;
   private stopping = false;
+  /** accept failed (EMFILE, ...): re-armed after a pause, not at once (no busy loop) */
+  private readonly backoff = new AcceptBackoff();
+  private acceptAt = 0;
 
   constructor(private host: ShardHost, private lib: UringLib, private efd: number) {
     this.ring = new Uring(lib, { entries: 512, bufCount: 1024, bufSize: 16 * 1024 });
@@ -108,7 +116,7 @@ export class UringEngine implements Engine {
     const h = this.host;
     if (accept) {
       this.listenFd = listenFd(this.lib, h.bind, h.port, {
-        backlog: 511,
+        backlog: h.backlog,
         reusePort: true,
       });
       this.ring.prepAcceptMultishot(this.listenFd, tagOf(0, 0, OP_ACCEPT));
@@ -137,6 +145,7 @@ export class UringEngine implements Engine {
         h.tick(now);
         nextTick = now + 1000 / h.hz;
       }
+      if (this.acceptAt !== 0 && now >= this.acceptAt) this.rearmAccept();
       if (mesh.stopRequested) {
         if (!this.stopping) deadline = this.beginStop(now);
         if (this.drained() || now >= deadline) break;
@@ -147,7 +156,8 @@ export class UringEngine implements Engine {
       }
       if (++idle < SPIN_ITERATIONS) continue;
       if (!mesh.beginPark()) continue;
-      n = ring.submitAndWait(1, Math.max(1, Math.min(nextTick - Date.now(), 1000)));
+      const wake = this.acceptAt !== 0 ? Math.min(nextTick, this.acceptAt) : nextTick;
+      n = ring.submitAndWait(1, Math.max(1, Math.min(wake - Date.now(), 1000)));
       mesh.endPark();
       if (n > 0) this.completions(n);
       idle = 0;
@@ -179,22 +189,49 @@ export class UringEngine implements Engine {
   }
 
   private onAccept(fd: number, flags: number): void {
-    if ((flags & MORE) === 0 && !this.stopping && this.listenFd >= 0) {
-      this.ring.prepAcceptMultishot(this.listenFd, tagOf(0, 0, OP_ACCEPT));
-    }
-    if (fd < 0) return;
-    if (this.stopping) {
-      this.lib.symbols.sk_close(fd);
+    const armed = (flags & MORE) !== 0;
+    if (fd < 0) {
+      if (this.stopping || this.listenFd < 0 || fd === -Errno.ECANCELED) return;
+      // an error ends the multishot accept: the pending connection waits in the backlog, and
+      // the accept is armed again after a pause (re-arming at once spins while fds lack)
+      const delay = this.backoff.failed(-fd);
+      if (!armed) this.acceptAt = Date.now() + delay;
       return;
     }
+    if (!armed && !this.stopping && this.listenFd >= 0) {
+      this.ring.prepAcceptMultishot(this.listenFd, tagOf(0, 0, OP_ACCEPT));
+    }
+    const sym = this.lib.symbols;
+    if (this.stopping) {
+      sym.sk_close(fd);
+      return;
+    }
+    this.backoff.succeeded();
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.conns.length;
     const gen = ((this.gens[slot] ?? 0) + 1) & 31;
     this.gens[slot] = gen;
     const conn = new UringConn(this, fd, slot, gen);
-    this.lib.symbols.sk_set_nodelay(fd);
-    conn.session = this.host.open(peerAddr(this.lib, fd), localAddr(this.lib, fd), fd, conn);
+    const s = this.host.open(peerAddr(this.lib, fd), localAddr(this.lib, fd), fd, conn);
+    if (s instanceof Uint8Array) {
+      // refused: Redis writes its error once, without waiting, and closes
+      sym.sk_send_now(fd, s, s.length);
+      sym.sk_close(fd);
+      this.freeSlots.push(slot);
+      return;
+    }
+    conn.session = s;
+    sym.sk_set_nodelay(fd);
+    const ka = this.host.keepAlive;
+    if (ka > 0) sym.sk_set_keepalive(fd, ka);
     this.conns[slot] = conn;
     this.ring.prepRecvMultishot(fd, tagOf(slot, gen, OP_RECV));
+  }
+
+  private rearmAccept(): void {
+    this.acceptAt = 0;
+    if (!this.stopping && this.listenFd >= 0) {
+      this.ring.prepAcceptMultishot(this.listenFd, tagOf(0, 0, OP_ACCEPT));
+    }
   }
 
   private onRecv(tag: number, res: number, flags: number, bid: number): void {
@@ -230,10 +267,12 @@ export class UringEngine implements Engine {
   /** Start a send on every connection with output and none in flight. */
   private startSends(): void {
     const q = this.sendQueue;
+    const limited = this.host.outputLimited;
     for (let i = 0; i < q.length; i++) {
       const conn = q[i];
       conn.queued = false;
-      if (!conn.closed && !conn.sending) this.sendNext(conn);
+      if (conn.closed || (limited && this.host.checkOutput(conn.session))) continue;
+      if (!conn.sending) this.sendNext(conn);
     }
     q.length = 0;
   }
@@ -284,6 +323,7 @@ export class UringEngine implements Engine {
       return;
     }
     conn.sending = false;
+    conn.session.lastInteraction = Date.now();
     const done = conn.inflight!;
     conn.inflight = null;
     // a buffer that grew for big replies is reused while they keep coming (reallocating it

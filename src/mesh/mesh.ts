@@ -7,7 +7,9 @@
  *   0             CTRL_STOP     stop flag, set by the supervisor (`Mesh.requestStop`)
  *   1             CTRL_EPOCH    config epoch, bumped by the supervisor when live config changes
  *   2             CTRL_TXID     global transaction sequence, taken with Atomics.add
- *   3..15                       reserved for further global words (same cache line)
+ *   3             CTRL_CLIENTS  connected clients, all shards (maxclients is server-wide)
+ *   4             CTRL_NO_ACTIVE_EXPIRE  1: no shard expires keys actively (DEBUG SET-ACTIVE-EXPIRE 0)
+ *   5..15                       reserved for further global words (same cache line)
  *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i
  *   16 + 16*i + 1 wake          shard i: wake counter; wakers add 1 and notify, shard i waits on it
  *   16 + 16*i + 2 oom           shard i: 1 while it is over its maxmemory share and cannot evict
@@ -30,6 +32,10 @@ export const CTRL_STOP = 0;
 export const CTRL_EPOCH = 1;
 /** the global transaction sequence (Atomics.add by any shard) */
 export const CTRL_TXID = 2;
+/** connected clients of every shard, taken and given back with Atomics.add/sub */
+export const CTRL_CLIENTS = 3;
+/** 1 while active expiry is off on every shard (DEBUG SET-ACTIVE-EXPIRE 0), as Redis's flag */
+export const CTRL_NO_ACTIVE_EXPIRE = 4;
 /** Global words before the per-shard blocks. */
 export const CTRL_GLOBAL_WORDS = 16;
 /** Words per shard block (one 64-byte cache line). */
@@ -157,6 +163,31 @@ export class Mesh {
   /** Whether shard `shard` refuses writes for lack of memory (its last published state). */
   oomAt(shard: number): boolean {
     return Atomics.load(this.ctl, oomWord(shard)) !== 0;
+  }
+
+  /**
+   * Count one more connected client unless `max` are connected already (Redis's maxclients
+   * check, server-wide: every shard's clients count). False: refuse the connection.
+   */
+  admitClient(max: number): boolean {
+    if (Atomics.add(this.ctl, CTRL_CLIENTS, 1) < max) return true;
+    Atomics.sub(this.ctl, CTRL_CLIENTS, 1);
+    return false;
+  }
+
+  /** An admitted client is gone. */
+  releaseClient(): void {
+    Atomics.sub(this.ctl, CTRL_CLIENTS, 1);
+  }
+
+  /** Active expiry on or off, for every shard (DEBUG SET-ACTIVE-EXPIRE). */
+  setActiveExpire(enabled: boolean): void {
+    Atomics.store(this.ctl, CTRL_NO_ACTIVE_EXPIRE, enabled ? 0 : 1);
+  }
+
+  /** Whether shards expire keys actively (read once per tick). */
+  get activeExpire(): boolean {
+    return Atomics.load(this.ctl, CTRL_NO_ACTIVE_EXPIRE) === 0;
   }
 
   /** The next txid of the global sequence (never 0). */

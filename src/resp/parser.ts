@@ -26,12 +26,18 @@ export interface ParserLimits {
   maxMultibulkLen: number;
   /** PROTO_INLINE_MAX_SIZE: pending bytes allowed while a line is still incomplete */
   maxInlineLen: number;
+  /**
+   * client-query-buffer-limit: a connection with more `unparsed` bytes is closed. Checked by
+   * the caller after each read, as Redis checks it in readQueryFromClient.
+   */
+  maxQueryLen: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ParserLimits> = {
   maxBulkLen: 512 * 1024 * 1024,
   maxMultibulkLen: 2147483647,
   maxInlineLen: 64 * 1024,
+  maxQueryLen: 1024 * 1024 * 1024,
 };
 
 /** Redis's limits while a password is required and the client has not authenticated yet. */
@@ -49,11 +55,19 @@ const NO_BYTES = new Uint8Array(0);
 /** An idle parser whose buffer grew past this (a big argument) drops back to a small buffer. */
 const SHRINK_ABOVE = 1024 * 1024;
 /**
- * Redis's PROTO_MBULK_BIG_ARG: once the header of a bulk this long is in, the buffer is sized
- * for the whole command at once (memory is committed only as bytes arrive), so the bulk is
- * copied once instead of at every doubling, and the buffer can be given away as the value.
+ * Redis's PROTO_MBULK_BIG_ARG. While a bulk this long arrives, the buffer doubles with the
+ * bytes that actually arrived, never past the end of its command: once the last byte is in, the
+ * buffer holds the command and no more, so it can be given away as the value. A length a client
+ * announces is never allocated ahead of its bytes: a stalled `$536870912` costs a 16KB buffer.
  */
 const BIG_ARG = 32 * 1024;
+/**
+ * From this size on, a big bulk's buffer is a resizable ArrayBuffer reserved (address space
+ * only) for the rest of its command and grown in place: doubling by copying would stall the
+ * shard (a 256MB buffer copied at once takes a third of a second); memory is still committed
+ * only as bytes arrive.
+ */
+const RESERVE_FROM = 1024 * 1024;
 /** A buffer given away with a big argument may hold this much besides it (the command head). */
 const TAKE_SLACK = 64 * 1024;
 
@@ -125,15 +139,26 @@ export class RequestParser {
 
   /** Bytes of the parser's own buffer (memory accounting). */
   get bufferBytes(): number {
-    const n = (this.own ?? this.buf).length;
-    // a big buffer (sized for a whole command) is committed by the system only where bytes
-    // were written: an announced bulk that never comes costs nothing, and is counted so
-    return n > SHRINK_ABOVE ? Math.min(n, Math.max(this.end, INITIAL_CAPACITY)) : n;
+    return (this.own ?? this.buf).length;
   }
 
   /** Bytes of requests received but not yet returned by next() (client-info qbuf, EOF check). */
   get pending(): number {
     return this.end - (this.mbCount > 0 ? this.cmdStart : this.pos);
+  }
+
+  /**
+   * Bytes not yet parsed into arguments: Redis's query buffer length, which
+   * client-query-buffer-limit bounds (the arguments of a command in progress are not counted,
+   * as Redis moves them out of its query buffer).
+   */
+  get unparsed(): number {
+    return this.end - this.pos;
+  }
+
+  /** The first `max` unparsed bytes (for a log line). */
+  unparsedHead(max: number): Uint8Array {
+    return this.buf.subarray(this.pos, Math.min(this.end, this.pos + max));
   }
 
   /** Appends received bytes. Invalidates argv views returned before. */
@@ -193,7 +218,7 @@ export class RequestParser {
     const base = this.mbCount > 0 ? this.cmdStart : this.pos;
     const keep = this.end - base;
     const need = keep;
-    const dst = need > dst0.length ? this.grown(base, need, dst0.length) : dst0;
+    const dst = need > dst0.length ? this.grown(base, need, dst0) : dst0;
     dst.set(src.subarray(base, this.end));
     this.buf = dst;
     this.pos -= base;
@@ -209,9 +234,11 @@ export class RequestParser {
     const base = this.mbCount > 0 ? this.cmdStart : this.pos;
     const keep = this.end - base;
     const need = keep + n;
-    if (need > this.buf.length) {
-      const grown = this.grown(base, need, this.buf.length);
-      grown.set(this.buf.subarray(base, this.end));
+    const old = this.buf;
+    if (need > old.length) {
+      const grown = this.grown(base, need, old);
+      if (grown !== old) grown.set(old.subarray(base, this.end));
+      else if (base > 0) old.copyWithin(0, base, this.end);
       this.buf = grown;
     } else if (base > 0) {
       this.buf.copyWithin(0, base, this.end);
@@ -227,21 +254,30 @@ export class RequestParser {
   }
 
   /**
-   * A buffer for at least `need` bytes kept from `base` on: the whole command when a big bulk
-   * is under way (Redis sizes its query buffer the same way), else doubling.
+   * A buffer for at least `need` bytes kept from `base` on, doubling (so at most twice what
+   * arrived). While a big bulk is under way: never past the end of its command, and `had`
+   * itself when it is the resizable buffer of that command and can grow in place.
    */
-  private grown(base: number, need: number, had: number): Uint8Array {
+  private grown(base: number, need: number, had: Uint8Array): Uint8Array {
+    const size = Math.max(need, had.length * 2, INITIAL_CAPACITY);
     const bulk = this.mbCount > 0 ? this.bulkLen : -1;
-    if (bulk >= BIG_ARG) {
-      // (with room for what follows when the next request arrived with the bulk's end)
-      const whole = this.pos - base + bulk + 2;
-      try {
-        return new Uint8Array(whole >= need ? whole : need + INITIAL_CAPACITY);
-      } catch {
-        // the system would not reserve it: grow with the bytes as they come
-      }
+    if (bulk < BIG_ARG) return new Uint8Array(size);
+    const whole = this.pos - base + bulk + 2;
+    // the bulk's end came with the next request: room for that one too
+    const max = need <= whole ? whole : need + INITIAL_CAPACITY;
+    const len = Math.min(size, max);
+    const ab = had.buffer;
+    if (ab instanceof ArrayBuffer && ab.resizable && ab.maxByteLength >= len) {
+      ab.resize(len); // `had` tracks the length
+      return had;
     }
-    return new Uint8Array(Math.max(need, had * 2, INITIAL_CAPACITY));
+    if (len < RESERVE_FROM) return new Uint8Array(len);
+    try {
+      return new Uint8Array(new ArrayBuffer(len, { maxByteLength: max }));
+    } catch {
+      // the address space was not to be had: plain buffers, copied at each doubling
+      return new Uint8Array(len);
+    }
   }
 
   /**

@@ -7,6 +7,10 @@ import { loadUring, probeUring, type UringLib } from "../../ffi/uring.ts";
 import type { ShardInit } from "../shard/shard.ts";
 import type { Config } from "../config/mod.ts";
 import { log } from "../util/log.ts";
+import { fitMaxclients } from "../util/fds.ts";
+import { firstLine, shardCrashed, type ShardMessage } from "./failure.ts";
+import { startTerminator, type TlsTerminator } from "./tls.ts";
+import { planTls, TlsConfigError, type TlsPlan } from "./tls_plan.ts";
 
 const RING_CAPACITY = 1 << 20;
 
@@ -14,6 +18,8 @@ export class StartupError extends Error {}
 
 export interface Server {
   port: number;
+  /** 0: no TLS */
+  tlsPort: number;
   shards: number;
   io: string;
   stop(): Promise<void>;
@@ -33,9 +39,35 @@ function checkPort(bind: string, port: number): void {
   }
 }
 
+/**
+ * The listeners' plan: the plain port, and TLS's (null when tls-port is 0), checked before any
+ * shard starts. Port 0 with TLS: the shards listen on loopback only, for the terminator.
+ */
+function planListeners(cfg: Config): TlsPlan | null {
+  let plan: TlsPlan | null;
+  try {
+    plan = planTls(cfg.params, cfg.bind, cfg.port);
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new StartupError(e.message);
+    throw e;
+  }
+  // Redis's words when neither port nor tls-port is set
+  if (cfg.port === 0 && plan === null) {
+    throw new StartupError("Configured to not listen anywhere, exiting.");
+  }
+  if (cfg.port !== 0) checkPort(cfg.bind, cfg.port);
+  if (plan !== null) checkPort(cfg.bind, plan.port);
+  return plan;
+}
+
 export async function startServer(cfg: Config): Promise<Server> {
-  checkPort(cfg.bind, cfg.port);
+  const tlsPlan = planListeners(cfg);
+  let terminator: TlsTerminator | null = null;
   const n = cfg.shards;
+  const fit = fitMaxclients(Number(cfg.params.get("maxclients") ?? 10000), n);
+  if (typeof fit === "string") throw new StartupError(fit);
+  // what CONFIG GET maxclients reports after a reduction, as in Redis
+  if (cfg.params.has("maxclients") || fit !== 10000) cfg.params.set("maxclients", String(fit));
   const { io, lib } = chooseEngine(cfg.io);
   const efds = lib === null ? [] : Array.from({ length: n }, () => lib.symbols.sk_eventfd());
   const mesh = createMeshInit(n, RING_CAPACITY);
@@ -43,14 +75,23 @@ export async function startServer(cfg: Config): Promise<Server> {
   const startedAt = Date.now();
   const accepts = (i: number) => Deno.build.os === "linux" || i === 0;
   const ready = new Array<Promise<void>>();
+  // a shard failing before the server is up fails the startup (one line, exit 1); once it is
+  // up, a shard's failure ends the process (failure.ts)
+  let serving = false;
+  let startupFailed: (e: Error) => void = () => {};
+  const failedEarly = new Promise<never>((_, reject) => (startupFailed = reject));
+  const failed = (i: number, report: string) => {
+    if (serving) shardCrashed(i, report);
+    startupFailed(new StartupError(`shard ${i} failed to start: ${firstLine(report)}`));
+  };
   for (let i = 0; i < n; i++) {
     const w = new Worker(new URL("../shard/worker.ts", import.meta.url), { type: "module" });
     workers.push(w);
     const init: ShardInit = {
       id: i,
       n,
-      port: cfg.port,
-      bind: cfg.bind,
+      port: tlsPlan?.internal ? tlsPlan.upstreamPort : cfg.port,
+      bind: tlsPlan?.internal ? "127.0.0.1" : cfg.bind,
       databases: cfg.databases,
       io,
       params: [...cfg.params],
@@ -59,44 +100,64 @@ export async function startServer(cfg: Config): Promise<Server> {
       configFile: cfg.configFile,
       executable: Deno.execPath(),
       efds,
+      users: cfg.users,
+      tlsSecret: tlsPlan?.secret ?? "",
+      tlsOnly: tlsPlan?.internal ?? false,
     };
     ready.push(
-      new Promise((resolve, reject) => {
+      new Promise((resolve) => {
+        // kept for the Worker's life (stopAll listens for "stopped" beside it)
         w.onmessage = (e) => {
-          const m = e.data as { type: string; message?: string };
+          const m = e.data as ShardMessage;
           if (m.type === "ready") resolve();
-          else if (m.type === "error") {
-            reject(new StartupError(`shard ${i} failed to start: ${m.message}`));
-          }
+          else if (m.type === "error") failed(i, m.message ?? "unknown error");
+          else if (m.type === "fatal") failed(i, m.stack ?? "unknown error");
         };
+        // what the Worker's own handlers could not report (an error while loading its modules)
         w.onerror = (e) => {
           e.preventDefault();
-          reject(new StartupError(`shard ${i} failed to start: ${e.message}`));
+          failed(i, `${e.message} (${e.filename}:${e.lineno}:${e.colno})`);
         };
       }),
     );
     w.postMessage({ type: "init", init, accept: accepts(i) });
   }
   try {
-    await Promise.all(ready);
+    await Promise.race([Promise.all(ready), failedEarly]);
+    serving = true;
+    // TLS clients reach the shards through their listener: it starts once they listen
+    if (tlsPlan !== null) terminator = await startTerminator(tlsPlan);
   } catch (e) {
     Mesh.requestStop(mesh.control, n);
     for (const fd of efds) lib!.symbols.sk_eventfd_write(fd);
     await new Promise((r) => setTimeout(r, 50));
     for (const w of workers) w.terminate();
-    throw e;
+    throw e instanceof TlsConfigError ? new StartupError(e.message) : e;
   }
-  log("notice", `ready to accept connections on ${cfg.bind}:${cfg.port} (shards=${n}, io=${io})`);
+  if (cfg.port !== 0) {
+    log("notice", `ready to accept connections on ${cfg.bind}:${cfg.port} (shards=${n}, io=${io})`);
+  }
+  if (tlsPlan !== null) {
+    log(
+      "notice",
+      `ready to accept TLS connections on ${cfg.bind}:${tlsPlan.port} (shards=${n}, io=${io}` +
+        (tlsPlan.internal ? `, internal listener 127.0.0.1:${tlsPlan.upstreamPort})` : ")"),
+    );
+  }
   let stopped: Promise<void> | null = null;
   return {
     port: cfg.port,
+    tlsPort: tlsPlan?.port ?? 0,
     shards: n,
     io,
     stop() {
-      stopped ??= stopAll(workers, () => {
-        Mesh.requestStop(mesh.control, n);
-        for (const fd of efds) lib!.symbols.sk_eventfd_write(fd);
-      });
+      // TLS clients first: the terminator's connections to the shards close with them
+      stopped ??= (terminator?.close() ?? Promise.resolve()).then(() =>
+        stopAll(workers, () => {
+          Mesh.requestStop(mesh.control, n);
+          for (const fd of efds) lib!.symbols.sk_eventfd_write(fd);
+        })
+      );
       return stopped;
     },
   };
@@ -123,9 +184,9 @@ async function stopAll(workers: Worker[], signal: () => void): Promise<void> {
   signal();
   const done = workers.map((w) =>
     new Promise<void>((resolve) => {
-      w.onmessage = (e) => {
-        if ((e.data as { type: string }).type === "stopped") resolve();
-      };
+      w.addEventListener("message", (e) => {
+        if ((e.data as ShardMessage).type === "stopped") resolve();
+      });
     })
   );
   let timer: ReturnType<typeof setTimeout> | undefined;

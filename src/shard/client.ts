@@ -3,11 +3,13 @@
  * buffer, and the queue that keeps replies in request order while some of them are still
  * being computed on other shards. It is the engine's Session and the commands' ClientContext.
  */
-import { RequestParser } from "../resp/parser.ts";
+import { type ParserLimits, RequestParser } from "../resp/parser.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Session, Transport } from "../io/engine.ts";
 import type { ClientContext } from "../commands/context.ts";
 import type { Tx } from "./locks.ts";
+import type { User } from "../acl/user.ts";
+import { aclUsers } from "../commands/acl/state.ts";
 
 /** The held-replies buffer: its first size, and the fill past which a fresh one starts. */
 const HELD_INITIAL = 16 * 1024;
@@ -96,6 +98,8 @@ export class Client implements Session, ClientContext {
   totalCommands = 0;
   /** killed by CLIENT KILL: stop processing input */
   killed = false;
+  /** when (unix seconds) its output went over the soft limit, 0 while under it */
+  obufSoftSince = 0;
   /** input is not parsed while a command of this client waits (locks, a transaction) */
   paused = false;
   /** inside the parse loop (a transaction granted at once must not re-enter it) */
@@ -116,6 +120,21 @@ export class Client implements Session, ClientContext {
    * any other command waits until they are out, so it cannot overtake them.
    */
   chains = 0;
+  /** the shards of those split commands (a bit each; they all span the same shards) */
+  chainShards = 0;
+  /** may its first bytes be the TLS terminator's preamble (src/shard/preamble.ts): 0 no */
+  gate = 0;
+  /** the start of a preamble, while its line is still arriving */
+  gateBytes: Uint8Array | null = null;
+  /** the ACL user its commands run as (the default user until AUTH) */
+  user: User;
+  /** authenticated (Redis's c->authenticated): set at connect when the default user is nopass */
+  authenticated: boolean;
+  /**
+   * No check can refuse this client's commands: no AUTH is owed and its user holds every
+   * command, key and channel. Dispatch tests only this; refreshAcl() keeps it true to the users.
+   */
+  unrestricted = false;
   /**
    * Replies finished while an earlier one is still out (a pipeline with forwarded commands):
    * appended here, their slots keep views, so a reply waiting its turn costs no allocation.
@@ -124,13 +143,26 @@ export class Client implements Session, ClientContext {
 
   constructor(
     readonly id: number,
-    readonly addr: string,
-    readonly laddr: string,
+    /** "ip:port"; a TLS client's are replaced by its preamble (src/shard/preamble.ts) */
+    public addr: string,
+    public laddr: string,
     readonly fd: number,
     readonly transport: Transport,
-    maxBulkLen: number,
+    limits: ParserLimits,
   ) {
-    this.parser = new RequestParser({ maxBulkLen });
+    this.parser = new RequestParser();
+    // the shard's object: CONFIG SET reaches every connection at once
+    this.parser.limits = limits;
+    const users = aclUsers();
+    this.user = users.defaultUser;
+    this.authenticated = this.user.nopass && this.user.enabled;
+    this.refreshAcl();
+  }
+
+  /** After a change of users or of this client's user: what dispatch must check again. */
+  refreshAcl(): void {
+    this.parser.authRequired = !this.authenticated && aclUsers().authRequired;
+    this.unrestricted = !this.parser.authRequired && this.user.unrestricted;
   }
 
   get proto(): 2 | 3 {
@@ -151,6 +183,11 @@ export class Client implements Session, ClientContext {
 
   get outputBytes(): number {
     return this.out.len;
+  }
+
+  /** Reply bytes not yet written to the socket: client-output-buffer-limit's measure. */
+  get pendingOutput(): number {
+    return this.out.len + this.transport.unsent;
   }
 
   get outputBufferBytes(): number {

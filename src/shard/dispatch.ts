@@ -8,11 +8,14 @@ import { copyArgs, latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { Plan, plan } from "./plan.ts";
-import { deferLocal } from "./tx.ts";
+import { deferLocal, unwatchAll } from "./tx.ts";
 import { held, mayChain, route } from "./route.ts";
 import { control, RUN_IN_MULTI } from "./exec.ts";
 import { EVICT_FAIL } from "../store/eviction.ts";
 import { OOM } from "../commands/errors.ts";
+import { protectedAllowed, protectedRefusal } from "../commands/server/debug.ts";
+import { ACL_OK, aclCheck } from "../commands/acl/check.ts";
+import { logDenied, NOAUTH, nopermText } from "../commands/acl/deny.ts";
 
 const QUEUED = new TextEncoder().encode("+QUEUED\r\n");
 
@@ -64,6 +67,13 @@ export function dispatch(
     if (c.multi !== null) c.multi.error = true;
     return c.replyError(`ERR wrong number of arguments for '${cmd.fullName}' command`);
   }
+  // DEBUG: refused unless enable-debug-command allows this connection (before AUTH, as Redis)
+  if (cmd.protectedBy !== null && !protectedAllowed(shard.config, cmd, c.addr)) {
+    if (c.multi !== null) c.multi.error = true;
+    return c.replyError(protectedRefusal(cmd));
+  }
+  // AUTH owed or a restricted user (a client with every permission pays only this test)
+  if (!c.unrestricted && !permitted(shard, c, cmd, argv, argc)) return;
   if (cmd.denyoom && shard.memLimit > 0 && outOfMemory(shard, c, cmd, argv, argc, now)) {
     if (c.multi !== null) c.multi.error = true;
     return c.replyError(OOM);
@@ -78,6 +88,40 @@ export function dispatch(
     return deferLocal(shard, c, argv, argc);
   }
   route(shard, c, cmd, argv, argc, now);
+}
+
+/**
+ * processCommand's auth and ACL checks, on the client's own shard before anything is routed,
+ * so local, forwarded, split, shipped and fan-out commands are all checked, and a MULTI block
+ * at queue time. A refusal flags the transaction (EXEC then aborts).
+ */
+function permitted(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+): boolean {
+  if (c.parser.authRequired && !cmd.noAuth) {
+    reject(shard, c, cmd, NOAUTH);
+    return false;
+  }
+  const r = aclCheck(c.user, cmd, argv, argc);
+  if (r === ACL_OK) return true;
+  logDenied(c, r, cmd, argv, c.multi !== null);
+  reject(shard, c, cmd, nopermText(r, cmd));
+  return false;
+}
+
+/** Redis's rejectCommand: the transaction is flagged; a refused EXEC discards it. */
+function reject(shard: Shard, c: Client, cmd: Command, err: string): void {
+  if (cmd.fullName === "exec") {
+    c.multi = null;
+    unwatchAll(shard, c);
+    return c.replyError(`EXECABORT Transaction discarded because of: ${err}`);
+  }
+  if (c.multi !== null) c.multi.error = true;
+  c.replyError(err);
 }
 
 function queueInMulti(c: Client, argv: Uint8Array[], argc: number): void {

@@ -15,6 +15,8 @@ import type { TxPart } from "./locks.ts";
 import { beginTx, releaseTx, unwatchAll, watchDirty } from "./tx.ts";
 import { route } from "./route.ts";
 import { commandTable } from "../commands/table.ts";
+import { ACL_OK, aclCheck } from "../commands/acl/check.ts";
+import { execNopermText, logDenied } from "../commands/acl/deny.ts";
 
 const enc = new TextEncoder();
 const OK = enc.encode("+OK\r\n");
@@ -119,6 +121,14 @@ function runQueued(shard: Shard, c: Client, argv: Uint8Array[], argc: number, no
   shard.stats.commands++;
   const cmd = commandTable().resolve(argv, argc)!;
   c.lastCommand = cmd.fullName;
+  // the user may have lost the right since the command was queued: Redis checks again
+  if (!c.unrestricted) {
+    const r = aclCheck(c.user, cmd, argv, argc);
+    if (r !== ACL_OK) {
+      logDenied(c, r, cmd, argv, true);
+      return c.replyError(execNopermText(r));
+    }
+  }
   // UNWATCH is queued like any command (only those in RUN_IN_MULTI run at once)
   if (cmd.control) return control(shard, c, cmd, argv, argc, now);
   route(shard, c, cmd, argv, argc, now);

@@ -9,7 +9,7 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Db } from "../store/keyspace.ts";
 import { log } from "../util/log.ts";
 import { EVICT_FAIL } from "../store/eviction.ts";
-import { OOM } from "../commands/errors.ts";
+import { OOM, ShardPanic } from "../commands/errors.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 
@@ -24,6 +24,8 @@ function run(shard: Shard, ctx: Ctx, cmd: Command, argv: Uint8Array[], argc: num
   try {
     cmd.handler!(ctx, argv, argc);
   } catch (e) {
+    // a deliberate crash (DEBUG PANIC) is for the failure model, not a reply
+    if (e instanceof ShardPanic) throw e;
     // a bug must not take the connection (or the shard) down: drop any partial reply, say so
     w.len = mark;
     // an arena or table that cannot grow: the command fails, the shard serves on

@@ -7,51 +7,62 @@ import { log } from "../util/log.ts";
 import { type Client, MAX_WAITING } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { dispatch } from "./dispatch.ts";
+import { clientInfoLine } from "../commands/server/client_info.ts";
 
 /**
  * Stop parsing a client's input while this much of its output waits to be sent (or while
  * MAX_WAITING of its replies wait for other shards).
  */
 export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
-/** Redis's client-query-buffer-limit: a client holding more unparsed input is closed. */
-export const QUERY_LIMIT = 1024 * 1024 * 1024;
 
 /** Is the client's input to be kept unparsed for now? */
 function holding(c: Client): boolean {
   return c.paused || c.out.len > OUTPUT_HIGH_WATER || c.queue.length > MAX_WAITING;
 }
-const NOTHING = new Uint8Array(0);
 
 /**
- * Bytes received on a connection. While the client is not reading its replies, its input is
- * kept unparsed (so a client that writes a whole pipeline before reading still gets through)
- * up to the query buffer limit; returns false when the client must be closed for exceeding it.
+ * Bytes received on a connection: parsed and run at once, or, while the client is not reading
+ * its replies, kept unparsed (so a client that writes a whole pipeline before reading still
+ * gets through). Returns false when the client must be closed: its query buffer went past
+ * client-query-buffer-limit (checked after every read, before parsing, as Redis does), or no
+ * buffer could be had for it.
  */
 export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boolean): boolean {
-  if (!holding(c) || c.closing) {
-    onData(shard, c, data, borrowed);
-    return true;
-  }
+  if (c.closing) return true;
   shard.stats.netInput += data.length;
-  c.parser.push(data);
-  if (c.parser.pending <= QUERY_LIMIT) return true;
-  log("warning", `closing client ${c.addr}: query buffer over the 1gb limit`);
-  return false;
+  const p = c.parser;
+  const parse = !holding(c);
+  try {
+    // a borrowed chunk (a kernel-provided buffer) is parsed in place; release() keeps the tail
+    if (borrowed && parse) p.borrow(data);
+    else p.push(data);
+  } catch (e) {
+    // the allocation failed (RangeError): this client goes, the shard stays
+    if (!(e instanceof RangeError)) throw e;
+    log("warning", `Closing client that could not get a query buffer: ${clientInfo(c)}`);
+    return false;
+  }
+  if (p.unparsed > p.limits.maxQueryLen) {
+    log(
+      "warning",
+      `Closing client that reached max query buffer length: ${clientInfo(c)} ` +
+        `(qbuf initial bytes: ${repr(p.unparsedHead(64))})`,
+    );
+    if (borrowed && parse) p.release();
+    return false;
+  }
+  if (parse) parseInput(shard, c, borrowed);
+  return true;
 }
 
 /** After the client's output drained: parse the input kept meanwhile. */
 export function resumeInput(shard: Shard, c: Client): void {
-  if (c.parser.pending > 0 && !c.closing && !holding(c)) onData(shard, c, NOTHING);
+  if (c.parser.pending > 0 && !c.closing && !holding(c)) parseInput(shard, c, false);
 }
 
-/** Feed bytes received on a connection; runs every complete command in them. */
-export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = false): void {
-  if (c.closing) return;
-  shard.stats.netInput += data.length;
+/** Runs every complete command in the client's input. */
+function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
   const p = c.parser;
-  // a borrowed chunk (a kernel-provided buffer) is parsed in place; release() keeps the tail
-  if (borrowed) p.borrow(data);
-  else p.push(data);
   const now = Date.now();
   c.lastInteraction = now;
   c.parsing = true;
@@ -61,6 +72,7 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
       argc = p.next();
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
+      // Redis replies, then closes once the reply is out (CLIENT_CLOSE_AFTER_REPLY)
       c.replyError("ERR " + e.message);
       c.closing = true;
       break;
@@ -69,8 +81,33 @@ export function onData(shard: Shard, c: Client, data: Uint8Array, borrowed = fal
     dispatch(shard, c, p.argv, argc, now);
     // paused: a command waits for locks; the rest of the input waits for it (and for the
     // replies owed by other shards, when too many are outstanding)
-    if (c.closing || c.paused || c.queue.length > MAX_WAITING) break;
+    // (and while its output is past the high-water mark: a pipeline of big replies arrives in
+    // one read, and must not pile up more than that before the client reads)
+    if (c.closing || c.paused || c.queue.length > MAX_WAITING || c.out.len > OUTPUT_HIGH_WATER) {
+      break;
+    }
   }
   c.parsing = false;
   if (borrowed) p.release();
+}
+
+function clientInfo(c: Client): string {
+  return clientInfoLine(c, Date.now()).trimEnd();
+}
+
+/** Redis's sdscatrepr: a quoted string with C escapes, other non-printables as \xHH. */
+function repr(b: Uint8Array): string {
+  let s = '"';
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 92 || c === 34) s += "\\" + String.fromCharCode(c);
+    else if (c === 10) s += "\\n";
+    else if (c === 13) s += "\\r";
+    else if (c === 9) s += "\\t";
+    else if (c === 7) s += "\\a";
+    else if (c === 8) s += "\\b";
+    else if (c >= 32 && c <= 126) s += String.fromCharCode(c);
+    else s += "\\x" + c.toString(16).padStart(2, "0");
+  }
+  return s + '"';
 }

@@ -5,6 +5,7 @@
  * Shard gets its way back to the top (dispatch, resuming a paused client's input) here.
  */
 import type { Session, ShardHost, Transport } from "../io/engine.ts";
+import { DENIED_REFUSAL, protectedRefuses } from "../commands/acl/protected.ts";
 import type { Waker } from "../mesh/mesh.ts";
 import { Shard, type ShardInit } from "./shard.ts";
 import type { Client } from "./client.ts";
@@ -13,14 +14,19 @@ import { onInput, resumeInput } from "./input.ts";
 import { ITEM_FETCH, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE } from "./wire.ts";
 import { mustDeferRemote, onTxItem, partRan, releaseTx, runForwarded, unwatchAll } from "./tx.ts";
 import { onShipItem } from "./ship.ts";
+import { MAXCLIENTS_REFUSAL } from "./limits.ts";
+import { TlsGate } from "./preamble.ts";
 
 /** Share of a tick's period that active expiry may use (Redis's ACTIVE_EXPIRE_CYCLE_SLOW 25%). */
 const TICK_BUDGET_SHARE = 0.25;
 
 export class ShardLoop implements ShardHost {
   readonly shard: Shard;
+  /** tls-port is set: connections from this host may open with the terminator's preamble */
+  private readonly gate: TlsGate | null;
 
   constructor(init: ShardInit, waker?: Waker) {
+    this.gate = init.tlsSecret === "" ? null : new TlsGate(init.tlsSecret, init.tlsOnly);
     const shard: Shard = new Shard(init, {
       dispatch: (c, argv, argc, now) => dispatch(shard, c, argv, argc, now),
       resumeInput: (c) => resumeInput(shard, c),
@@ -48,12 +54,45 @@ export class ShardLoop implements ShardHost {
     return this.shard.hz;
   }
 
-  open(addr: string, laddr: string, fd: number, t: Transport): Session {
-    return this.shard.newClient(addr, laddr, fd, t);
+  open(addr: string, laddr: string, fd: number, t: Transport): Session | Uint8Array {
+    const shard = this.shard;
+    // Redis's acceptCommonHandler: refused before a client exists, counted as rejected
+    if (!shard.mesh.admitClient(shard.limits.maxclients)) {
+      shard.stats.rejectedConnections++;
+      return MAXCLIENTS_REFUSAL;
+    }
+    // Redis's clientAcceptHandler: protected mode, once the connection is admitted
+    if (protectedRefuses(shard.config, addr)) {
+      shard.mesh.releaseClient();
+      shard.stats.rejectedConnections++;
+      return DENIED_REFUSAL;
+    }
+    const c = shard.newClient(addr, laddr, fd, t);
+    this.gate?.open(c);
+    return c;
+  }
+
+  get backlog(): number {
+    return Number(this.shard.config.value("tcp-backlog") ?? 511);
+  }
+
+  get keepAlive(): number {
+    return this.shard.limits.keepAlive;
+  }
+
+  get outputLimited(): boolean {
+    return this.shard.limits.obufOn;
+  }
+
+  checkOutput(s: Session): boolean {
+    return this.shard.limits.closeIfOver(s as Client, Date.now(), true);
   }
 
   input(s: Session, data: Uint8Array, borrowed: boolean): boolean {
-    return onInput(this.shard, s as Client, data, borrowed);
+    const c = s as Client;
+    // once per connection: its first bytes only, and only where a preamble may come
+    if (c.gate !== 0) return this.gate!.input(this.shard, c, data, borrowed);
+    return onInput(this.shard, c, data, borrowed);
   }
 
   drained(s: Session): void {
@@ -64,6 +103,7 @@ export class ShardLoop implements ShardHost {
     const c = s as Client;
     const shard = this.shard;
     shard.forgetClient(c);
+    shard.mesh.releaseClient();
     // its locks go (requests already sent to peers run first: rings are FIFO), and its WATCHes
     if (c.tx !== null) releaseTx(shard, c.tx);
     if (c.watchShards.size > 0) unwatchAll(shard, c);

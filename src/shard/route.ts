@@ -131,6 +131,13 @@ function split(
   if (!mayChain(c, cmd)) {
     return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
   }
+  // Chains of a client over the same shards ask them in the same order, so each shard takes
+  // their parts in request order. One over other shards could reach a shard before an earlier
+  // chain still waiting for a grant elsewhere: it waits until those are all sent.
+  let mask = 0;
+  for (const t of order) mask |= 1 << t;
+  if ((mask !== c.chainShards || shard.n > 30) && held(shard, c, argv, argc)) return;
+  c.chainShards = mask;
   chain(shard, c, cmd, argv, argc, order, byShard, keysByShard, sp);
 }
 
@@ -139,8 +146,8 @@ function split(
  * order with that shard's part in the same message, so the part runs as soon as its locks are
  * granted and its reply comes back in the same trip; the local part runs when the local locks
  * are granted. Once every part answered, the fold writes the reply and the locks go with a
- * one-way release. The client's next split commands go out meanwhile (each shard takes them in
- * order); any other command waits until every part of these was sent.
+ * one-way release. The client's next split commands over the same shards go out meanwhile
+ * (each shard takes them in order); any other command waits until every part of these was sent.
  */
 function chain(
   shard: Shard,
@@ -239,7 +246,11 @@ function noop(): void {}
 
 /** Every part of one of the client's split commands is out: its held commands may go. */
 function chainSent(shard: Shard, c: Client): true {
-  if (--c.chains === 0 && shard.deferred.length > 0) runDeferred(shard);
+  // inside a pass over the deferred queue (a lock granted there sent the last part) the queue
+  // is taken out and looks empty: asking again makes the pass go round once more
+  if (--c.chains === 0 && (shard.deferred.length > 0 || shard.deferredDraining)) {
+    runDeferred(shard);
+  }
   return true;
 }
 

@@ -9,6 +9,7 @@ import { type Db, Keyspace } from "../store/keyspace.ts";
 import { EVICT_FAIL, EVICT_OK, Evictor } from "../store/eviction.ts";
 import { type DefragConfig, Defragger } from "../store/defrag.ts";
 import { ReplyWriter } from "../resp/writer.ts";
+import { DEFAULT_LIMITS, type ParserLimits } from "../resp/parser.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
 import { ConfigStore } from "../config/mod.ts";
 import { SlotMap } from "../cluster/slots.ts";
@@ -23,15 +24,19 @@ import { BatchBuilder, BatchReader } from "./wire.ts";
 import { type LockReq, LockTable, type Tx, WatchTable } from "./locks.ts";
 import { watchKey } from "./plan.ts";
 import { Client, MAX_WAITING, type Slot } from "./client.ts";
+import { ClientLimits } from "./limits.ts";
 import { fromLatin1 } from "../util/bytes.ts";
 import { collectGarbage } from "../util/gc.ts";
 import { mallocTrim } from "../../ffi/libc.ts";
 import type { Transport } from "../io/engine.ts";
+import { setLogFile, setLogLevel } from "../util/log.ts";
+import { initAcl, syncAclConfig } from "../commands/acl/config.ts";
 
 const EMPTY = new Uint8Array(0);
-const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 /** big values dropped since the last GC that make the tick run one (see src/util/gc.ts) */
 const GC_AFTER_RELEASED = 32 * 1024 * 1024;
+/** a closed client's input buffer past this counts toward that GC */
+const BIG_BUFFER = 1024 * 1024;
 
 export interface ShardInit {
   id: number;
@@ -47,6 +52,12 @@ export interface ShardInit {
   executable: string;
   /** io_uring: every shard's eventfd (index = shard id), written to wake a parked shard */
   efds: number[];
+  /** the TLS terminator's preamble secret ("": tls-port is 0; see src/shard/preamble.ts) */
+  tlsSecret: string;
+  /** `port` is 0 (TLS only): port/bind are the terminator's internal loopback listener */
+  tlsOnly: boolean;
+  /** `user` directives of the configuration ("name rule rule ...") */
+  users?: string[];
 }
 
 /**
@@ -94,6 +105,10 @@ export class Shard implements ShardContext {
   readonly config: ConfigStore;
   readonly server: ServerFacts;
   readonly stats = new ShardStats();
+  /** maxclients, timeout, tcp-keepalive, client-output-buffer-limit; the clients cron */
+  readonly limits = new ClientLimits();
+  /** read by every connection's parser (CONFIG SET changes them here, live) */
+  readonly parserLimits: ParserLimits = { ...DEFAULT_LIMITS };
   private readonly conns = new Map<number, Client>();
   /** where local parts and queued replies are rendered before they are copied into a slot */
   readonly scratch = new ReplyWriter(4096);
@@ -169,13 +184,19 @@ export class Shard implements ShardContext {
     this.mesh = new Mesh(init.mesh, waker);
     this.config = new ConfigStore(new Map(init.params));
     this.server = {
-      port: init.port,
+      port: init.tlsOnly ? 0 : init.port,
       io: init.io,
       startedAt: init.startedAt,
       configFile: init.configFile,
       executable: init.executable,
     };
     this.syncMemoryConfig();
+    this.syncParserLimits();
+    this.limits.sync(this.config);
+    setLogLevel(this.config.value("loglevel") ?? "notice");
+    // main.ts opened it first (a bad path stops startup there)
+    setLogFile(this.config.value("logfile") ?? "");
+    initAcl(this.config, init.users ?? []);
     this.batches = [];
     this.dirty = [];
     for (let i = 0; i < init.n; i++) {
@@ -198,9 +219,20 @@ export class Shard implements ShardContext {
 
   /** Apply live config values this shard acts on (after CONFIG SET). */
   applyConfig(): void {
+    syncAclConfig(this.config, this.conns.values());
     this.syncMemoryConfig();
-    const maxBulk = this.maxBulkLen();
-    for (const c of this.conns.values()) c.parser.limits.maxBulkLen = maxBulk;
+    this.syncParserLimits();
+    this.limits.sync(this.config);
+    // each Worker has its own log threshold: the shards follow CONFIG SET loglevel
+    setLogLevel(this.config.value("loglevel") ?? "notice");
+  }
+
+  private syncParserLimits(): void {
+    const l = this.parserLimits;
+    l.maxBulkLen = Number(this.config.value("proto-max-bulk-len") ?? DEFAULT_LIMITS.maxBulkLen);
+    l.maxQueryLen = Number(
+      this.config.value("client-query-buffer-limit") ?? DEFAULT_LIMITS.maxQueryLen,
+    );
   }
 
   private syncMemoryConfig(): void {
@@ -340,10 +372,6 @@ export class Shard implements ShardContext {
     return n;
   }
 
-  private maxBulkLen(): number {
-    return Number(this.config.value("proto-max-bulk-len") ?? DEFAULT_MAX_BULK);
-  }
-
   /** Active expiry runs hz times per second, as in Redis. */
   get hz(): number {
     const hz = Number(this.config.value("hz") ?? 10);
@@ -365,7 +393,7 @@ export class Shard implements ShardContext {
   newClient(addr: string, laddr: string, fd: number, t: Transport): Client {
     // ids are unique across shards and tell which shard owns the connection (id % n)
     const id = ++this.nextClient * this.n + this.id;
-    const c = new Client(id, addr, laddr, fd, t, this.maxBulkLen());
+    const c = new Client(id, addr, laddr, fd, t, this.parserLimits);
     this.conns.set(id, c);
     this.stats.connectionsReceived++;
     return c;
@@ -376,6 +404,9 @@ export class Shard implements ShardContext {
     c.closing = true;
     c.closed = true;
     this.conns.delete(c.id);
+    // a big input buffer (an argument cut short) is garbage now: it counts toward the next GC
+    const n = c.parser.bufferBytes;
+    if (n > BIG_BUFFER) this.keyspace.objects.released += n;
   }
 
   /** Let a paused client go on: parse what it sent meanwhile, send what is ready. */
@@ -527,7 +558,9 @@ export class Shard implements ShardContext {
     this.keyspace.rehash(1);
     this.defrag.tick(this.defragConfig, 1000 / this.hz);
     this.keyspace.arena.trim();
-    this.shrinkBuffers(false);
+    // buffers given back are garbage: they count toward the next GC as dropped values do
+    this.keyspace.objects.released += this.shrinkBuffers(false);
+    this.limits.cron(this.conns, now, this.hz);
     if (this.keyspace.objects.released >= GC_AFTER_RELEASED) this.collect();
     this.countOverhead();
     // a shard that refuses writes looks again each tick: memory freed by a FLUSHALL, a DEL or
@@ -538,6 +571,12 @@ export class Shard implements ShardContext {
     ) {
       this.memoryState(now);
     } else this.memoryUsed();
+    // DEBUG SET-ACTIVE-EXPIRE 0 turns it off on every shard
+    if (this.mesh.activeExpire) this.activeExpireCycle(now, budgetMs);
+  }
+
+  /** Sample volatile keys while samples come back mostly expired, within the budget. */
+  private activeExpireCycle(now: number, budgetMs: number): void {
     const deadline = performance.now() + budgetMs;
     for (const db of this.dbs) {
       while (db.volatileCount > 0) {
@@ -547,6 +586,14 @@ export class Shard implements ShardContext {
         if (performance.now() >= deadline) return;
       }
     }
+  }
+
+  recentClientBuffers(): [number, number] {
+    return this.limits.recentMax();
+  }
+
+  setActiveExpire(enabled: boolean): void {
+    this.mesh.setActiveExpire(enabled);
   }
 
   expiredKeys(): number {

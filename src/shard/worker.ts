@@ -3,6 +3,12 @@
  * Entry point of a shard Worker. The supervisor posts one `init` message (config and the
  * mesh's SharedArrayBuffers); everything else flows through the mesh and the control SAB,
  * whose stop flag ends the engine's run (one start path, one stop path, for every engine).
+ *
+ * Failure model: a command handler's error is answered with `-ERR` where it runs
+ * (src/shard/execute.ts). Anything else that throws in this Worker — the engine's loop, the
+ * mesh, folds, the transaction and shipping code, a rejected promise nobody awaited — means
+ * this shard's state can no longer be trusted, and peers may be waiting for it forever. It is
+ * reported to the supervisor as `fatal` (with the stack), which ends the whole process.
  */
 import { registerCommands } from "../commands/mod.ts";
 import type { ShardInit } from "./shard.ts";
@@ -10,12 +16,36 @@ import { ShardLoop } from "./loop.ts";
 import { engineKind } from "../io/select.ts";
 import type { Engine } from "../io/engine.ts";
 
+/** This Worker's shard id, once init arrived (-1 before). */
+let shardId = -1;
+
+/** The error's stack (or what can be said of a thrown non-Error). */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  return `uncaught value: ${String(err)}`;
+}
+
 function fail(shard: number, err: unknown): void {
   const e = err as Error;
   self.postMessage({ type: "error", shard, name: e.name, message: e.message });
 }
 
+/** Tell the supervisor this shard is dead; it logs the stack and ends the process. */
+function crashed(err: unknown): void {
+  self.postMessage({ type: "fatal", shard: shardId, stack: describe(err) });
+}
+
+self.addEventListener("error", (e: ErrorEvent) => {
+  e.preventDefault();
+  crashed(e.error ?? e.message);
+});
+self.addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => {
+  e.preventDefault();
+  crashed(e.reason);
+});
+
 function start(init: ShardInit, accept: boolean): void {
+  shardId = init.id;
   let engine: Engine;
   try {
     registerCommands();
@@ -28,7 +58,11 @@ function start(init: ShardInit, accept: boolean): void {
   self.postMessage({ type: "ready", shard: init.id });
   // leave onmessage first: a synchronous engine's loop owns the thread until the stop flag
   setTimeout(async () => {
-    await engine.run();
+    try {
+      await engine.run();
+    } catch (err) {
+      return crashed(err);
+    }
     self.postMessage({ type: "stopped" });
   }, 0);
 }

@@ -1,6 +1,6 @@
 /**
- * The connection's own state: SELECT (its database), HELLO (protocol and name), QUIT. They run
- * on the client's own shard.
+ * The connection's own state: SELECT (its database), HELLO (protocol, name, AUTH), QUIT. They
+ * run on the client's own shard.
  */
 import type { Ctx } from "../context.ts";
 import { INVALID_DB } from "../errors.ts";
@@ -8,6 +8,8 @@ import { int32Arg } from "../args.ts";
 import { eqi, latin1 } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 import { REDIS_VERSION } from "../../util/version.ts";
+import { authenticate } from "../acl/auth.ts";
+import { WRONGPASS } from "../acl/deny.ts";
 
 /** QUIT: +OK, then the connection closes once its replies are out. */
 export function quit(ctx: Ctx): void {
@@ -49,10 +51,7 @@ export function hello(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   for (let j = next; j < argc; j++) {
     const more = argc - 1 - j;
     if (eqi(argv[j], "auth") && more >= 2) {
-      // no ACL users yet: the default user has no password and accepts any
-      if (!eqi(argv[j + 1], "default")) {
-        return ctx.w.error("WRONGPASS invalid username-password pair or user is disabled.");
-      }
+      if (!authenticate(c, argv[0], argv[j + 1], argv[j + 2])) return ctx.w.error(WRONGPASS);
       j += 2;
     } else if (eqi(argv[j], "setname") && more >= 1) {
       name = argv[++j];
@@ -63,6 +62,13 @@ export function hello(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (name !== null) {
     if (!validClientName(name)) return ctx.w.error(BAD_CLIENT_NAME);
     c.name = latin1(name);
+  }
+  if (!c.authenticated) {
+    return ctx.w.error(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the " +
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and select " +
+        "the RESP protocol version at the same time",
+    );
   }
   if (ver !== 0) c.proto = ver as 2 | 3;
   const w = ctx.w;

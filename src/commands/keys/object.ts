@@ -48,6 +48,18 @@ function refcount(db: Db, r: number, config: ConfigStore): number {
   return sharingIntegers(config) ? SHARED_REFCOUNT : 1;
 }
 
+/** OBJECT ENCODING's answer for record `r` of ctx.db (DEBUG OBJECT shows it too). */
+export function objectEncodingOf(ctx: Ctx, r: number): string {
+  const db = ctx.db;
+  if (db.typeOf(r) === TYPE_STRING) return stringEncoding(db, r);
+  return db.object<CollectionValue>(r).encoding(ctx.shard.config);
+}
+
+/** OBJECT REFCOUNT's answer for record `r` of ctx.db. */
+export function objectRefcountOf(ctx: Ctx, r: number): number {
+  return refcount(ctx.db, r, ctx.shard.config);
+}
+
 /** The key's record without touching it; a null reply (and 0) when there is none. */
 function peekKey(ctx: Ctx, argv: Uint8Array[]): number {
   const r = ctx.db.peek(argv[2], ctx.now);
@@ -58,10 +70,7 @@ function peekKey(ctx: Ctx, argv: Uint8Array[]): number {
 /** OBJECT ENCODING key */
 export function objectEncoding(ctx: Ctx, argv: Uint8Array[]): void {
   const r = peekKey(ctx, argv);
-  if (r === 0) return;
-  const db = ctx.db;
-  if (db.typeOf(r) === TYPE_STRING) return ctx.w.bulkStr(stringEncoding(db, r));
-  ctx.w.bulkStr(db.object<CollectionValue>(r).encoding(ctx.shard.config));
+  if (r !== 0) ctx.w.bulkStr(objectEncodingOf(ctx, r));
 }
 
 /** OBJECT FREQ key: the LFU counter (LFU policies only). */

@@ -2,7 +2,7 @@
  * CLIENT ID/SETNAME/GETNAME/INFO run on the client's own shard; CLIENT LIST and KILL run on
  * every shard (each lists or kills its own connections) and are folded.
  */
-import type { ClientContext, Ctx } from "../context.ts";
+import type { Ctx } from "../context.ts";
 import type { ReplyWriter } from "../../resp/writer.ts";
 import type { SplitPlan } from "../table.ts";
 import { NO_SUCH_CLIENT, SYNTAX } from "../errors.ts";
@@ -10,18 +10,10 @@ import { eqi, latin1 } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 import { BAD_CLIENT_NAME, validClientName } from "../connection/session.ts";
 import { readInteger, readReply } from "../../resp/reply_reader.ts";
+import { clientInfoLine } from "./client_info.ts";
+import { aclUsers } from "../acl/state.ts";
 
-/** One line of CLIENT LIST / CLIENT INFO, in Redis 7.0's field order. */
-export function clientInfoLine(c: ClientContext, now: number): string {
-  const age = Math.floor((now - c.createdAt) / 1000);
-  const idle = Math.floor((now - c.lastInteraction) / 1000);
-  const qbuf = c.queryBytes;
-  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} ` +
-    `idle=${idle} flags=N db=${c.db} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 ` +
-    `argv-mem=0 multi-mem=0 rbs=${Math.max(1024, qbuf)} rbp=0 obl=0 oll=${c.owedReplies} ` +
-    `omem=${c.outputBytes} tot-mem=${qbuf + c.outputBufferBytes} events=r ` +
-    `cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto}\n`;
-}
+export { clientInfoLine };
 
 /** CLIENT ID */
 export function clientId(ctx: Ctx): void {
@@ -122,8 +114,12 @@ export function clientKill(ctx: Ctx, argv: Uint8Array[], argc: number): void {
         if (t !== "normal") f.id = -1; // no such clients here
       } else if (eqi(argv[i], "addr")) f.addr = latin1(v);
       else if (eqi(argv[i], "laddr")) f.laddr = latin1(v);
-      else if (eqi(argv[i], "user")) f.user = latin1(v);
-      else if (eqi(argv[i], "skipme")) {
+      else if (eqi(argv[i], "user")) {
+        f.user = latin1(v);
+        if (aclUsers().get(f.user) === undefined) {
+          return ctx.w.error(`ERR No such user '${f.user}'`);
+        }
+      } else if (eqi(argv[i], "skipme")) {
         if (eqi(v, "yes")) f.skipme = true;
         else if (eqi(v, "no")) f.skipme = false;
         else return ctx.w.error(SYNTAX);
@@ -143,7 +139,7 @@ export function clientKill(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     if (f.id !== undefined && c.id !== f.id) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
-    if (f.user !== undefined && f.user !== "default") continue;
+    if (f.user !== undefined && c.user.name !== f.user) continue;
     if (f.maxage !== undefined && (ctx.now - c.createdAt) / 1000 < f.maxage) continue;
     if (c === ctx.client && f.skipme) continue;
     n++;

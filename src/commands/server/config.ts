@@ -5,6 +5,7 @@
 import type { Ctx } from "../context.ts";
 import { latin1 } from "../../util/bytes.ts";
 import { configSetPairs } from "../../config/mod.ts";
+import { maxclientsRoom } from "../../util/fds.ts";
 
 /** CONFIG GET pattern... */
 export function configGet(ctx: Ctx, argv: Uint8Array[], argc: number): void {
@@ -24,6 +25,16 @@ export function configSet(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (typeof pairs === "string") return ctx.w.error(pairs);
   const err = ctx.shard.config.validate(pairs, true);
   if (err !== null) return ctx.w.error(err);
+  // Redis's updateMaxclients: more clients need more open files, raised before it is set
+  const more = pairs.find(([k]) => k.toLowerCase() === "maxclients");
+  if (more !== undefined) {
+    const why = maxclientsRoom(Number(more[1]), ctx.shard.n);
+    if (why !== null) {
+      return ctx.w.error(
+        `ERR CONFIG SET failed (possibly related to argument 'maxclients') - ${why}`,
+      );
+    }
+  }
   ctx.shard.config.apply(pairs);
   ctx.shard.applyConfig();
   ctx.w.ok();

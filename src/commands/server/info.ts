@@ -17,6 +17,8 @@ interface ShardReport {
   expires: number[];
   avgTtl: number[];
   connections: number;
+  /** client_recent_max_input_buffer and client_recent_max_output_buffer of this shard */
+  recentBuffers: [number, number];
   stats: Record<string, number>;
   /** the mesh: forwarded requests, transactions, lock waits, parks and wakes (INFO shards) */
   mesh: Record<string, number>;
@@ -69,6 +71,7 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     expires: sh.dbs.map((d) => d.volatileCount),
     avgTtl: sh.dbs.map((d) => d.avgTtl(ctx.now)),
     connections: sh.clientCount,
+    recentBuffers: sh.recentClientBuffers(),
     stats: {
       total_connections_received: st.connectionsReceived,
       total_commands_processed: st.commands,
@@ -153,6 +156,8 @@ function render(reps: ShardReport[]): string {
       `connected_clients:${sum((r) => r.connections)}`,
       "cluster_connections:0",
       `maxclients:${r0.config.maxclients}`,
+      `client_recent_max_input_buffer:${Math.max(...reps.map((r) => r.recentBuffers[0]))}`,
+      `client_recent_max_output_buffer:${Math.max(...reps.map((r) => r.recentBuffers[1]))}`,
       "blocked_clients:0",
       "tracking_clients:0",
       "clients_in_timeout_table:0",
