@@ -5,6 +5,7 @@
  * Inputs never contain a command that changes anything outside the generator's own keys.
  */
 import { fromLatin1 } from "./resp.ts";
+import { concat } from "../../src/util/bytes.ts";
 
 export type Rand = () => number;
 
@@ -31,18 +32,6 @@ function pick<T>(r: Rand, xs: readonly T[]): T {
 /** A length from 1 to max, small ones much more likely (log-uniform). */
 export function logSize(r: Rand, max: number): number {
   return Math.max(1, Math.floor(Math.exp(r() * Math.log(max))));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function randomBytes(r: Rand, n: number, alphabet?: string): Uint8Array {
