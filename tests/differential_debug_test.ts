@@ -235,3 +235,48 @@ Deno.test("differential DEBUG: refused unless enable-debug-command allows it", a
     await assertSame(targets, [["DEBUG", "SLEEP", "0"], ["DEBUG", "PROTOCOL", "integer"]]);
   });
 });
+
+/**
+ * serializedlength of small collections in their compact encodings, after creation and after
+ * edits (each family's write paths): RDB saves a listpack or intset as its bytes, so the
+ * length (LZF-compressed with rdbcompression yes; raw with no) is exact only if the stored
+ * bytes are Redis's byte for byte: integer entries of every width, scores stored as integers
+ * by double2ll (1e18, -0) or as d2string text, intsets widened by a member, never narrowed.
+ */
+Deno.test("differential DEBUG OBJECT: serializedlength of listpacks and intsets after edits", async () => {
+  const ints = ["0", "127", "128", "-4096", "4096", "32768", "-8388609", "2147483648", "-1", "01"];
+  const cmds = (compress: boolean) => [
+    ["CONFIG", "SET", "rdbcompression", compress ? "yes" : "no"],
+    ["HSET", "h", ...ints.flatMap((v, i) => [`field:${i}`, v])],
+    ["HSET", "h2", ...ints.flatMap((v) => [v, "x".repeat(30)])],
+    ["ZADD", "z", "1e18", "a", "-0", "b", "0.1", "c", "4611686018427387904", "d", "1e19", "e"],
+    ["ZADD", "z2", ...ints.flatMap((v, i) => [v, `m${i}`])],
+    ["SADD", "s16", "1", "-5", "300"],
+    ["SADD", "s32", "1", "70000"],
+    ["SADD", "s64", "-1", "9223372036854775807"],
+    ["RPUSH", "l", ...ints, "abc", "y".repeat(70)],
+    ...["h", "h2", "z", "z2", "s16", "s32", "s64", "l"]
+      .map((k) => ({ args: ["DEBUG", "OBJECT", k], norm: objectLine })),
+    // edits: overwrite with other widths, delete, increment, widen, trim
+    ["HSET", "h", "field:0", "2147483648", "field:3", "text", "new", "-1"],
+    ["HDEL", "h", "field:5", "field:9"],
+    ["HINCRBY", "h", "field:1", "100000"],
+    ["ZINCRBY", "z", "0.5", "b"],
+    ["ZINCRBY", "z2", "-1e18", "m3"],
+    ["ZREM", "z", "c"],
+    ["SADD", "s16", "5000000000"],
+    ["SREM", "s16", "5000000000", "300"],
+    ["SREM", "s32", "70000"],
+    ["LSET", "l", "2", "-9223372036854775808"],
+    ["LREM", "l", "0", "abc"],
+    ["LPUSH", "l", "head"],
+    ["RPOP", "l"],
+    ...["h", "z", "z2", "s16", "s32", "l"]
+      .map((k) => ({ args: ["DEBUG", "OBJECT", k], norm: objectLine })),
+    ["OBJECT", "ENCODING", "s16"],
+  ];
+  await withDebugTargets(ENABLE, async (targets) => {
+    await assertSame(targets, cmds(true));
+    await assertSame(targets, cmds(false));
+  });
+});

@@ -1,7 +1,7 @@
 /** Unit tests of the list value (src/store/list.ts) against a plain array model. */
 
 import assert from "node:assert/strict";
-import { ListValue, sameValue } from "../src/store/list.ts";
+import { ListValue, sameValue, setQuicklistFill } from "../src/store/list.ts";
 import type { StringValue } from "../src/store/types.ts";
 import { rng } from "./helpers/rng.ts";
 
@@ -20,13 +20,18 @@ Deno.test("list: push and pop at both ends keep order", () => {
   assert.deepEqual(l.toArray().slice(0, 3), ["f8", "f7", "f6"]);
 });
 
-Deno.test("list: grows by doubling and shrinks when mostly empty", () => {
+Deno.test("list: quicklist nodes fill by list-max-listpack-size and go when emptied", () => {
+  setQuicklistFill(4);
   const l = new ListValue();
-  assert.equal(l.capacity, 4);
-  for (let i = 0; i < 1000; i++) l.pushBack(String(i));
-  assert.equal(l.capacity, 1024);
-  for (let i = 0; i < 990; i++) l.popFront();
-  assert.ok(l.capacity <= 64, `capacity ${l.capacity}`);
+  for (let i = 0; i < 10; i++) l.pushBack(String(i));
+  assert.equal(l.nodeCount, 3); // 4 + 4 + 2, as quicklist.c's pushes fill them
+  for (let i = 0; i < 5; i++) l.popFront();
+  assert.equal(l.nodeCount, 2);
+  setQuicklistFill(1);
+  for (let i = 10; i < 1000; i++) l.pushBack(String(i));
+  assert.equal(l.nodeCount, 992); // one element a node: the ring of nodes grew past 512
+  for (let i = 0; i < 985; i++) l.popFront();
+  assert.equal(l.nodeCount, 10);
   assert.deepEqual(l.toArray(), [
     "990",
     "991",
@@ -39,6 +44,7 @@ Deno.test("list: grows by doubling and shrinks when mostly empty", () => {
     "998",
     "999",
   ]);
+  setQuicklistFill(-2);
 });
 
 Deno.test("list: wrap-around indexing after mixed pushes and pops", () => {

@@ -28,6 +28,11 @@ export class ConfigStore {
   readonly #values = new Map<ParamDef, string>();
   /** Called by apply() for each parameter whose value changed (canonical name, new value). */
   onChange?: (name: string, value: string) => void;
+  /**
+   * Counts the changes apply() made: a hot path caches a value it derives from the config and
+   * re-reads it only when this moves (value() costs a name lookup).
+   */
+  version = 0;
 
   /**
    * `initial` holds startup overrides by canonical name (or alias), raw or normalized; they
@@ -125,6 +130,7 @@ export class ConfigStore {
       if (!r.ok) throw new ConfigError(`invalid value for '${entry.def.name}': ${r.err}`);
       if (this.#values.get(entry.def) === r.value) continue;
       this.#values.set(entry.def, r.value);
+      this.version++;
       this.onChange?.(entry.def.name, r.value);
     }
   }

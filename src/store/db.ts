@@ -15,6 +15,8 @@ import type { RecordView } from "./record.ts";
 import { Dict } from "./dict.ts";
 import { VolatileSet } from "./volatile.ts";
 import {
+  BLOB_BIT,
+  BLOB_INTSET,
   ENC_AUTO,
   ENC_BITS,
   ENC_RAW,
@@ -35,6 +37,9 @@ import { hashKey } from "../util/hash.ts";
 import { latin1 } from "../util/bytes.ts";
 import { type CollectionValue, TYPE_STRING } from "./types.ts";
 import { BIG_STRING, BigString } from "./big_string.ts";
+import { Blob, type BlobOwner } from "./blob.ts";
+import { blobView } from "./views.ts";
+import { lpBytes } from "./listpack.ts";
 
 /** What a shard's databases share (the Keyspace). */
 export interface DbShared {
@@ -53,7 +58,7 @@ export interface ScanFilter {
 
 const HANDLE_BYTES = 4;
 
-export class Db {
+export class Db implements BlobOwner {
   readonly dict: Dict;
   readonly vol: VolatileSet;
   /** keys removed by expiry (INFO expired_keys) */
@@ -70,6 +75,10 @@ export class Db {
 
   get size(): number {
     return this.dict.size;
+  }
+
+  get arena(): Arena {
+    return this.ks.arena;
   }
 
   /** keys with a TTL */
@@ -209,9 +218,58 @@ export class Db {
     return (this.ks.arena.u32[ref * 2 + W_META] & OBJECT_BIT) !== 0;
   }
 
-  /** The object a record holds (a list, set, hash or sorted set). */
+  /** Whether the value is a small collection's blob (listpack or intset bytes). */
+  isBlob(ref: number): boolean {
+    return (this.ks.arena.u32[ref * 2 + W_META] & BLOB_BIT) !== 0;
+  }
+
+  /**
+   * The collection a record holds (a list, set, hash or sorted set). A small one in its compact
+   * encoding is answered as a view over its blob, valid for the current command only.
+   */
   object<T extends CollectionValue>(ref: number): T {
+    if (this.isBlob(ref)) return blobView(this.typeOf(ref), this.blob(ref)) as T;
     return this.ks.objects.get(this.handleOf(ref)) as T;
+  }
+
+  /** The blob of a small collection's record (see isBlob), for this command only. */
+  blob(ref: number): Blob {
+    return new Blob(this, ref, this.ks.view.read(this.ks.arena.u8, ref).valOff);
+  }
+
+  /** The blob's first byte in the arena, 0 when the record holds no blob. */
+  blobOffset(ref: number): number {
+    return this.isBlob(ref) ? this.handleOf(ref) * 8 : 0;
+  }
+
+  /**
+   * The blob's length in bytes (its block may be larger): a listpack's total-bytes header, or
+   * an intset's 8-byte header plus encoding × length.
+   */
+  blobLength(ref: number): number {
+    const a = this.ks.arena;
+    const at = this.handleOf(ref) * 8;
+    if (this.encOf(ref) === BLOB_INTSET) return 8 + a.u32[at >>> 2] * a.u32[(at >>> 2) + 1];
+    return lpBytes(a.u8, at);
+  }
+
+  /**
+   * Defragmentation: the record's blob moves to a block elsewhere (the arena hands out room in
+   * pages not being evacuated); the record is rewritten in place to name it.
+   */
+  relocateBlob(ref: number): void {
+    const a = this.ks.arena;
+    const o = this.ks.view.read(a.u8, ref).valOff;
+    const old = this.handleOf(ref);
+    const len = this.blobLength(ref);
+    const fresh = a.alloc(len);
+    const u8 = a.u8;
+    u8.copyWithin(fresh * 8, old * 8, old * 8 + len);
+    u8[o] = fresh & 255;
+    u8[o + 1] = (fresh >>> 8) & 255;
+    u8[o + 2] = (fresh >>> 16) & 255;
+    u8[o + 3] = fresh >>> 24;
+    a.free(old);
   }
 
   private handleOf(ref: number): number {
@@ -260,6 +318,44 @@ export class Db {
   }
 
   /**
+   * `key` holds a small collection of `type` from now on, in the compact encoding `format`
+   * (BLOB_LISTPACK, BLOB_INTSET) whose bytes are src[off, off + len); the TTL goes. Returns the
+   * record. The source may lie in the arena.
+   */
+  setBlob(
+    key: Uint8Array,
+    type: number,
+    format: number,
+    src: Uint8Array,
+    off: number,
+    len: number,
+    now: number,
+  ): number {
+    const a = this.ks.arena;
+    const b = a.alloc(len);
+    if (src.buffer === a.buf) {
+      a.u8.copyWithin(b * 8, src.byteOffset + off, src.byteOffset + off + len);
+    } else a.u8.set(src.subarray(off, off + len), b * 8);
+    return this.put(key, type, null, 0, HANDLE_BYTES, b, now, false, format, BLOB_BIT);
+  }
+
+  /** BlobOwner: the small collection at `record` leaves its blob for the object `obj`. */
+  blobToObject(record: number, obj: CollectionValue): void {
+    const a = this.ks.arena;
+    const old = this.handleOf(record);
+    const h = this.ks.objects.put(obj, this.typeOf(record));
+    const o = this.ks.view.read(a.u8, record).valOff;
+    const u8 = a.u8;
+    u8[o] = h & 255;
+    u8[o + 1] = (h >>> 8) & 255;
+    u8[o + 2] = (h >>> 16) & 255;
+    u8[o + 3] = h >>> 24;
+    const m = a.u32[record * 2 + W_META];
+    a.u32[record * 2 + W_META] = (m & ~(BLOB_BIT | (ENC_BITS << ENC_SHIFT))) | OBJECT_BIT;
+    a.free(old);
+  }
+
+  /**
    * RENAME, MOVE, COPY: `key` is set to the value of record `ref` of database `src` (which may
    * be this one), replacing whatever it held, and takes over its type, TTL, access field and
    * encoding hint. A copy gets its own value (a collection is cloned); otherwise the value is
@@ -269,7 +365,11 @@ export class Db {
     const type = src.typeOf(ref), lru = src.lruOf(ref), enc = src.encOf(ref);
     const at = src.expireAt(ref), exact = src.expireExact(ref);
     let r: number;
-    if (src.isObject(ref)) {
+    if (src.isBlob(ref)) {
+      // the bytes are copied either way: the source record frees its blob when removed
+      const at = src.blobOffset(ref);
+      r = this.setBlob(key, type, enc, src.ks.arena.u8, at, src.blobLength(ref), now);
+    } else if (src.isObject(ref)) {
       const obj = src.object(ref);
       r = this.setObject(key, type, copy ? obj.clone() : obj, now);
     } else {
@@ -425,7 +525,9 @@ export class Db {
     this.version++;
     const a = this.ks.arena, objects = this.ks.objects;
     this.dict.forEach((r) => {
-      if ((a.u32[r * 2 + W_META] & OBJECT_BIT) !== 0) objects.drop(this.handleOf(r));
+      const m = a.u32[r * 2 + W_META];
+      if ((m & OBJECT_BIT) !== 0) objects.drop(this.handleOf(r));
+      else if ((m & BLOB_BIT) !== 0) a.free(this.handleOf(r));
       a.free(r);
     });
     this.dict.clear();
@@ -560,6 +662,7 @@ export class Db {
     const s = a.u32[r * 2 + W_VSLOT];
     if (s !== 0) this.vol.remove(s);
     if ((m & OBJECT_BIT) !== 0) this.ks.objects.drop(this.handleOf(r));
+    else if ((m & BLOB_BIT) !== 0) a.free(this.handleOf(r));
     a.free(r);
     this.dict.maybeShrink();
   }
@@ -578,6 +681,7 @@ export class Db {
     now: number,
     keepTtl: boolean,
     enc: number,
+    kind = OBJECT_BIT,
   ): number {
     const a = this.ks.arena;
     const h = hashKey(key);
@@ -593,7 +697,7 @@ export class Db {
     const klen = key.length;
     const need = recordBytes(klen, len);
     const flags = ((type & TYPE_BITS) << TYPE_SHIFT) | ((enc & ENC_BITS) << ENC_SHIFT) |
-      (src === null ? OBJECT_BIT : 0);
+      (src === null ? kind : 0);
     if (r === 0) {
       const fresh = a.alloc(need);
       this.writeRecord(fresh, h, flags | this.ks.access.fresh(now), 0, key, src, off, len, handle);
@@ -605,6 +709,7 @@ export class Db {
     const m = u32[r * 2 + W_META];
     const s = u32[r * 2 + W_VSLOT];
     if ((m & OBJECT_BIT) !== 0) this.ks.objects.drop(this.handleOf(r));
+    else if ((m & BLOB_BIT) !== 0) a.free(this.handleOf(r));
     // an overwrite is an access of the key (Redis looks it up for writing first)
     const acc = this.ks.access;
     const field = acc.lfu ? acc.touched(m & LRU_BITS, now) : (now / 1000) & LRU_BITS;

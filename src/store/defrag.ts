@@ -2,7 +2,8 @@
  * Active defragmentation of a shard's arena, as Redis's activeDefragCycle does it for jemalloc:
  * pages holding few live blocks (and pages above where a compact arena would end) are marked
  * for evacuation, then the keyspace is walked with the SCAN cursor, a bounded number of
- * buckets per tick, and every record found in a marked page moves to a fuller one. The emptied
+ * buckets per tick, and every record found in a marked page moves to a fuller one, as does
+ * every small collection's blob (a block of its own, named by its record). The emptied
  * pages are reused, and those at the top are given back to the system.
  *
  * A cycle starts when the arena wastes at least active-defrag-ignore-bytes and
@@ -89,11 +90,20 @@ export class Defragger {
         refs.length = 0;
         this.cursor = db.dict.scan(this.cursor, (r) => refs.push(r));
         // moved after the bucket was read: moving relinks the chain the scan walks
-        for (const r of refs) {
-          if (this.ks.arena.evacuating(r)) {
-            db.relocate(r);
+        for (let r of refs) {
+          const a = this.ks.arena;
+          if (a.evacuating(r)) {
+            r = db.relocate(r);
             this.hits++;
           } else this.misses++;
+          // a small collection's blob is a block of its own, wherever its record lies
+          const at = db.blobOffset(r);
+          if (at !== 0) {
+            if (a.evacuating(at / 8)) {
+              db.relocateBlob(r);
+              this.hits++;
+            } else this.misses++;
+          }
         }
         if (this.cursor === 0) break;
       }

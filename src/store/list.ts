@@ -1,32 +1,27 @@
 /**
- * The list value: a ring buffer of elements whose capacity is a power of two, doubling when
- * full and halving when mostly empty. Push and pop at either end are O(1) (amortized over the
- * resizes), LLEN is O(1), and any index is O(1) to read or replace; inserting or removing in
- * the middle moves the elements of the shorter side only.
+ * The list value, in one of two modes (Redis 7.0 keeps every list as a quicklist):
+ * - a view over a blob (list_listpack.ts): a list that fits one quicklist node is one listpack
+ *   in the arena, as Redis's one node is. The view is made per command (views.ts) and must not
+ *   be kept past it.
+ * - an object in the shard's ObjectTable: a quicklist (quicklist.ts), a chain of listpack nodes
+ *   with O(1) push and pop at both ends and reads by walking the node counts.
+ * A view whose list would need a second node converts itself to the object (its listpack
+ * becomes the first node) and goes on in object mode: the same instance, so the command's
+ * later calls keep working. A list never goes back to a blob.
  *
- * Elements are stored values: latin1 strings (one char per byte), or bytes for the rare
- * element too large for a V8 string (see `toValue`).
+ * Elements are given and answered as stored values: latin1 strings (one char per byte), or
+ * bytes (an element too large for a V8 string, or argument bytes pushed as they arrived).
  */
 import type { CollectionValue, StringValue } from "./types.ts";
+import { TYPE_LIST } from "./types.ts";
+import { BLOB_LISTPACK } from "./record.ts";
+import type { Blob } from "./blob.ts";
+import { LP_EMPTY_BYTES, LpBuilder } from "./listpack.ts";
+import { encodeEntry, entryScratch } from "./list_entry.ts";
+import { type ElementSink, ListpackList, nodeAllowInsert } from "./list_listpack.ts";
+import { QuickList } from "./quicklist.ts";
 
-type Slot = StringValue | undefined;
-
-const MIN_CAPACITY = 4;
-/** Below this capacity a list never shrinks (the copy would cost more than the memory). */
-const SHRINK_FLOOR = 64;
-
-/** A packed array of `n` empty slots (packed arrays read faster than holey ones). */
-function emptySlots(n: number): Slot[] {
-  const a: Slot[] = [];
-  for (let i = 0; i < n; i++) a.push(undefined);
-  return a;
-}
-
-function capacityFor(n: number): number {
-  let c = MIN_CAPACITY;
-  while (c < n) c *= 2;
-  return c;
-}
+export { type ElementSink, setQuicklistFill } from "./list_listpack.ts";
 
 /** Whether two stored values hold the same bytes. */
 export function sameValue(a: StringValue, b: StringValue): boolean {
@@ -37,20 +32,35 @@ export function sameValue(a: StringValue, b: StringValue): boolean {
 }
 
 export class ListValue implements CollectionValue {
-  private buf: Slot[];
-  private mask: number;
-  /** physical index of the first element */
-  private head = 0;
-  private len = 0;
+  /** object mode: the quicklist (an empty one in a view until it converts) */
+  private ql: QuickList;
+  /** blob mode: the listpack this view works on; null in object mode */
+  private lp: ListpackList | null = null;
 
-  constructor(capacity = MIN_CAPACITY) {
-    const cap = capacityFor(capacity);
-    this.buf = emptySlots(cap);
-    this.mask = cap - 1;
+  /** An empty list in object mode (`_capacity`: kept for callers that size it). */
+  constructor(_capacity = 0, ql = new QuickList()) {
+    this.ql = ql;
+  }
+
+  /** A view over a small list's blob, for one command (views.ts). */
+  static view(b: Blob): ListValue {
+    const l = new ListValue(0, EMPTY);
+    l.lp = new ListpackList(b);
+    return l;
   }
 
   get size(): number {
-    return this.len;
+    return this.lp !== null ? this.lp.size : this.ql.len;
+  }
+
+  /** A view's listpack (null for an object): storeList copies its bytes. */
+  get listpack(): ListpackList | null {
+    return this.lp;
+  }
+
+  /** Quicklist nodes (1 for a blob; DEBUG-style facts and tests). */
+  get nodeCount(): number {
+    return this.lp !== null ? 1 : this.ql.nodeCount;
   }
 
   /** Redis 7.0 keeps every list in a quicklist. */
@@ -58,109 +68,118 @@ export class ListValue implements CollectionValue {
     return "quicklist";
   }
 
+  /** A deep copy, always an object (a view's copy must outlive the command). */
   clone(): ListValue {
-    const c = new ListValue(this.len);
-    for (let i = 0; i < this.len; i++) c.buf[i] = this.at(i);
-    c.len = this.len;
-    return c;
+    const lp = this.lp;
+    if (lp !== null) {
+      return new ListValue(0, QuickList.fromListpack(lp.blob.u8, lp.blob.at, lp.bytes));
+    }
+    return new ListValue(0, this.ql.clone());
   }
 
   /** The element at logical index i (0 <= i < size). */
   at(i: number): StringValue {
-    return this.buf[(this.head + i) & this.mask] as StringValue;
+    return this.lp !== null ? this.lp.at(i) : this.ql.at(i);
+  }
+
+  /** Whether the element at logical index i holds exactly the bytes of v. */
+  equalsAt(i: number, v: StringValue): boolean {
+    return this.lp !== null ? this.lp.equalsAt(i, v) : this.ql.equalsAt(i, v);
+  }
+
+  /** Writes elements [from, to] (valid indexes) to the sink, in order (LRANGE). */
+  writeRange(sink: ElementSink, from: number, to: number): void {
+    if (this.lp !== null) this.lp.writeRange(sink, from, to);
+    else this.ql.writeRange(sink, from, to);
+  }
+
+  /** Writes element i (a valid index) to the sink (LINDEX). */
+  writeAt(sink: ElementSink, i: number): void {
+    this.writeRange(sink, i, i);
+  }
+
+  /** Removes n elements (n <= size) from the head or the tail, writing them in pop order. */
+  popTo(sink: ElementSink, n: number, front: boolean): void {
+    const lp = this.lp;
+    if (lp !== null) {
+      const size = lp.size;
+      if (front) {
+        lp.writeRange(sink, 0, n - 1);
+        lp.removeRange(0, n);
+      } else {
+        lp.writeRangeReverse(sink, size - n, size - 1);
+        lp.removeRange(size - n, n);
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) this.ql.popTo(sink, front);
   }
 
   /** Replaces the element at logical index i (0 <= i < size). */
   setAt(i: number, v: StringValue): void {
-    this.buf[(this.head + i) & this.mask] = v;
+    if (this.lp !== null) {
+      if (this.lp.replace(i, v)) return;
+      this.toObjectMode();
+    }
+    this.ql.replace(i, v);
   }
 
   pushFront(v: StringValue): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    this.head = (this.head - 1) & this.mask;
-    this.buf[this.head] = v;
-    this.len++;
+    this.push(v, true);
   }
 
   pushBack(v: StringValue): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    this.buf[(this.head + this.len) & this.mask] = v;
-    this.len++;
+    this.push(v, false);
+  }
+
+  /** Adds v at the head or the tail (v may be argument bytes: the list keeps a copy). */
+  push(v: StringValue, front: boolean): void {
+    if (this.lp !== null) {
+      if (this.lp.push(v, front)) return;
+      this.toObjectMode();
+    }
+    this.ql.push(v, front);
   }
 
   /** Removes and returns the first element (the list must not be empty). */
   popFront(): StringValue {
-    const h = this.head;
-    const v = this.buf[h] as StringValue;
-    this.buf[h] = undefined;
-    this.head = (h + 1) & this.mask;
-    this.len--;
-    this.maybeShrink();
-    return v;
+    return this.lp !== null ? this.lp.pop(true) : this.ql.pop(true);
   }
 
   /** Removes and returns the last element (the list must not be empty). */
   popBack(): StringValue {
-    const p = (this.head + this.len - 1) & this.mask;
-    const v = this.buf[p] as StringValue;
-    this.buf[p] = undefined;
-    this.len--;
-    this.maybeShrink();
-    return v;
+    return this.lp !== null ? this.lp.pop(false) : this.ql.pop(false);
   }
 
   /** Inserts v so that it ends up at logical index i (0 <= i <= size). */
   insert(i: number, v: StringValue): void {
-    if (i === 0) return this.pushFront(v);
-    if (i === this.len) return this.pushBack(v);
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    const buf = this.buf;
-    const m = this.mask;
-    if (i < this.len - i) {
-      // open the gap by moving the first i elements one step towards the front
-      const h = (this.head - 1) & m;
-      for (let k = 0; k < i; k++) buf[(h + k) & m] = buf[(h + k + 1) & m];
-      this.head = h;
-    } else {
-      for (let k = this.len; k > i; k--) buf[(this.head + k) & m] = buf[(this.head + k - 1) & m];
+    if (this.lp !== null) {
+      if (this.lp.insert(i, v)) return;
+      this.toObjectMode();
     }
-    buf[(this.head + i) & m] = v;
-    this.len++;
+    if (i === 0) this.ql.push(v, true);
+    else if (i === this.ql.len) this.ql.push(v, false);
+    else this.ql.insert(i, v);
   }
 
   /** Removes `n` elements starting at logical index `start` (a valid range). */
   removeRange(start: number, n: number): void {
     if (n <= 0) return;
-    const buf = this.buf;
-    const m = this.mask;
-    const h = this.head;
-    const after = this.len - start - n;
-    if (start < after) {
-      // shift the front part towards the back, then drop the first n slots
-      for (let k = start - 1; k >= 0; k--) buf[(h + k + n) & m] = buf[(h + k) & m];
-      for (let k = 0; k < n; k++) buf[(h + k) & m] = undefined;
-      this.head = (h + n) & m;
-    } else {
-      for (let k = 0; k < after; k++) buf[(h + start + k) & m] = buf[(h + start + n + k) & m];
-      for (let k = this.len - n; k < this.len; k++) buf[(h + k) & m] = undefined;
-    }
-    this.len -= n;
-    this.maybeShrink();
+    if (this.lp !== null) this.lp.removeRange(start, n);
+    else this.ql.removeRange(start, n);
   }
 
   /** Keeps only logical indexes [start, start + n). */
   trim(start: number, n: number): void {
-    const tail = this.len - start - n;
+    const tail = this.size - start - n;
     if (tail > 0) this.removeRange(start + n, tail);
     if (start > 0) this.removeRange(0, start);
   }
 
   /** Removes every element. */
   clear(): void {
-    this.buf = emptySlots(MIN_CAPACITY);
-    this.mask = MIN_CAPACITY - 1;
-    this.head = 0;
-    this.len = 0;
+    if (this.lp !== null) this.lp.clear();
+    else this.ql.clear();
   }
 
   /**
@@ -168,71 +187,128 @@ export class ListValue implements CollectionValue {
    * `fromTail`; returns how many were removed.
    */
   removeEqual(v: StringValue, limit: number, fromTail: boolean): number {
-    const buf = this.buf;
-    const m = this.mask;
-    const h = this.head;
-    const len = this.len;
-    let removed = 0;
-    if (!fromTail) {
-      let w = 0;
-      for (let r = 0; r < len; r++) {
-        const e = buf[(h + r) & m] as StringValue;
-        if ((limit === 0 || removed < limit) && sameValue(e, v)) removed++;
-        else {
-          if (w !== r) buf[(h + w) & m] = e;
-          w++;
-        }
-      }
-      for (let k = w; k < len; k++) buf[(h + k) & m] = undefined;
-    } else {
-      let w = len - 1;
-      for (let r = len - 1; r >= 0; r--) {
-        const e = buf[(h + r) & m] as StringValue;
-        if ((limit === 0 || removed < limit) && sameValue(e, v)) removed++;
-        else {
-          if (w !== r) buf[(h + w) & m] = e;
-          w--;
-        }
-      }
-      for (let k = 0; k <= w; k++) buf[(h + k) & m] = undefined;
-      this.head = (h + removed) & m;
-    }
-    this.len -= removed;
-    if (removed > 0) this.maybeShrink();
-    return removed;
+    if (this.lp !== null) return this.lp.removeEqual(v, limit, fromTail);
+    return this.ql.removeEqual(v, limit, fromTail);
   }
 
   /** Logical index of the first element equal to v, or -1. */
   indexOf(v: StringValue): number {
-    for (let i = 0; i < this.len; i++) if (sameValue(this.at(i), v)) return i;
-    return -1;
+    return this.lp !== null ? this.lp.indexOf(v) : this.ql.indexOf(v);
   }
 
-  /** The elements in order (tests and debugging). */
+  /** The elements in order. */
   toArray(): StringValue[] {
     const out: StringValue[] = [];
-    for (let i = 0; i < this.len; i++) out.push(this.at(i));
+    if (this.lp !== null) this.lp.collect(out);
+    else this.ql.collect(out);
     return out;
   }
 
-  /** The current capacity (tests). */
-  get capacity(): number {
-    return this.buf.length;
+  /** Bytes of an object's node buffers (MEMORY USAGE). */
+  bufferBytes(): number {
+    return this.lp !== null ? this.lp.bytes : this.ql.bufferBytes();
   }
 
-  private maybeShrink(): void {
-    const cap = this.buf.length;
-    if (cap > SHRINK_FLOOR && this.len * 4 < cap) this.resize(capacityFor(this.len * 2));
+  /**
+   * The list needs a second quicklist node: it leaves its blob for the object (the record now
+   * holds this instance), its listpack becoming the first node.
+   */
+  private toObjectMode(): void {
+    const lp = this.lp as ListpackList;
+    this.ql = QuickList.fromListpack(lp.blob.u8, lp.blob.at, lp.bytes);
+    this.lp = null;
+    lp.blob.toObject(this);
   }
+}
 
-  /** Copies the elements in order into a new buffer of `cap` slots (a power of two). */
-  private resize(cap: number): void {
-    const nb = emptySlots(cap);
-    const buf = this.buf;
-    const m = this.mask;
-    for (let i = 0; i < this.len; i++) nb[i] = buf[(this.head + i) & m];
-    this.buf = nb;
-    this.mask = cap - 1;
-    this.head = 0;
+/** the quicklist of a view (never written: a view converts to a quicklist of its own) */
+const EMPTY = new QuickList();
+
+/** What storing a list needs from its database (db.ts's Db). */
+export interface ListHome {
+  setBlob(
+    key: Uint8Array,
+    type: number,
+    format: number,
+    src: Uint8Array,
+    off: number,
+    len: number,
+    now: number,
+  ): number;
+  setObject(key: Uint8Array, type: number, obj: CollectionValue, now: number): number;
+}
+
+/** Per-Worker scratch for building a new list's listpack. */
+const scratch = new LpBuilder();
+
+/** More entries than any one quicklist node can hold (a node is at most 64 KB, 2 bytes an entry). */
+const NODE_ENTRIES_MAX = 32768;
+
+/** Whether pushing `values` in order into an empty list lands every one in its first node. */
+function fitsOneNode(values: StringValue[]): boolean {
+  let bytes = LP_EMPTY_BYTES;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!nodeAllowInsert(bytes, i, v.length)) return false;
+    bytes += encodeEntry(v);
   }
+  return true;
+}
+
+/** Stores values (that fit one node) as a blob at key, reversed when `reverse`. */
+function storeBlob(
+  home: ListHome,
+  key: Uint8Array,
+  values: StringValue[],
+  reverse: boolean,
+  now: number,
+): number {
+  const n = values.length;
+  scratch.begin();
+  for (let i = 0; i < n; i++) {
+    const sz = encodeEntry(values[reverse ? n - 1 - i : i]);
+    scratch.copy(entryScratch(), 0, sz, 1);
+  }
+  const len = scratch.end();
+  return home.setBlob(key, TYPE_LIST, BLOB_LISTPACK, scratch.buf, 0, len, now);
+}
+
+/**
+ * Stores a new list at key holding `values` pushed in order, each at the head when `front`
+ * (so the list reads them reversed), replacing what key held; returns the record. The list is
+ * a blob when every push lands in the first quicklist node, as in Redis; else an object.
+ * Values may be argument bytes: the list keeps copies.
+ */
+export function storeNewList(
+  home: ListHome,
+  key: Uint8Array,
+  values: StringValue[],
+  front: boolean,
+  now: number,
+): number {
+  if (fitsOneNode(values)) return storeBlob(home, key, values, front, now);
+  const n = values.length;
+  const list = new ListValue(n);
+  for (let i = 0; i < n; i++) {
+    if (front) list.pushFront(values[i]);
+    else list.pushBack(values[i]);
+  }
+  return home.setObject(key, TYPE_LIST, list, now);
+}
+
+/**
+ * Stores `list` at key (a list made outside the keyspace, or a view of another key's blob),
+ * replacing what key held; returns the record. A view's bytes are copied; an object small
+ * enough for one quicklist node becomes a blob; a larger object is stored as it is.
+ */
+export function storeList(home: ListHome, key: Uint8Array, list: ListValue, now: number): number {
+  const lp = list.listpack;
+  if (lp !== null) {
+    return home.setBlob(key, TYPE_LIST, BLOB_LISTPACK, lp.blob.u8, lp.blob.at, lp.bytes, now);
+  }
+  if (list.size < NODE_ENTRIES_MAX) {
+    const values = list.toArray();
+    if (fitsOneNode(values)) return storeBlob(home, key, values, false, now);
+  }
+  return home.setObject(key, TYPE_LIST, list, now);
 }

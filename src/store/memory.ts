@@ -1,9 +1,10 @@
 /**
  * What values cost. A key with a string value is one arena block, counted exactly (a big one
- * adds its own buffer). A collection is still a JS object graph (until collections move into
- * the arena), so its cost is estimated the way Redis's MEMORY USAGE estimates one: the average
- * size of a few sampled elements times the element count, plus what V8 spends per element for
- * the structure.
+ * adds its own buffer); so is a small collection, whose compact encoding is a second block
+ * (its blob), counted by the arena and never here. A large collection is a JS object graph,
+ * so its cost is estimated the way Redis's MEMORY USAGE estimates one: the average size of a
+ * few sampled elements times the element count, plus what V8 spends per element for the
+ * structure.
  */
 import { TYPE_HASH, TYPE_LIST, TYPE_SET, TYPE_STRING, TYPE_ZSET } from "./types.ts";
 import type { BigString } from "./big_string.ts";
@@ -23,9 +24,9 @@ function strBytes(v: StringValue): number {
 }
 
 /** Per element beyond its strings: array slots, Map entries, tree nodes (measured on V8). */
-const LIST_SLOT = 8;
+/** a quicklist node's buffer object and its slot in the ring of nodes */
+const LIST_NODE = 120;
 const HASH_ENTRY = 40;
-const SET_ENTRY = 40;
 const ZSET_ENTRY = 72;
 /** the object itself and its empty containers */
 const BASE = 200;
@@ -41,13 +42,14 @@ export function objectBytes(type: number, obj: CollectionValue, samples = DEFAUL
   let per = 0;
   switch (type) {
     case TYPE_LIST: {
+      // a list's elements are bytes in its quicklist nodes: counted exactly
       const l = obj as ListValue;
-      for (let i = 0; i < take; i++) sum += strBytes(l.at(Math.floor((i * n) / take)));
-      per = LIST_SLOT;
-      break;
+      return BASE + l.bufferBytes() + l.nodeCount * LIST_NODE;
     }
     case TYPE_HASH: {
       const h = obj as HashValue;
+      // a hashtable keeps its fields in typed arrays and a byte pool: counted exactly
+      if (h.tableBytes >= 0) return BASE + h.tableBytes;
       const fs: string[] = [], vs: StringValue[] = [];
       h.scan(0, take, fs, vs);
       const m = Math.min(take, fs.length) || 1;
@@ -55,10 +57,8 @@ export function objectBytes(type: number, obj: CollectionValue, samples = DEFAUL
       return BASE + n * (HASH_ENTRY + sum / m);
     }
     case TYPE_SET: {
-      const s = obj as SetValue;
-      for (let i = 0; i < take; i++) sum += strBytes(s.items[Math.floor((i * n) / take)]);
-      per = SET_ENTRY;
-      break;
+      // a set's members are bytes in its own typed arrays: counted exactly
+      return BASE + (obj as SetValue).ownBytes();
     }
     case TYPE_ZSET: {
       const z = obj as ZSetValue;

@@ -4,12 +4,14 @@
  *   u32 next    the next record in the same hash bucket (a ref; 0 ends the chain)
  *   u32 hash    the key's hash (rehashing never reads the key again)
  *   u32 meta    bits 0-23 Redis's LRU/LFU field, 24-26 the type, 27-28 the string encoding
- *               hint (ENC_*), 29 the value is an object handle (collections)
+ *               hint (ENC_*) or a blob's format (BLOB_*), 29 the value is an object handle
+ *               (a large collection, a big string), 30 the value is a blob ref (blob.ts)
  *   u32 vslot   the key's slot in its database's volatile set (its TTL), 0 when it has none
  *   varint klen, varint vlen, the key's bytes, the value's bytes
  *
- * An object value (a list, set, hash, sorted set) is a 4-byte handle into the shard's object
- * table. Everything is little-endian; varints are LEB128 (7 bits a byte).
+ * An object value (a large list, set, hash, sorted set) is a 4-byte handle into the shard's
+ * object table; a small collection's value is the 4-byte ref of its blob, an arena block in
+ * Redis's listpack or intset format. Everything is little-endian; varints are LEB128 (7 bits a byte).
  */
 
 /** u32 word offsets of the header fields from a record's first word (ref * 2) */
@@ -26,6 +28,11 @@ export const TYPE_BITS = 7;
 export const ENC_SHIFT = 27;
 export const ENC_BITS = 3;
 export const OBJECT_BIT = 1 << 29;
+export const BLOB_BIT = 1 << 30;
+
+/** A blob's format, in the encoding bits of its record. */
+export const BLOB_LISTPACK = 0;
+export const BLOB_INTSET = 1;
 
 /**
  * How a string value was written (the encoding hint), for OBJECT ENCODING: Redis decides a

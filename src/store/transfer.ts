@@ -1,8 +1,9 @@
 /**
  * Entries as bytes, to move keys between shards (a cross-shard command ships the keys it
  * needs to its coordinator, runs there, and ships the changed ones back). The format is
- * internal to one running server: V8's serializer over plain data, each collection rebuilt
- * with its encoding as it was.
+ * internal to one running server: V8's serializer over plain data. A small collection in its
+ * compact encoding travels as its blob's bytes (Redis's listpack or intset, as they lie in the
+ * arena) and is installed as a blob again; a large one is rebuilt with its encoding as it was.
  */
 import v8 from "node:v8";
 import type { Db } from "./db.ts";
@@ -31,13 +32,21 @@ interface Plain {
   data: unknown;
   /** the collection's compact encoding (listpack / intset) still holds */
   compact: boolean;
+  /** `data` is a blob's bytes, in the format `enc` (a small collection's compact encoding) */
+  blob: boolean;
 }
 
-/** A detached copy of a key: its value (bytes, or a collection) and metadata. */
+/**
+ * A detached copy of a key: its value (bytes, or a collection) and metadata. A collection in
+ * its compact encoding is copied as its blob's bytes (`blob`; the format is `enc`): a view over
+ * the blob would die with the command that made it.
+ */
 export interface EntryCopy {
   key: Uint8Array;
   type: number;
   value: Uint8Array | CollectionValue;
+  /** `value` holds a blob's bytes (a collection of `type` in the compact format `enc`) */
+  blob: boolean;
   expireAt: number;
   exact?: bigint;
   lru: number;
@@ -54,9 +63,10 @@ function plainOf(e: EntryCopy): Plain {
     enc: e.enc,
     data: null,
     compact: false,
+    blob: e.blob,
   };
   const v = e.value;
-  if (e.type === TYPE_STRING) p.data = v;
+  if (e.type === TYPE_STRING || e.blob) p.data = v;
   else if (e.type === TYPE_LIST) p.data = (v as ListValue).toArray();
   else if (e.type === TYPE_HASH) {
     const h = v as HashValue;
@@ -79,6 +89,7 @@ function plainOf(e: EntryCopy): Plain {
 }
 
 function valueOf(p: Plain): Uint8Array | CollectionValue {
+  if (p.blob) return p.data as Uint8Array;
   switch (p.type) {
     case TYPE_LIST: {
       const l = new ListValue();
@@ -93,13 +104,7 @@ function valueOf(p: Plain): Uint8Array | CollectionValue {
       return h;
     }
     case TYPE_SET: {
-      const s = new SetValue();
-      s.intset = p.compact;
-      for (const m of p.data as string[]) {
-        s.index.set(m, s.items.length);
-        s.items.push(m);
-      }
-      return s;
+      return SetValue.fromMembers(p.data as string[], p.compact);
     }
     case TYPE_ZSET: {
       const z = new ZSetValue();
@@ -137,6 +142,7 @@ function copyFromPlain(p: Plain): EntryCopy {
     key: p.key,
     type: p.type,
     value: valueOf(p),
+    blob: p.blob,
     expireAt: p.expireAt,
     exact: p.exact,
     lru: p.lru,
@@ -157,24 +163,35 @@ export function installEntry(db: Db, key: Uint8Array, copy: EntryCopy | null, no
     return;
   }
   const v = copy.value;
-  // a copy's bytes are its own: the store may keep them
-  const r = v instanceof Uint8Array
+  // a copy's bytes are its own: the store may keep them (a blob's are copied into the arena)
+  const r = copy.blob
+    ? db.setBlob(key, copy.type, copy.enc, v as Uint8Array, 0, (v as Uint8Array).length, now)
+    : v instanceof Uint8Array
     ? db.setOwned(key, v, now)
-    : db.setObject(key, copy.type, v, now);
+    : db.setObject(key, copy.type, v as CollectionValue, now);
   db.setLru(r, copy.lru);
   db.setEnc(r, copy.enc);
   if (copy.expireAt !== 0) db.setExpire(r, copy.expireAt, copy.exact);
 }
 
-/** The copy of a live record (its value deep-copied unless `share`). */
+/**
+ * The copy of a live record (its value deep-copied unless `share`, which hands a large
+ * collection's object over as it is). A blob is always copied: its bytes, exactly.
+ */
 export function copyOf(db: Db, ref: number, share = false): EntryCopy {
   const exact = db.expireExact(ref);
+  const blob = db.isBlob(ref);
+  let value: Uint8Array | CollectionValue;
+  if (blob) {
+    const at = db.blobOffset(ref);
+    value = db.arena.u8.slice(at, at + db.blobLength(ref));
+  } else if (db.typeOf(ref) === TYPE_STRING) value = db.str(ref).slice();
+  else value = share ? db.object(ref) : db.object(ref).clone();
   return {
     key: db.key(ref),
     type: db.typeOf(ref),
-    value: db.typeOf(ref) === TYPE_STRING
-      ? db.str(ref).slice()
-      : (share ? db.object(ref) : db.object(ref).clone()),
+    value,
+    blob,
     expireAt: db.expireAt(ref),
     exact: typeof exact === "bigint" ? exact : undefined,
     lru: db.lruOf(ref),

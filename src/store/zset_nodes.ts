@@ -4,6 +4,7 @@
  * a parallel array, and are chained both ways; inner nodes hold up to B children with each
  * child's element count and a separator key per child.
  */
+import { pairMember, pairNext, pairPrev, pairScore } from "./zset_listpack.ts";
 
 /** entries per node at most (one more while a node is being split) */
 export const B = 64;
@@ -35,21 +36,35 @@ export class Inner {
 
 export type Node = Leaf | Inner;
 
-/** A position in a tree (null leaf: past either end). Invalid after the tree changes. */
+/**
+ * A position in a sorted set, in either encoding: a leaf and a slot of a tree (null leaf:
+ * past either end), or, in listpack mode (`lp` set), the member entry of a pair in a
+ * listpack's bytes (-1: past either end). Invalid after the set changes.
+ */
 export class ZCursor {
   leaf: Leaf | null = null;
   pos = 0;
+  /** listpack mode: the bytes holding the listpack (null: tree mode) */
+  lp: Uint8Array | null = null;
+  /** listpack mode: the listpack's first byte */
+  base = 0;
+  /** listpack mode: the current pair's member entry, -1 when none */
+  p = -1;
 
   get valid(): boolean {
-    return this.leaf !== null;
+    return this.lp === null ? this.leaf !== null : this.p >= 0;
   }
   get score(): number {
-    return this.leaf!.sc[this.pos];
+    return this.lp === null ? this.leaf!.sc[this.pos] : pairScore(this.lp, this.p);
   }
   get member(): string {
-    return this.leaf!.m[this.pos];
+    return this.lp === null ? this.leaf!.m[this.pos] : pairMember(this.lp, this.p);
   }
   next(): void {
+    if (this.lp !== null) {
+      this.p = pairNext(this.lp, this.p);
+      return;
+    }
     const l = this.leaf!;
     if (++this.pos >= l.n) {
       this.leaf = l.next;
@@ -57,11 +72,22 @@ export class ZCursor {
     }
   }
   prev(): void {
+    if (this.lp !== null) {
+      this.p = pairPrev(this.lp, this.base, this.p);
+      return;
+    }
     if (--this.pos < 0) {
       const p = this.leaf!.prev;
       this.leaf = p;
       this.pos = p === null ? 0 : p.n - 1;
     }
+  }
+  /** Listpack mode, at the pair p (-1: none) of the listpack at u8[base]. */
+  onListpack(u8: Uint8Array, base: number, p: number): void {
+    this.lp = u8;
+    this.base = base;
+    this.p = p;
+    this.leaf = null;
   }
 }
 

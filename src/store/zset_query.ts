@@ -19,26 +19,26 @@ import {
 /** First element with a score in range (zslFirstInRange). */
 export function firstInRange(z: ZSetValue, r: ScoreRange, c: ZCursor): number {
   if (z.size === 0 || scoreRangeEmpty(r)) return -1;
-  const rank = z.tree.seekScore(c, r.min, r.minex);
+  const rank = z.seekScore(c, r.min, r.minex);
   return c.valid && scoreLteMax(c.score, r) ? rank : -1;
 }
 
 /** Last element with a score in range (zslLastInRange). */
 export function lastInRange(z: ZSetValue, r: ScoreRange, c: ZCursor): number {
   if (z.size === 0 || scoreRangeEmpty(r)) return -1;
-  const after = z.tree.seekScore(c, r.max, !r.maxex);
+  const after = z.seekScore(c, r.max, !r.maxex);
   if (after === 0) return -1;
   if (c.valid) c.prev();
-  else z.tree.last(c);
+  else z.last(c);
   return scoreGteMin(c.score, r) ? after - 1 : -1;
 }
 
 /** Redis's zslIsInLexRange / zzlIsInLexRange: whether a lex range may hold anything. */
 function lexPossible(z: ZSetValue, r: LexRange, c: ZCursor): boolean {
   if (z.size === 0 || lexRangeEmpty(r)) return false;
-  z.tree.last(c);
+  z.last(c);
   if (!lexGteMin(c.member, r)) return false;
-  z.tree.first(c);
+  z.first(c);
   return lexLteMax(c.member, r);
 }
 
@@ -56,7 +56,7 @@ export function firstInLex(z: ZSetValue, r: LexRange, c: ZCursor): number {
       rank++;
     }
   } else {
-    rank = z.tree.seekLex(c, r.min, r.minKind, r.minex);
+    rank = z.seekLex(c, r.min, r.minKind, r.minex);
   }
   return c.valid && lexLteMax(c.member, r) ? rank : -1;
 }
@@ -67,23 +67,23 @@ export function lastInLex(z: ZSetValue, r: LexRange, c: ZCursor): number {
   let rank: number;
   if (z.listpack) {
     rank = z.size - 1;
-    z.tree.last(c);
+    z.last(c);
     while (c.valid && !lexLteMax(c.member, r)) {
       c.prev();
       rank--;
     }
   } else {
-    rank = z.tree.seekLex(c, r.max, r.maxKind, !r.maxex) - 1;
+    rank = z.seekLex(c, r.max, r.maxKind, !r.maxex) - 1;
     if (c.valid) c.prev();
-    else z.tree.last(c);
+    else z.last(c);
   }
   return c.valid && lexGteMin(c.member, r) ? rank : -1;
 }
 
 /** ZREMRANGEBYSCORE: removes the elements in range; returns how many. */
 export function deleteRangeByScore(z: ZSetValue, r: ScoreRange, c: ZCursor): number {
-  const from = z.tree.seekScore(c, r.min, r.minex);
-  const to = z.tree.seekScore(c, r.max, !r.maxex);
+  const from = z.seekScore(c, r.min, r.minex);
+  const to = z.seekScore(c, r.max, !r.maxex);
   return to > from ? z.removeRange(from, to - from) : 0;
 }
 
@@ -97,7 +97,7 @@ export function deleteRangeByLex(z: ZSetValue, r: LexRange, c: ZCursor): number 
     from = firstInLex(z, r, c);
     if (from < 0) return 0;
   } else {
-    from = z.tree.seekLex(c, r.min, r.minKind, r.minex);
+    from = z.seekLex(c, r.min, r.minKind, r.minex);
   }
   let n = 0;
   while (c.valid && lexLteMax(c.member, r)) {

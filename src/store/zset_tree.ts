@@ -88,6 +88,38 @@ export class ZTree {
     return rank + lo;
   }
 
+  /**
+   * descend() for the writes' key order (score, then member <= the key), without the rank:
+   * the hot path of ZADD / ZREM on a large set, so the comparison is inlined here.
+   */
+  private descendKey(score: number, member: string): void {
+    let x = this.root;
+    depth = 0;
+    while (!x.leaf) {
+      let lo = 0, hi = x.n - 1;
+      const ks = x.ks, km = x.km;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        const k = ks[mid];
+        if (k < score || (k === score && km[mid] <= member)) lo = mid;
+        else hi = mid - 1;
+      }
+      pathN[depth] = x;
+      pathI[depth++] = lo;
+      x = x.ch[lo];
+    }
+    let lo = 0, hi = x.n;
+    const sc = x.sc, m = x.m;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const k = sc[mid];
+      if (k < score || (k === score && m[mid] <= member)) lo = mid + 1;
+      else hi = mid;
+    }
+    hitLeaf = x;
+    hitPos = lo;
+  }
+
   /** Descends to rank r (0 <= r < size), recording the path. */
   private descendRank(r: number): void {
     let x = this.root;
@@ -106,20 +138,21 @@ export class ZTree {
 
   /** Adds a pair known to be absent. */
   insert(score: number, member: string): void {
-    mode = KEY_LE;
-    tScore = score;
-    tMember = member;
-    this.descend();
-    const l = hitLeaf, p = hitPos;
-    if (l.n === l.sc.length) {
+    this.descendKey(score, member);
+    const l = hitLeaf, p = hitPos, n = l.n;
+    if (n === l.sc.length) {
       const sc = new Float64Array(Math.min(B + 1, l.sc.length * 2));
-      sc.set(l.sc.subarray(0, l.n));
+      sc.set(l.sc.subarray(0, n));
       l.sc = sc;
     }
-    l.sc.copyWithin(p + 1, p, l.n);
+    l.sc.copyWithin(p + 1, p, n);
     l.sc[p] = score;
-    l.m.splice(p, 0, member);
-    l.n++;
+    // shifted by hand: splice would allocate the (empty) array of removed elements
+    const m = l.m;
+    m.push(member);
+    for (let j = n; j > p; j--) m[j] = m[j - 1];
+    m[p] = member;
+    l.n = n + 1;
     for (let d = 0; d < depth; d++) pathN[d].cnt[pathI[d]]++;
     this.size++;
     if (l.n > B) this.splitLeaf(l);
@@ -127,10 +160,7 @@ export class ZTree {
 
   /** Removes a pair; false when absent. */
   remove(score: number, member: string): boolean {
-    mode = KEY_LE;
-    tScore = score;
-    tMember = member;
-    this.descend();
+    this.descendKey(score, member);
     const p = hitPos - 1;
     if (p < 0 || hitLeaf.m[p] !== member || hitLeaf.sc[p] !== score) return false;
     this.removeAt(hitLeaf, p, 1);
@@ -139,10 +169,7 @@ export class ZTree {
 
   /** Moves a member from one score to another (in place when its position is unchanged). */
   update(old: number, member: string, score: number): void {
-    mode = KEY_LE;
-    tScore = old;
-    tMember = member;
-    this.descend();
+    this.descendKey(old, member);
     const l = hitLeaf, p = hitPos - 1;
     if (
       p > 0 && p < l.n - 1 &&
@@ -168,6 +195,7 @@ export class ZTree {
 
   /** Cursor at rank r (invalid when out of range). */
   seekRank(c: ZCursor, r: number): void {
+    c.lp = null;
     if (r < 0 || r >= this.size) {
       c.leaf = null;
       return;
@@ -178,16 +206,19 @@ export class ZTree {
   }
 
   first(c: ZCursor): void {
+    c.lp = null;
     c.leaf = this.size === 0 ? null : this.head;
     c.pos = 0;
   }
 
   last(c: ZCursor): void {
+    c.lp = null;
     c.leaf = this.size === 0 ? null : this.tail;
     c.pos = this.tail.n - 1;
   }
 
   private seek(c: ZCursor): number {
+    c.lp = null;
     const r = this.descend();
     let l: Leaf | null = hitLeaf, p = hitPos;
     if (p >= l.n) {
@@ -235,9 +266,15 @@ export class ZTree {
 
   /** Removes k pairs at p of the leaf the last descent reached, then rebalances. */
   private removeAt(l: Leaf, p: number, k: number): void {
-    l.sc.copyWithin(p, p + k, l.n);
-    l.m.splice(p, k);
-    l.n -= k;
+    const n = l.n;
+    l.sc.copyWithin(p, p + k, n);
+    const m = l.m;
+    if (k === 1) {
+      // by hand, as in insert (splice allocates)
+      for (let j = p; j < n - 1; j++) m[j] = m[j + 1];
+      m.pop();
+    } else m.splice(p, k);
+    l.n = n - k;
     for (let d = 0; d < depth; d++) pathN[d].cnt[pathI[d]] -= k;
     this.size -= k;
     if (depth > 0 && l.n < MIN) this.fixLeaf();

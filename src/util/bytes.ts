@@ -16,6 +16,11 @@ export function latin1(b: Uint8Array): string {
   return slice.call(b, 0, b.length);
 }
 
+/** b[start, end) as a one-char-per-byte string (native, no per-char loop, no subarray). */
+export function latin1Range(b: Uint8Array, start: number, end: number): string {
+  return slice.call(b, start, end);
+}
+
 /** A received argument as a stored string value (copied out of the receive buffer). */
 export function toValue(b: Uint8Array): string | Uint8Array {
   return b.length <= 256 * 1024 * 1024 ? slice.call(b, 0, b.length) : b.slice();

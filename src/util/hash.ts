@@ -42,13 +42,34 @@ export function murmur3(b: Uint8Array, off: number, len: number, seed: number): 
       k = (k << 15) | (k >>> 17);
       h ^= Math.imul(k, C2);
   }
-  h ^= len;
+  return fmix32(h ^ len);
+}
+
+/** MurmurHash3's finaliser: every bit of h reaches every bit of the result. */
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * The hash of a collection member (a hash field, a set member) in b[off, off + len): seeded
+ * FNV-1a, cheaper than murmur3 for the short strings members usually are, then fmix32.
+ */
+export function memberHash(b: Uint8Array, off: number, len: number): number {
+  let h = (0x811c9dc5 ^ SEED) >>> 0;
+  for (let i = 0; i < len; i++) h = Math.imul(h ^ b[off + i], 0x01000193);
+  return fmix32(h);
+}
+
+/** memberHash of the bytes of a latin1 string. */
+export function memberHashStr(s: string): number {
+  let h = (0x811c9dc5 ^ SEED) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix32(h);
 }
 
 /** The hash of a whole key. */

@@ -4,12 +4,32 @@
  * after one that leaves too many entries.
  */
 import type { Ctx } from "../context.ts";
+import type { ConfigStore } from "../../config/mod.ts";
 import type { HashValue } from "../../store/hash.ts";
 import type { StringValue } from "../../store/types.ts";
+import { latin1, toValue } from "../../util/bytes.ts";
 
-/** hash-max-listpack-value */
+/**
+ * hash-max-listpack-value and -entries, re-read only when the config changed (a lookup by
+ * name costs more than the listpack write it decides).
+ */
+let limitsFrom: ConfigStore | null = null;
+let limitsVersion = -1;
+let maxValue = 64;
+let maxEntries = 128;
+
+function readLimits(ctx: Ctx): void {
+  const c = ctx.shard.config;
+  if (c === limitsFrom && c.version === limitsVersion) return;
+  limitsFrom = c;
+  limitsVersion = c.version;
+  maxValue = Number(c.value("hash-max-listpack-value"));
+  maxEntries = Number(c.value("hash-max-listpack-entries"));
+}
+
 function maxListpackValue(ctx: Ctx): number {
-  return Number(ctx.shard.config.value("hash-max-listpack-value"));
+  readLimits(ctx);
+  return maxValue;
 }
 
 /**
@@ -42,6 +62,15 @@ export function hashSet(ctx: Ctx, h: HashValue, f: string, v: StringValue): bool
     return h.set(f, v);
   }
   const added = h.set(f, v);
-  if (h.size > Number(ctx.shard.config.value("hash-max-listpack-entries"))) h.convert();
+  if (h.size > maxEntries) h.convert();
   return added;
+}
+
+/**
+ * hashSet for an argument pair as it arrived: a hashtable copies the bytes into its pool
+ * without making JS strings (the HSET path of a big hash).
+ */
+export function hashSetBytes(ctx: Ctx, h: HashValue, f: Uint8Array, v: Uint8Array): boolean {
+  if (!h.isListpack) return h.setBytes(f, v);
+  return hashSet(ctx, h, latin1(f), toValue(v));
 }

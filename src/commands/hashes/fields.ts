@@ -8,7 +8,9 @@ import type { HashValue } from "../../store/hash.ts";
 import type { StringValue } from "../../store/types.ts";
 import { latin1, toValue } from "../../util/bytes.ts";
 import { hashOrCreate, readHash, writeHash, WRONG } from "./lookup.ts";
-import { convertForArgs, hashSet } from "./encoding.ts";
+import { convertForArgs, hashSet, hashSetBytes } from "./encoding.ts";
+import { lpHashValueEntry } from "../../store/hash_listpack.ts";
+import { lpString } from "../../store/listpack.ts";
 
 /** HSET (reply: fields added) and HMSET (reply: OK). */
 export function hset(ctx: Ctx, argv: Uint8Array[], argc: number, hmset: boolean): void {
@@ -21,7 +23,7 @@ export function hset(ctx: Ctx, argv: Uint8Array[], argc: number, hmset: boolean)
   convertForArgs(ctx, h, argv, 2, argc);
   let created = 0;
   for (let i = 2; i < argc; i += 2) {
-    if (hashSet(ctx, h, latin1(argv[i]), toValue(argv[i + 1]))) created++;
+    if (hashSetBytes(ctx, h, argv[i], argv[i + 1])) created++;
   }
   ctx.db.touch(r);
   if (hmset) ctx.w.ok();
@@ -43,9 +45,36 @@ export function hsetnx(ctx: Ctx, argv: Uint8Array[]): void {
 export function hget(ctx: Ctx, argv: Uint8Array[]): void {
   const h = readHash(ctx, argv[1]);
   if (h === null) return;
-  const v = h === undefined ? undefined : h.get(latin1(argv[2]));
-  if (v === undefined) ctx.w.nullBulk();
-  else ctx.w.bulkValue(v);
+  if (h !== undefined) writeValue(ctx.w, h, argv[2]);
+  else ctx.w.nullBulk();
+}
+
+/**
+ * The value of field f as a bulk reply (null when absent). A listpack blob's or a hashtable's
+ * value is written from the bytes where it lies, without making a JS string.
+ */
+function writeValue(w: ReplyWriter, h: HashValue, fb: Uint8Array): void {
+  const d = h.table;
+  if (d !== null) {
+    const i = d.findBytes(fb);
+    if (i === 0) return w.nullBulk();
+    const o = d.valueOffset(i);
+    if (o >= 0) w.bulkRange(d.bytes, o, d.valueLength(i));
+    else w.bulkValue(d.valueAt(i));
+    return;
+  }
+  const f = latin1(fb);
+  const b = h.blob;
+  if (b !== null) {
+    const e = lpHashValueEntry(b, f);
+    if (e === null) w.nullBulk();
+    else if (e.str >= 0) w.bulkRange(b.u8, e.str, e.len);
+    else w.bulkStr(lpString(b.u8, e));
+    return;
+  }
+  const v = h.get(f);
+  if (v === undefined) w.nullBulk();
+  else w.bulkValue(v);
 }
 
 export function hmget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
@@ -54,9 +83,8 @@ export function hmget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const w = ctx.w;
   w.arrayHeader(argc - 2);
   for (let i = 2; i < argc; i++) {
-    const v = h === undefined ? undefined : h.get(latin1(argv[i]));
-    if (v === undefined) w.nullBulk();
-    else w.bulkValue(v);
+    if (h !== undefined) writeValue(w, h, argv[i]);
+    else w.nullBulk();
   }
 }
 
@@ -85,8 +113,7 @@ export function hlen(ctx: Ctx, argv: Uint8Array[]): void {
 export function hstrlen(ctx: Ctx, argv: Uint8Array[]): void {
   const h = readHash(ctx, argv[1]);
   if (h === null) return;
-  const v = h === undefined ? undefined : h.get(latin1(argv[2]));
-  ctx.w.integer(v === undefined ? 0 : v.length);
+  ctx.w.integer(h === undefined ? 0 : h.strlen(latin1(argv[2])));
 }
 
 export function hexists(ctx: Ctx, argv: Uint8Array[]): void {

@@ -6,7 +6,8 @@ import type { Ctx } from "../context.ts";
 import { ENC_AUTO, ENC_EMBSTR, ENC_RAW } from "../../store/keyspace.ts";
 import type { Db } from "../../store/keyspace.ts";
 import { idleSeconds } from "../../store/access.ts";
-import { type CollectionValue, TYPE_STRING } from "../../store/types.ts";
+import { type CollectionValue, TYPE_LIST, TYPE_SET, TYPE_STRING } from "../../store/types.ts";
+import { BLOB_INTSET } from "../../store/record.ts";
 import type { ConfigStore } from "../../config/mod.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 
@@ -51,7 +52,16 @@ function refcount(db: Db, r: number, config: ConfigStore): number {
 /** OBJECT ENCODING's answer for record `r` of ctx.db (DEBUG OBJECT shows it too). */
 export function objectEncodingOf(ctx: Ctx, r: number): string {
   const db = ctx.db;
-  if (db.typeOf(r) === TYPE_STRING) return stringEncoding(db, r);
+  const type = db.typeOf(r);
+  if (type === TYPE_STRING) return stringEncoding(db, r);
+  // a small collection: its blob's format says it (no view needed). Redis 7.0's lists are
+  // quicklists whatever their size: a small list's one listpack is a quicklist's one node.
+  if (db.isBlob(r)) {
+    if (db.encOf(r) === BLOB_INTSET) return "intset";
+    // a small non-integer set's listpack stands in for Redis's dict
+    if (type === TYPE_SET) return "hashtable";
+    return type === TYPE_LIST ? "quicklist" : "listpack";
+  }
   return db.object<CollectionValue>(r).encoding(ctx.shard.config);
 }
 

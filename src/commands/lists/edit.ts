@@ -2,7 +2,7 @@
 import type { Ctx } from "../context.ts";
 import { SYNTAX } from "../errors.ts";
 import { intArg } from "../args.ts";
-import { eqi, toValue } from "../../util/bytes.ts";
+import { eqi } from "../../util/bytes.ts";
 import type { ListValue } from "../../store/list.ts";
 import { WRONG } from "../lookup.ts";
 import { finishWrite, writeList } from "./lookup.ts";
@@ -19,7 +19,8 @@ export function lset(ctx: Ctx, argv: Uint8Array[]): void {
   const list = ctx.db.object<ListValue>(r);
   if (i < 0) i += list.size;
   if (i < 0 || i >= list.size) return ctx.w.error(INDEX_OUT_OF_RANGE);
-  list.setAt(i, toValue(argv[3]));
+  // the argument bytes as they arrived: the list keeps a copy in its listpack
+  list.setAt(i, argv[3]);
   ctx.db.touch(r);
   ctx.w.ok();
 }
@@ -33,9 +34,9 @@ export function linsert(ctx: Ctx, argv: Uint8Array[]): void {
   if (r === WRONG) return;
   if (r === 0) return ctx.w.integer(0);
   const list = ctx.db.object<ListValue>(r);
-  const at = list.indexOf(toValue(argv[3]));
+  const at = list.indexOf(argv[3]);
   if (at < 0) return ctx.w.integer(-1);
-  list.insert(after ? at + 1 : at, toValue(argv[4]));
+  list.insert(after ? at + 1 : at, argv[4]);
   ctx.db.touch(r);
   ctx.w.integer(list.size);
 }
@@ -47,7 +48,7 @@ export function lrem(ctx: Ctx, argv: Uint8Array[]): void {
   if (r === WRONG) return;
   if (r === 0) return ctx.w.integer(0);
   const list = ctx.db.object<ListValue>(r);
-  const removed = list.removeEqual(toValue(argv[3]), Math.abs(n), n < 0);
+  const removed = list.removeEqual(argv[3], Math.abs(n), n < 0);
   if (removed > 0) finishWrite(ctx, r, list);
   ctx.w.integer(removed);
 }

@@ -5,7 +5,7 @@ import { rangeArg } from "../args.ts";
 import { eqi } from "../../util/bytes.ts";
 import { WRONG } from "../lookup.ts";
 import { parseInt64 } from "../../util/numbers.ts";
-import { ListValue } from "../../store/list.ts";
+import type { ListValue } from "../../store/list.ts";
 import { createList, finishWrite, popRange, writeList } from "./lookup.ts";
 
 /** LEFT / RIGHT (any case): 1 for left, 0 for right, -1 after a syntax error reply. */
@@ -30,12 +30,11 @@ function move(ctx: Ctx, src: Uint8Array, dst: Uint8Array, fromLeft: boolean, toL
   // have removed it as expired and creating it is a write, so the source is found again
   let sref = sr;
   if (dr === 0) {
-    const list = new ListValue();
-    list.pushBack(v);
-    createList(ctx, dst, list);
+    createList(ctx, dst, [v], false);
     sref = db.peek(src, ctx.now);
   } else {
-    const dl = db.object<ListValue>(dr);
+    // the same key: one view of its blob (a second one would miss the first one's conversion)
+    const dl = dr === sr ? sl : db.object<ListValue>(dr);
     if (toLeft) dl.pushFront(v);
     else dl.pushBack(v);
     db.touch(dr);

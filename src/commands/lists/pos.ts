@@ -3,7 +3,6 @@ import type { Ctx } from "../context.ts";
 import { SYNTAX } from "../errors.ts";
 import { int64Arg, rangeArg } from "../args.ts";
 import { eqi, toValue } from "../../util/bytes.ts";
-import { sameValue } from "../../store/list.ts";
 import { readList } from "./lookup.ts";
 
 const RANK_ZERO = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the " +
@@ -49,14 +48,14 @@ export function lpos(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (count === -1) {
     for (let k = 0; k < limit; k++) {
       const i = fromTail ? len - 1 - k : k;
-      if (sameValue(list.at(i), v) && (++matches >= rank || rankMin)) return w.integer(i);
+      if (list.equalsAt(i, v) && (++matches >= rank || rankMin)) return w.integer(i);
     }
     return w.nullBulk();
   }
   const found: number[] = [];
   for (let k = 0; k < limit; k++) {
     const i = fromTail ? len - 1 - k : k;
-    if (!sameValue(list.at(i), v)) continue;
+    if (!list.equalsAt(i, v)) continue;
     matches++;
     if (matches < rank && !rankMin) continue;
     found.push(i);

@@ -2,8 +2,8 @@
 import type { Ctx } from "../context.ts";
 import { MUST_BE_POSITIVE } from "../errors.ts";
 import { rangeArg } from "../args.ts";
-import { toValue } from "../../util/bytes.ts";
-import { ListValue } from "../../store/list.ts";
+import type { ListValue } from "../../store/list.ts";
+import type { StringValue } from "../../store/types.ts";
 import { WRONG } from "../lookup.ts";
 import { createList, finishWrite, popRange, writeList } from "./lookup.ts";
 
@@ -20,19 +20,13 @@ export function push(
   if (r === WRONG) return;
   if (r === 0) {
     if (xx) return ctx.w.integer(0);
-    const list = new ListValue(argc - 2);
-    for (let j = 2; j < argc; j++) {
-      if (front) list.pushFront(toValue(argv[j]));
-      else list.pushBack(toValue(argv[j]));
-    }
-    createList(ctx, key, list);
-    return ctx.w.integer(list.size);
+    // the argument bytes as they arrived: the list copies them into its listpack
+    const values: StringValue[] = argv.slice(2, argc);
+    createList(ctx, key, values, front);
+    return ctx.w.integer(values.length);
   }
   const list = ctx.db.object<ListValue>(r);
-  for (let j = 2; j < argc; j++) {
-    if (front) list.pushFront(toValue(argv[j]));
-    else list.pushBack(toValue(argv[j]));
-  }
+  for (let j = 2; j < argc; j++) list.push(argv[j], front);
   ctx.db.touch(r);
   ctx.w.integer(list.size);
 }
@@ -54,7 +48,7 @@ export function pop(ctx: Ctx, argv: Uint8Array[], argc: number, front: boolean):
   if (r === 0) return hasCount ? ctx.w.nullArray() : ctx.w.nullBulk();
   const list = ctx.db.object<ListValue>(r);
   if (hasCount && count === 0) return ctx.w.arrayHeader(0);
-  if (!hasCount) ctx.w.bulkValue(front ? list.popFront() : list.popBack());
+  if (!hasCount) list.popTo(ctx.w, 1, front);
   else popRange(ctx, list, Math.min(count, list.size), front);
   finishWrite(ctx, r, list);
 }

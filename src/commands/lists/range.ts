@@ -28,5 +28,5 @@ export function lindex(ctx: Ctx, argv: Uint8Array[]): void {
   if (i === null) return;
   if (i < 0) i += list.size;
   if (i < 0 || i >= list.size) return ctx.w.nullBulk();
-  ctx.w.bulkValue(list.at(i));
+  list.writeAt(ctx.w, i);
 }

@@ -1,7 +1,8 @@
 /**
  * MEMORY USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS / HELP in Redis 7.0's reply shapes,
- * over what each shard counts (context.ts MemoryReport): the arena's blocks and pages, the key
- * indexes, the estimated collections, connection buffers. STATS, DOCTOR and PURGE run on every
+ * over what each shard counts (context.ts MemoryReport): the arena's blocks and pages (records,
+ * strings, small collections' blobs), the key indexes, the estimated large collections,
+ * connection buffers. STATS, DOCTOR and PURGE run on every
  * shard; each part answers a JSON bulk (internal to the fold), the fold adds them up.
  */
 import type { Ctx, MemoryReport } from "../context.ts";
@@ -47,7 +48,10 @@ export function memoryUsage(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (r === 0) return ctx.w.nullBulk();
   // the record (key, value or handle, metadata) and its share of the bucket array
   let n = db.ks.arena.blockBytes(r) + 8;
-  if (db.isObject(r)) n += objectBytes(db.typeOf(r), db.object<CollectionValue>(r), samples);
+  // a small collection: its blob's block, exactly (no sampling: the bytes are all there)
+  const blob = db.blobOffset(r);
+  if (blob !== 0) n += db.ks.arena.blockBytes(blob / 8);
+  else if (db.isObject(r)) n += objectBytes(db.typeOf(r), db.object<CollectionValue>(r), samples);
   ctx.w.integer(n);
 }
 

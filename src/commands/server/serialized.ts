@@ -1,7 +1,8 @@
 /**
  * DEBUG OBJECT's `serializedlength`: what Redis 7.0's rdbSavedObjectLen counts for a value.
  * Strings and the elements of hashtable/skiplist collections are saved one by one; listpack
- * and intset encodings as their one blob (built here from the elements, redis_encodings.ts);
+ * and intset encodings as their one blob (the stored blob's bytes; built here from the
+ * elements, redis_encodings.ts, for a collection held as an object in those encodings);
  * lists as quicklist nodes, filled as pushes fill them. Any string or blob over 20 bytes is
  * counted LZF-compressed when that shrinks it, as Redis saves it with rdbcompression yes.
  */
@@ -10,7 +11,14 @@ import { ListValue } from "../../store/list.ts";
 import { SetValue } from "../../store/set.ts";
 import { HashValue } from "../../store/hash.ts";
 import { ZSetValue } from "../../store/zset.ts";
-import { type CollectionValue, type StringValue, TYPE_STRING } from "../../store/types.ts";
+import {
+  type CollectionValue,
+  type StringValue,
+  TYPE_LIST,
+  TYPE_SET,
+  TYPE_STRING,
+} from "../../store/types.ts";
+import { BLOB_INTSET } from "../../store/record.ts";
 import { formatDouble } from "../../util/numbers.ts";
 import { fromLatin1 } from "../../util/bytes.ts";
 import { lzfCompressedLength } from "../../util/lzf.ts";
@@ -149,6 +157,15 @@ function collectionBytes(v: CollectionValue, config: ConfigStore): number {
 
 /** The serialized length of record `r` of `db` (`int`: its string is int-encoded). */
 export function serializedLength(db: Db, r: number, int: boolean, config: ConfigStore): number {
-  if (db.typeOf(r) !== TYPE_STRING) return collectionBytes(db.object<CollectionValue>(r), config);
+  const type = db.typeOf(r);
+  // (a set's listpack stands in for Redis's dict: RDB saves that member by member)
+  const setDict = type === TYPE_SET && db.encOf(r) !== BLOB_INTSET;
+  if (db.isBlob(r) && type !== TYPE_LIST && !setDict) {
+    // a hash, sorted set or set in its compact encoding: RDB saves the blob's bytes as they are
+    const at = db.blobOffset(r);
+    const blob = db.arena.u8.subarray(at, at + db.blobLength(r));
+    return rawStringBytes(blob, config.value("rdbcompression") !== "no");
+  }
+  if (type !== TYPE_STRING) return collectionBytes(db.object<CollectionValue>(r), config);
   return stringValueBytes(db.str(r), int, config.value("rdbcompression") !== "no");
 }

@@ -10,6 +10,7 @@ import { rangeArg } from "../args.ts";
 import { readTyped, WRONG } from "../lookup.ts";
 import { maxIntset } from "../encoding_limits.ts";
 import { SetValue } from "../../store/set.ts";
+import { putSet } from "../../store/set_store.ts";
 import { TYPE_SET } from "../../store/types.ts";
 import { eqi } from "../../util/bytes.ts";
 import { writeMembers } from "./lookup.ts";
@@ -40,7 +41,7 @@ const REPLY = 0, STORE = 1, CARD = 2;
 
 /** Stores `s` at dst (or deletes dst when empty) and replies the size. */
 function store(ctx: Ctx, dst: Uint8Array, s: SetValue): void {
-  if (s.size > 0) ctx.db.setObject(dst, TYPE_SET, s, ctx.now);
+  if (s.size > 0) putSet(ctx.db, dst, s, ctx.now);
   else ctx.db.delete(dst, ctx.now);
   ctx.w.integer(s.size);
 }
@@ -51,7 +52,7 @@ function inter(ctx: Ctx, mode: number, dst: Uint8Array | null, limit: number): v
   for (let j = 0; j < n; j++) {
     if (sets[j] === null) {
       sets.length = 0;
-      if (mode === STORE) return store(ctx, dst!, new SetValue());
+      if (mode === STORE) return store(ctx, dst!, SetValue.object());
       return mode === CARD ? w.integer(0) : w.setHeader(0);
     }
   }
@@ -59,7 +60,7 @@ function inter(ctx: Ctx, mode: number, dst: Uint8Array | null, limit: number): v
   ss.sort((a, b) => a.size - b.size);
   const first = ss[0];
   const m = first.members();
-  const out = mode === STORE ? new SetValue() : null;
+  const out = mode === STORE ? SetValue.object() : null;
   const max = mode === STORE ? maxIntset(ctx) : 0;
   let card = 0;
   const hits: string[] = [];
@@ -86,7 +87,7 @@ function inter(ctx: Ctx, mode: number, dst: Uint8Array | null, limit: number): v
 
 function unionDiff(ctx: Ctx, op: number, dst: Uint8Array | null): void {
   const n = sets.length;
-  const out = new SetValue();
+  const out = SetValue.object();
   const max = maxIntset(ctx);
   const s0 = sets[0];
   if (op === UNION) {

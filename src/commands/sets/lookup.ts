@@ -19,8 +19,15 @@ export const writeSet = (ctx: Ctx, key: Uint8Array): number => writeTyped(ctx, k
 
 /** Members in Redis's iteration order as a set reply. */
 export function writeMembers(ctx: Ctx, s: SetValue): void {
-  const m = s.members();
   const w = ctx.w;
+  const t = s.table;
+  if (t !== null) {
+    // a large set: its members' bytes as they lie, no string per member
+    w.setHeader(t.n);
+    for (let d = 0; d < t.n; d++) w.bulkRange(t.heap, t.offOf(d), t.lenOf(d));
+    return;
+  }
+  const m = s.members();
   w.setHeader(m.length);
   for (let i = 0; i < m.length; i++) w.bulkStr(m[i]);
 }

@@ -20,7 +20,7 @@ export function spop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (r === 0) return count < 0 ? w.nullBulk() : w.setHeader(0);
   const s = ctx.db.object<SetValue>(r);
   if (count < 0) {
-    w.bulkStr(s.pop());
+    popOne(ctx, s);
     return finish(ctx, r, s);
   }
   if (count === 0) return w.setHeader(0);
@@ -30,8 +30,18 @@ export function spop(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     return;
   }
   w.setHeader(count);
-  for (let i = 0; i < count; i++) w.bulkStr(s.pop());
+  for (let i = 0; i < count; i++) popOne(ctx, s);
   ctx.db.touch(r);
+}
+
+/** Replies a uniformly random member of `s` and removes it. */
+function popOne(ctx: Ctx, s: SetValue): void {
+  const t = s.table;
+  if (t === null) return ctx.w.bulkStr(s.pop());
+  // a large set: the member's bytes as they lie, written before its removal moves them
+  const d = (Math.random() * t.n) | 0;
+  ctx.w.bulkRange(t.heap, t.offOf(d), t.lenOf(d));
+  t.removeAt(d);
 }
 
 export function srandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
@@ -62,10 +72,10 @@ export function srandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     return;
   }
   w.arrayHeader(l);
-  const items = s.items;
   if (l * 3 > size) {
     // a partial Fisher-Yates shuffle of a copy
-    const copy = items.slice();
+    const m = s.members();
+    const copy = s.isView ? m : m.slice();
     for (let i = 0; i < l; i++) {
       const j = i + ((Math.random() * (size - i)) | 0);
       const t = copy[j];
@@ -80,6 +90,6 @@ export function srandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     const j = (Math.random() * size) | 0;
     if (picked.has(j)) continue;
     picked.add(j);
-    w.bulkStr(items[j]);
+    w.bulkStr(s.memberAt(j));
   }
 }

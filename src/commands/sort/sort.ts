@@ -14,7 +14,8 @@ import type { Ctx, ShardContext } from "../context.ts";
 import { SYNTAX, WRONGTYPE } from "../errors.ts";
 import { intArg } from "../args.ts";
 import { readRef } from "../lookup.ts";
-import { ListValue } from "../../store/list.ts";
+import { type ListValue, storeNewList } from "../../store/list.ts";
+import { refreshListFill } from "../lists/lookup.ts";
 import type { SetValue } from "../../store/set.ts";
 import type { ZSetValue } from "../../store/zset.ts";
 import { ZCursor } from "../../store/zset_tree.ts";
@@ -183,7 +184,7 @@ function sortGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, ro: boolean): v
     sortby = null;
   }
   // Redis converts a sorted set to a skiplist for SORT, for good
-  if (type === TYPE_ZSET) (coll as ZSetValue).listpack = false;
+  if (type === TYPE_ZSET) (coll as ZSetValue).toSkiplist();
 
   // LIMIT, clamped as Redis does
   let vectorlen = size;
@@ -288,17 +289,19 @@ function writeResult(
     }
     return;
   }
-  const list = new ListValue();
+  const list: StringValue[] = [];
   for (let j = start; j <= end; j++) {
     const obj = vec[j].obj;
-    if (getop === 0) list.pushBack(obj);
+    if (getop === 0) list.push(obj);
     for (let g = 0; g < getop; g++) {
       const val = lookupByPattern(home, now, stats, gets[g], obj);
       // a string key's bytes are a window on the arena: the list gets its own copy
-      list.pushBack(val === null ? "" : typeof val === "string" ? val : toValue(val));
+      list.push(val === null ? "" : typeof val === "string" ? val : toValue(val));
     }
   }
-  if (outputlen > 0) ctx.db.setObject(storekey, TYPE_LIST, list, now);
+  // a small result is a blob, as every new list is
+  refreshListFill(ctx);
+  if (outputlen > 0) storeNewList(ctx.db, storekey, list, false, now);
   else ctx.db.delete(storekey, now);
   w.integer(outputlen);
 }

@@ -22,6 +22,8 @@ import { parseDouble } from "../../util/numbers.ts";
 import { lpEntries, lpValue, zsetLimits } from "../encoding_limits.ts";
 import { WRONG } from "../lookup.ts";
 import { writeZset } from "./keyspace.ts";
+import { LP_EMPTY, LP_EMPTY_BYTES } from "../../store/listpack.ts";
+import { BLOB_LISTPACK } from "../../store/record.ts";
 
 const NAN_SCORE = "ERR resulting score is not a number (NaN)";
 
@@ -66,8 +68,31 @@ export function zaddGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, preset: 
   const r = writeZset(ctx, argv[1]);
   if (r === WRONG) return;
   if (r === 0 && flags & ZADD_XX) return incr ? w.nullBulk() : w.integer(0);
-  const z = r === 0 ? new ZSetValue() : ctx.db.object<ZSetValue>(r);
-  if (z.listpack) zsetLimits(ctx);
+  let z: ZSetValue;
+  if (r === 0) {
+    // created as Redis creates it: a listpack unless the limits rule out even the first member
+    // (the first pair is always added: no XX here, and a parsed score is never NaN)
+    zsetLimits(ctx);
+    if (lpEntries === 0 || argv[i + 1].length > lpValue) {
+      z = new ZSetValue();
+      z.listpack = false;
+      ctx.db.setObject(argv[1], TYPE_ZSET, z, ctx.now);
+    } else {
+      const ref = ctx.db.setBlob(
+        argv[1],
+        TYPE_ZSET,
+        BLOB_LISTPACK,
+        LP_EMPTY,
+        0,
+        LP_EMPTY_BYTES,
+        ctx.now,
+      );
+      z = ctx.db.object<ZSetValue>(ref);
+    }
+  } else {
+    z = ctx.db.object<ZSetValue>(r);
+    if (z.listpack) zsetLimits(ctx);
+  }
   let added = 0, updated = 0, processed = 0;
   let score = 0;
   let nan = false;
@@ -84,10 +109,7 @@ export function zaddGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, preset: 
       score = z.newScore;
     }
   }
-  if (added + updated > 0) {
-    if (r === 0) ctx.db.setObject(argv[1], TYPE_ZSET, z, ctx.now);
-    else ctx.db.touch(r);
-  }
+  if (added + updated > 0 && r !== 0) ctx.db.touch(r);
   if (nan) return w.error(NAN_SCORE);
   if (incr) return processed > 0 ? w.double(score) : w.nullBulk();
   w.integer(ch ? added + updated : added);

@@ -38,7 +38,7 @@ function find(s: SetValue | ZSetValue, m: string): number | undefined {
 function each(s: SetValue | ZSetValue, f: (m: string, score: number) => void): void {
   if (s instanceof ZSetValue) {
     const c = new ZCursor();
-    for (s.tree.last(c); c.valid; c.prev()) f(c.member, c.score);
+    for (s.last(c); c.valid; c.prev()) f(c.member, c.score);
   } else {
     const m = s.members();
     for (let i = 0; i < m.length; i++) f(m[i], 1);

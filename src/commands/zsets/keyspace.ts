@@ -7,6 +7,9 @@ import { TYPE_ZSET } from "../../store/types.ts";
 import { fitsListpack, ZSetValue } from "../../store/zset.ts";
 import { readObject, writeTyped } from "../lookup.ts";
 import { lpEntries, lpValue, zsetLimits } from "../encoding_limits.ts";
+import { LpBuilder } from "../../store/listpack.ts";
+import { BLOB_LISTPACK } from "../../store/record.ts";
+import { buildListpack } from "../../store/zset_listpack.ts";
 
 /** The sorted set at key for a read: undefined when absent, null on WRONGTYPE (replied). */
 export const readZset = (ctx: Ctx, key: Uint8Array): ZSetValue | undefined | null =>
@@ -19,9 +22,13 @@ export const readZset = (ctx: Ctx, key: Uint8Array): ZSetValue | undefined | nul
  */
 export const writeZset = (ctx: Ctx, key: Uint8Array): number => writeTyped(ctx, key, TYPE_ZSET);
 
+/** scratch for the listpack of a small result */
+const lb = new LpBuilder();
+
 /**
- * Stores members/scores at dst as a new sorted set, encoded as the config's limits say, and
- * replies its size; with no members dst is deleted and the reply is 0.
+ * Stores members/scores at dst as a new sorted set, encoded as the config's limits say (a
+ * small result as a listpack blob, as zsetConvertToListpackIfNeeded / zrangeResultBeginStore
+ * leave it), and replies its size; with no members dst is deleted and the reply is 0.
  */
 export function storeZset(ctx: Ctx, dst: Uint8Array, members: string[], scores: number[]): void {
   const n = members.length;
@@ -32,9 +39,14 @@ export function storeZset(ctx: Ctx, dst: Uint8Array, members: string[], scores: 
   let maxLen = 0;
   for (let i = 0; i < n; i++) if (members[i].length > maxLen) maxLen = members[i].length;
   zsetLimits(ctx);
-  const z = new ZSetValue();
-  z.listpack = fitsListpack(n, maxLen, lpEntries, lpValue);
-  for (let i = 0; i < n; i++) z.insert(members[i], scores[i]);
-  ctx.db.setObject(dst, TYPE_ZSET, z, ctx.now);
+  if (fitsListpack(n, maxLen, lpEntries, lpValue)) {
+    const len = buildListpack(lb, members, scores);
+    ctx.db.setBlob(dst, TYPE_ZSET, BLOB_LISTPACK, lb.buf, 0, len, ctx.now);
+  } else {
+    const z = new ZSetValue();
+    z.listpack = false;
+    for (let i = 0; i < n; i++) z.insert(members[i], scores[i]);
+    ctx.db.setObject(dst, TYPE_ZSET, z, ctx.now);
+  }
   ctx.w.integer(n);
 }

@@ -54,8 +54,8 @@ function zpop(
     w.arrayHeader(nested ? n : n * 2);
   }
   const c = cur;
-  if (max) z.tree.last(c);
-  else z.tree.first(c);
+  if (max) z.last(c);
+  else z.first(c);
   for (let i = 0; i < n; i++) {
     if (nested) w.arrayHeader(2);
     w.bulkStr(c.member);
@@ -111,7 +111,12 @@ export function zrandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc === 2) {
     const z = readZset(ctx, argv[1]);
     if (z === null) return;
-    return z === undefined ? w.nullBulk() : w.bulkStr(z.members[z.randomSlot()]);
+    if (z === undefined) return w.nullBulk();
+    if (z.blob !== null) {
+      z.seekRank(cur, (Math.random() * z.size) | 0);
+      return w.bulkStr(cur.member);
+    }
+    return w.bulkStr(z.members[z.randomSlot()]);
   }
   const l = randomCountArg(ctx, argv[2]);
   if (l === null) return;
@@ -131,7 +136,48 @@ export function zrandmember(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   randomWithCount(ctx, z, l, withscores);
 }
 
+/** the member entries of a listpack's pairs (scratch for random picks) */
+const offsets: number[] = [];
+
+/**
+ * ZRANDMEMBER with a count on a listpack (Redis's lpRandomPairs / lpRandomPairsUnique):
+ * repeated picks in random order, distinct picks in listpack order.
+ */
+function randomFromListpack(ctx: Ctx, z: ZSetValue, l: number, withscores: boolean): void {
+  const w = ctx.w;
+  const size = z.size;
+  if (l < 0 || l === 1) {
+    const n = l < 0 ? -l : 1;
+    if (n > MAX_RANDOM_REPLY) return w.error("ERR value is out of range");
+    offsets.length = 0;
+    z.pairOffsets(offsets);
+    pairsHeader(w, n, withscores);
+    for (let i = 0; i < n; i++) {
+      z.seekPair(cur, offsets[(Math.random() * size) | 0]);
+      writePair(w, cur.member, cur.score, withscores);
+    }
+    offsets.length = 0;
+    return;
+  }
+  if (l >= size) {
+    // the whole set, walked from the highest score down as Redis's set-op iterator does
+    pairsHeader(w, size, withscores);
+    for (z.last(cur); cur.valid; cur.prev()) writePair(w, cur.member, cur.score, withscores);
+    return;
+  }
+  // selection sampling: each pair is taken with probability (still wanted) / (still left)
+  pairsHeader(w, l, withscores);
+  let want = l, left = size;
+  for (z.first(cur); cur.valid && want > 0; cur.next(), left--) {
+    if (Math.random() * left < want) {
+      writePair(w, cur.member, cur.score, withscores);
+      want--;
+    }
+  }
+}
+
 function randomWithCount(ctx: Ctx, z: ZSetValue, l: number, withscores: boolean): void {
+  if (z.blob !== null) return randomFromListpack(ctx, z, l, withscores);
   const w = ctx.w;
   const size = z.size;
   const members = z.members, scores = z.scores;
@@ -148,7 +194,7 @@ function randomWithCount(ctx: Ctx, z: ZSetValue, l: number, withscores: boolean)
   if (l >= size) {
     // the whole set, walked from the highest score down as Redis's set-op iterator does
     pairsHeader(w, size, withscores);
-    for (z.tree.last(cur); cur.valid; cur.prev()) writePair(w, cur.member, cur.score, withscores);
+    for (z.last(cur); cur.valid; cur.prev()) writePair(w, cur.member, cur.score, withscores);
     return;
   }
   pairsHeader(w, l, withscores);

@@ -63,7 +63,7 @@ function byRank(z: ZSetValue, start: number, end: number, rev: boolean): void {
   if (start > end || start >= llen) return;
   if (end >= llen) end = llen - 1;
   let n = end - start + 1;
-  z.tree.seekRank(cur, rev ? llen - 1 - start : start);
+  z.seekRank(cur, rev ? llen - 1 - start : start);
   while (n-- > 0 && cur.valid) {
     pick(cur);
     if (rev) cur.prev();
@@ -74,7 +74,7 @@ function byRank(z: ZSetValue, start: number, end: number, rev: boolean): void {
 /** Moves the cursor, at rank r, `offset` places on (back when rev); false when past the end. */
 function skip(z: ZSetValue, r: number, offset: number, rev: boolean): boolean {
   if (offset === 0) return true;
-  z.tree.seekRank(cur, rev ? r - offset : r + offset);
+  z.seekRank(cur, rev ? r - offset : r + offset);
   return cur.valid;
 }
 

@@ -39,11 +39,11 @@ export function zscan(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     // a listpack is answered in one page, in order, whatever the cursor
     w.bulkStr("0");
     let n = 0;
-    for (z.tree.first(cur); cur.valid; cur.next()) {
+    for (z.first(cur); cur.valid; cur.next()) {
       if (pat === null || globMatch(pat, cur.member, false)) n++;
     }
     w.arrayHeader(n * 2);
-    for (z.tree.first(cur); cur.valid; cur.next()) {
+    for (z.first(cur); cur.valid; cur.next()) {
       if (pat !== null && !globMatch(pat, cur.member, false)) continue;
       w.bulkStr(cur.member);
       w.bulkStr(scanScore(cur.score));
