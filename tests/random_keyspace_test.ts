@@ -205,5 +205,7 @@ Deno.test("access tracking: LRU idle seconds, LFU counter growth and decay", () 
   assert.equal(a.counter(db.lruOf(f), t0 + 60 * 60_000), 0);
   for (let i = 0; i < 10_000; i++) db.lookup(b("f"), t0);
   const n = a.counter(db.lruOf(f), t0);
-  assert.ok(n > 6 && n < 60, `logarithmic growth: ${n} after 10k hits`);
+  // Redis's LFULogIncr with lfu-log-factor 10: hit k of the climb from 5 succeeds with p =
+  // 1/(10(c-5)+1), so 10k hits reach about 5 + sqrt(2 * 10k / 10) ~ 50, sd ~ 4
+  assert.ok(n > 30 && n < 75, `logarithmic growth: ${n} after 10k hits`);
 });
