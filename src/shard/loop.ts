@@ -111,6 +111,7 @@ export class ShardLoop implements ShardHost {
 
   turn(): boolean {
     const polled = this.shard.mesh.poll(this.onRecord);
+    this.shard.work += polled;
     return this.shard.flushPeers() || polled > 0;
   }
 

@@ -33,8 +33,14 @@ import { setLogFile, setLogLevel } from "../util/log.ts";
 import { initAcl, syncAclConfig } from "../commands/acl/config.ts";
 
 const EMPTY = new Uint8Array(0);
-/** big values dropped since the last GC that make the tick run one (see src/util/gc.ts) */
+/**
+ * Big values dropped since the last GC that make a quiet tick run one (see src/util/gc.ts). The
+ * GC is a full, blocking one (24 to 45 ms with a small heap), so it waits for a tick that saw no
+ * input; under steady load V8's own external-memory accounting schedules incremental GCs, and
+ * only this much garbage makes a busy shard pay for one.
+ */
 const GC_AFTER_RELEASED = 32 * 1024 * 1024;
+const GC_BUSY_AFTER_RELEASED = 512 * 1024 * 1024;
 /** a closed client's input buffer past this counts toward that GC */
 const BIG_BUFFER = 1024 * 1024;
 
@@ -122,6 +128,9 @@ export class Shard implements ShardContext {
   private readonly calls = new Map<number, (body: Uint8Array) => void>();
   private nextToken = 1;
   private nextClient = 0;
+  /** requests and peer records seen, and their count at the last tick: a quiet tick saw none */
+  work = 0;
+  private workAtTick = -1;
   readonly reader = new BatchReader();
   /** transactions: locks granted here, WATCHed keys here, and the ones this shard coordinates */
   readonly locks = new LockTable();
@@ -561,7 +570,10 @@ export class Shard implements ShardContext {
     // buffers given back are garbage: they count toward the next GC as dropped values do
     this.keyspace.objects.released += this.shrinkBuffers(false);
     this.limits.cron(this.conns, now, this.hz);
-    if (this.keyspace.objects.released >= GC_AFTER_RELEASED) this.collect();
+    const quiet = this.stats.netInput + this.work === this.workAtTick;
+    this.workAtTick = this.stats.netInput + this.work;
+    const released = this.keyspace.objects.released;
+    if (released >= (quiet ? GC_AFTER_RELEASED : GC_BUSY_AFTER_RELEASED)) this.collect();
     this.countOverhead();
     // a shard that refuses writes looks again each tick: memory freed by a FLUSHALL, a DEL or
     // a higher limit lets the peers forward writes again without waiting for a local one
