@@ -337,7 +337,7 @@ Deno.test("ZSetValue: random ZADD flags, removals and pops against a model", () 
       const members: string[] = [], scores: number[] = [];
       z.entries(members, scores);
       assert.deepEqual(members.map((m, i) => [m, scores[i]]), want);
-      assert.equal(z.index.size, model.size);
+      assert.equal(z.members.length, model.size);
       for (const [m, sc] of model) assert.equal(z.score(m), sc);
       for (const [i, [mm]] of want.entries()) assert.equal(z.rank(mm, false), i);
     }

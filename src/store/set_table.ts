@@ -15,8 +15,7 @@
  */
 import { latin1Range } from "../util/bytes.ts";
 import { memberHash } from "../util/hash.ts";
-
-const MIN_SLOTS = 16;
+import { MemberIndex } from "./member_index.ts";
 
 /** scratch for a member given as a latin1 string */
 let strBytes = new Uint8Array(256);
@@ -38,15 +37,15 @@ export class SetTable {
   private ent = new Uint32Array(3 * 8);
   /** members */
   n = 0;
-  /** open addressing, pairs [hash, dense position + 1] (0: an empty slot) */
-  private slots = new Uint32Array(2 * MIN_SLOTS);
-  private mask = MIN_SLOTS - 1;
+  /** hash -> dense position */
+  private index = new MemberIndex();
   /** the slot the last failed find stopped at (where the member would go) */
   private hole = 0;
+  private readonly hashOf = (d: number): number => this.ent[3 * d + 2];
 
   /** Bytes held (MEMORY USAGE): the heap, the dense array and the index. */
   get bytes(): number {
-    return this.heap.byteLength + this.ent.byteLength + this.slots.byteLength;
+    return this.heap.byteLength + this.ent.byteLength + this.index.bytes;
   }
 
   /** Member d's first byte in `heap`. */
@@ -61,24 +60,19 @@ export class SetTable {
 
   /** Dense position of the member src[off, off + len), or -1 (then `hole` is its slot). */
   private find(src: Uint8Array, off: number, len: number, h: number): number {
-    const slots = this.slots, mask = this.mask, heap = this.heap, ent = this.ent;
-    let i = h & mask;
-    for (;;) {
-      const v = slots[2 * i + 1];
-      if (v === 0) {
+    const x = this.index, heap = this.heap, ent = this.ent;
+    for (let i = x.home(h);; i = x.next(i)) {
+      const d = x.posAt(i);
+      if (d < 0) {
         this.hole = i;
         return -1;
       }
-      if (slots[2 * i] === h) {
-        const d = v - 1;
-        if (ent[3 * d + 1] === len) {
-          const o = ent[3 * d];
-          let k = 0;
-          while (k < len && heap[o + k] === src[off + k]) k++;
-          if (k === len) return d;
-        }
+      if (x.hashAt(i) === h && ent[3 * d + 1] === len) {
+        const o = ent[3 * d];
+        let k = 0;
+        while (k < len && heap[o + k] === src[off + k]) k++;
+        if (k === len) return d;
       }
-      i = (i + 1) & mask;
     }
   }
 
@@ -95,10 +89,6 @@ export class SetTable {
   addBytes(src: Uint8Array, off: number, len: number): boolean {
     const h = memberHash(src, off, len);
     if (this.find(src, off, len, h) >= 0) return false;
-    if ((this.n + 1) * 4 > (this.mask + 1) * 3) {
-      this.rehash((this.mask + 1) * 2);
-      this.find(src, off, len, h);
-    }
     const d = this.n;
     if (3 * d === this.ent.length) {
       // growth by half: a large set's arrays waste a quarter on average, not half
@@ -115,9 +105,8 @@ export class SetTable {
     ent[3 * d + 1] = len;
     ent[3 * d + 2] = h;
     this.heapLen = at + len;
-    this.slots[2 * this.hole] = h;
-    this.slots[2 * this.hole + 1] = d + 1;
     this.n = d + 1;
+    this.index.put(this.hole, h, d, d + 1, this.hashOf);
     return true;
   }
 
@@ -145,37 +134,17 @@ export class SetTable {
 
   /** Removes the member at dense position d: the last member takes its place. */
   removeAt(d: number): void {
-    const slots = this.slots, mask = this.mask, ent = this.ent;
-    // the slot naming d, then backward-shift deletion: later entries of the run move up
-    let i = ent[3 * d + 2] & mask;
-    while (slots[2 * i + 1] !== d + 1) i = (i + 1) & mask;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const v = slots[2 * j + 1];
-      if (v === 0) break;
-      const k = slots[2 * j] & mask;
-      // the entry at j may fill i unless its home k lies cyclically in (i, j]
-      const stays = i <= j ? (k > i && k <= j) : (k > i || k <= j);
-      if (!stays) {
-        slots[2 * i] = slots[2 * j];
-        slots[2 * i + 1] = v;
-        i = j;
-      }
-    }
-    slots[2 * i] = 0;
-    slots[2 * i + 1] = 0;
+    const ent = this.ent, x = this.index;
+    x.remove(ent[3 * d + 2], d);
     this.garbage += ent[3 * d + 1];
     const last = this.n - 1;
     if (d !== last) {
-      let s = ent[3 * last + 2] & mask;
-      while (slots[2 * s + 1] !== last + 1) s = (s + 1) & mask;
-      slots[2 * s + 1] = d + 1;
+      x.renumber(ent[3 * last + 2], last, d);
       ent.copyWithin(3 * d, 3 * last, 3 * last + 3);
     }
     this.n = last;
+    x.fit(last, this.hashOf);
     if (this.garbage > 4096 && this.garbage * 2 > this.heapLen) this.compact();
-    if (this.n * 8 < mask + 1 && mask + 1 > MIN_SLOTS) this.rehash((mask + 1) / 2);
     const cap = this.ent.length / 3;
     if (this.n * 8 < cap && cap > 64) this.ent = this.ent.slice(0, 3 * (cap >> 1));
   }
@@ -188,22 +157,8 @@ export class SetTable {
     t.garbage = this.garbage;
     t.ent = this.ent.slice();
     t.n = this.n;
-    t.slots = this.slots.slice();
-    t.mask = this.mask;
+    t.index = this.index.clone();
     return t;
-  }
-
-  private rehash(size: number): void {
-    const slots = new Uint32Array(2 * size), mask = size - 1, ent = this.ent;
-    for (let d = 0; d < this.n; d++) {
-      const h = ent[3 * d + 2];
-      let i = h & mask;
-      while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
-      slots[2 * i] = h;
-      slots[2 * i + 1] = d + 1;
-    }
-    this.slots = slots;
-    this.mask = mask;
   }
 
   private growHeap(need: number): void {

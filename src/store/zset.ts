@@ -6,8 +6,9 @@
  *   zset-max-listpack-entries or -value, the view converts: it builds the tree from the
  *   pairs and the record holds this instance as an object from then on (Redis's zsetConvert).
  * - an OBJECT: an order-statistic B+tree over (score, member) for order, ranks and ranges
- *   (zset_tree.ts), plus member -> slot in dense arrays of members and scores, for O(1)
- *   scores, random picks and SCAN pages. `listpack` records which encoding Redis would be
+ *   (zset_tree.ts), plus dense arrays of members, scores and member hashes with a hash index
+ *   into them (member_index.ts), for O(1) scores, random picks and SCAN pages. ZADD finds a
+ *   member by its request bytes: an update makes no string, only a new member does. `listpack` records which encoding Redis would be
  *   using for it (a few paths still build listpack-sized objects, e.g. keys shipped between
  *   shards), because a few replies depend on it:
  *   - a listpack keeps scores as text in which -0 reads back as 0;
@@ -19,6 +20,9 @@
  */
 import type { CollectionValue } from "./types.ts";
 import type { Blob } from "./blob.ts";
+import { MemberIndex } from "./member_index.ts";
+import { memberHash, memberHashStr } from "../util/hash.ts";
+import { latin1 } from "../util/bytes.ts";
 import { type MemberSink, ZCursor, ZTree } from "./zset_tree.ts";
 import { cmpLex } from "./zset_range.ts";
 import {
@@ -70,11 +74,16 @@ function updatedScore(flags: number, score: number, cur: number): number | undef
 export class ZSetValue implements CollectionValue, MemberSink {
   // object mode only (null in blob mode: a stray use fails loudly)
   tree: ZTree;
-  /** member -> slot in `members` / `scores` */
-  index: Map<string, number>;
+  /** member hash -> slot in `members` / `scores` / `hashes` */
+  index: MemberIndex;
   /** the members, unordered (swap-removed): SCAN walks them from the end, see scanStep */
   members: string[];
   scores: Float64Array;
+  hashes: Uint32Array;
+  /** where the last failed find ended (the free index slot) and the hash it probed */
+  private hole = 0;
+  private probed = 0;
+  private readonly hashOf = (i: number): number => this.hashes[i];
   /** whether Redis would hold this set as a listpack (always, in blob mode) */
   listpack = true;
   /** the score the last add() produced (ZADD INCR / ZINCRBY reply) */
@@ -87,14 +96,16 @@ export class ZSetValue implements CollectionValue, MemberSink {
     this.blob = blob;
     if (blob === null) {
       this.tree = new ZTree();
-      this.index = new Map();
+      this.index = new MemberIndex();
       this.members = [];
       this.scores = new Float64Array(4);
+      this.hashes = new Uint32Array(4);
     } else {
       this.tree = null as unknown as ZTree;
-      this.index = null as unknown as Map<string, number>;
+      this.index = null as unknown as MemberIndex;
       this.members = null as unknown as string[];
       this.scores = null as unknown as Float64Array;
+      this.hashes = null as unknown as Uint32Array;
     }
   }
 
@@ -123,39 +134,92 @@ export class ZSetValue implements CollectionValue, MemberSink {
     }
   }
 
+  /** Object mode: the slot of a member, or -1 (then `hole` and `probed` say where it goes). */
+  private find(member: string): number {
+    const h = memberHashStr(member), x = this.index, members = this.members;
+    for (let j = x.home(h);; j = x.next(j)) {
+      const i = x.posAt(j);
+      if (i < 0) {
+        this.hole = j;
+        this.probed = h;
+        return -1;
+      }
+      if (x.hashAt(j) === h && members[i] === member) return i;
+    }
+  }
+
+  /** find() for a member given as a request's bytes: no string is made. */
+  private findBytes(b: Uint8Array): number {
+    const len = b.length, h = memberHash(b, 0, len), x = this.index, members = this.members;
+    for (let j = x.home(h);; j = x.next(j)) {
+      const i = x.posAt(j);
+      if (i < 0) {
+        this.hole = j;
+        this.probed = h;
+        return -1;
+      }
+      if (x.hashAt(j) === h) {
+        const m = members[i];
+        if (m.length === len) {
+          let k = 0;
+          while (k < len && m.charCodeAt(k) === b[k]) k++;
+          if (k === len) return i;
+        }
+      }
+    }
+  }
+
   score(member: string): number | undefined {
     const b = this.blob;
     if (b !== null) return zlFind(b.u8, b.at, member) < 0 ? undefined : foundScore;
-    const i = this.index.get(member);
-    return i === undefined ? undefined : this.scores[i];
+    const i = this.find(member);
+    return i < 0 ? undefined : this.scores[i];
   }
 
   /** Adds a member known to be absent (callers building results set `listpack` first). */
   insert(member: string, score: number): void {
     if (this.listpack && score === 0) score = 0;
     if (this.blob !== null) return zlInsert(this.blob, member, score);
+    this.find(member);
+    this.insertAt(member, score);
+  }
+
+  /** Object mode: adds an absent member whose find() just failed (at `hole`, hash `probed`). */
+  private insertAt(member: string, score: number): void {
     const i = this.members.length;
     if (i === this.scores.length) {
       const s = new Float64Array(i * 2);
       s.set(this.scores);
       this.scores = s;
+      const h = new Uint32Array(i * 2);
+      h.set(this.hashes);
+      this.hashes = h;
     }
     this.members.push(member);
     this.scores[i] = score;
-    this.index.set(member, i);
+    this.hashes[i] = this.probed;
+    this.index.put(this.hole, this.probed, i, i + 1, this.hashOf);
     this.tree.insert(score, member);
   }
 
   /** MemberSink: the tree dropped a member; forget its slot. */
   dropped(member: string): void {
-    const i = this.index.get(member)!;
-    this.index.delete(member);
-    const last = this.members.pop()!;
-    if (last !== member) {
-      this.members[i] = last;
-      this.scores[i] = this.scores[this.members.length];
-      this.index.set(last, i);
+    this.dropAt(this.find(member));
+  }
+
+  /** Object mode: slot i's member is gone from the tree; the last slot fills its place. */
+  private dropAt(i: number): void {
+    const x = this.index, hashes = this.hashes, members = this.members;
+    x.remove(hashes[i], i);
+    const last = members.length - 1;
+    if (i !== last) {
+      x.renumber(hashes[last], last, i);
+      members[i] = members[last];
+      this.scores[i] = this.scores[last];
+      hashes[i] = hashes[last];
     }
+    members.pop();
+    x.fit(last, this.hashOf);
   }
 
   remove(member: string): boolean {
@@ -166,10 +230,10 @@ export class ZSetValue implements CollectionValue, MemberSink {
       zlDelete(b, p);
       return true;
     }
-    const i = this.index.get(member);
-    if (i === undefined) return false;
-    this.tree.remove(this.scores[i], member);
-    this.dropped(member);
+    const i = this.find(member);
+    if (i < 0) return false;
+    this.tree.remove(this.scores[i], this.members[i]);
+    this.dropAt(i);
     return true;
   }
 
@@ -207,8 +271,34 @@ export class ZSetValue implements CollectionValue, MemberSink {
         return ZADD_OUT_ADDED;
       }
     }
-    const i = this.index.get(member);
-    if (i !== undefined) {
+    return this.upsert(this.find(member), score, member, null, flags, maxEntries, maxValue);
+  }
+
+  /** add() for a member given as a request's bytes: an existing member's update makes no string. */
+  addArg(
+    score: number,
+    arg: Uint8Array,
+    flags: number,
+    maxEntries: number,
+    maxValue: number,
+  ): number {
+    if (this.blob !== null || score !== score) {
+      return this.add(score, latin1(arg), flags, maxEntries, maxValue);
+    }
+    return this.upsert(this.findBytes(arg), score, null, arg, flags, maxEntries, maxValue);
+  }
+
+  /** Object mode: zsetAdd once find() gave the slot i (or -1): the member, or its bytes. */
+  private upsert(
+    i: number,
+    score: number,
+    member: string | null,
+    arg: Uint8Array | null,
+    flags: number,
+    maxEntries: number,
+    maxValue: number,
+  ): number {
+    if (i >= 0) {
       const cur = this.scores[i];
       const next = updatedScore(flags, score, cur);
       if (next === undefined) return ZADD_OUT_NOP;
@@ -217,15 +307,16 @@ export class ZSetValue implements CollectionValue, MemberSink {
       this.newScore = score;
       if (score === cur) return 0;
       const stored = this.listpack && score === 0 ? 0 : score;
-      this.tree.update(cur, member, stored);
+      this.tree.update(cur, this.members[i], stored);
       this.scores[i] = stored;
       return ZADD_OUT_UPDATED;
     }
     if (flags & ZADD_XX) return ZADD_OUT_NOP;
-    if (this.listpack && (this.size + 1 > maxEntries || member.length > maxValue)) {
+    const m = member ?? latin1(arg!);
+    if (this.listpack && (this.size + 1 > maxEntries || m.length > maxValue)) {
       this.listpack = false;
     }
-    this.insert(member, score);
+    this.insertAt(m, this.listpack && score === 0 ? 0 : score);
     this.newScore = score;
     return ZADD_OUT_ADDED;
   }
@@ -241,9 +332,10 @@ export class ZSetValue implements CollectionValue, MemberSink {
     const u8 = b.u8, base = b.at;
     const n = zlLength(u8, base);
     this.tree = new ZTree();
-    this.index = new Map();
+    this.index = new MemberIndex();
     this.members = [];
     this.scores = new Float64Array(n > 4 ? n : 4);
+    this.hashes = new Uint32Array(n > 4 ? n : 4);
     this.blob = null;
     for (let p = pairFirst(u8, base); p >= 0; p = pairNext(u8, p)) {
       this.insert(pairMember(u8, p), pairScore(u8, p));
@@ -260,8 +352,8 @@ export class ZSetValue implements CollectionValue, MemberSink {
       if (p < 0) return -1;
       r = zlRankOf(b.u8, b.at, p);
     } else {
-      const i = this.index.get(member);
-      if (i === undefined) return -1;
+      const i = this.find(member);
+      if (i < 0) return -1;
       r = this.tree.rank(this.scores[i], member);
     }
     return rev ? this.size - 1 - r : r;

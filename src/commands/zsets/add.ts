@@ -97,7 +97,7 @@ export function zaddGeneric(ctx: Ctx, argv: Uint8Array[], argc: number, preset: 
   let score = 0;
   let nan = false;
   for (let k = 0; k < scores.length; k++) {
-    const out = z.add(scores[k], latin1(argv[i + 2 * k + 1]), flags, lpEntries, lpValue);
+    const out = z.addArg(scores[k], argv[i + 2 * k + 1], flags, lpEntries, lpValue);
     if (out & ZADD_OUT_NAN) {
       nan = true;
       break;
