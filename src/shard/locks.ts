@@ -8,6 +8,7 @@
  * shard (`all`, for commands that read or write every key, such as DBSIZE or FLUSHALL inside
  * EXEC).
  */
+import { LockKeys } from "./lock_keys.ts";
 
 /** The client a transaction runs for, as the protocol needs it. */
 export interface TxClient {
@@ -82,8 +83,8 @@ export interface LockReq {
  * O(its keys) whether it must queue behind one of them.
  */
 export class WaitSet {
-  private writers = new Map<number, number>();
-  private readers = new Map<number, number>();
+  private writers = new LockKeys();
+  private readers = new LockKeys();
   private all = 0;
 
   add(r: LockReq): void {
@@ -114,12 +115,8 @@ export class WaitSet {
   }
 }
 
-function count(m: Map<number, number>, keys: number[], d: number): void {
-  for (const k of keys) {
-    const n = (m.get(k) ?? 0) + d;
-    if (n === 0) m.delete(k);
-    else m.set(k, n);
-  }
+function count(m: LockKeys, keys: number[], d: number): void {
+  for (let i = 0; i < keys.length; i++) m.add(keys[i], d);
 }
 
 /**
@@ -130,9 +127,9 @@ function count(m: Map<number, number>, keys: number[], d: number): void {
  */
 export class LockTable {
   /** key -> txid holding it exclusively */
-  private writers = new Map<number, number>();
+  private writers = new LockKeys();
   /** key -> how many transactions share it */
-  private readers = new Map<number, number>();
+  private readers = new LockKeys();
   /** txid holding the whole shard, 0 if none */
   private allHolder = 0;
   private granted = new Map<number, LockReq>();
@@ -168,9 +165,8 @@ export class LockTable {
   grant(r: LockReq): void {
     this.granted.set(r.txid, r);
     if (r.flags & LOCK_ALL) this.allHolder = r.txid;
-    else if (r.flags & LOCK_SHARED) {
-      for (const k of r.keys) this.readers.set(k, (this.readers.get(k) ?? 0) + 1);
-    } else for (const k of r.keys) this.writers.set(k, r.txid);
+    else if (r.flags & LOCK_SHARED) count(this.readers, r.keys, 1);
+    else for (const k of r.keys) this.writers.set(k, r.txid);
   }
 
   /** Drop a transaction's granted locks (the caller runs what waited for them). */
@@ -179,13 +175,8 @@ export class LockTable {
     if (r === undefined) return;
     this.granted.delete(txid);
     if (r.flags & LOCK_ALL) this.allHolder = 0;
-    else if (r.flags & LOCK_SHARED) {
-      for (const k of r.keys) {
-        const n = this.readers.get(k)! - 1;
-        if (n === 0) this.readers.delete(k);
-        else this.readers.set(k, n);
-      }
-    } else for (const k of r.keys) this.writers.delete(k);
+    else if (r.flags & LOCK_SHARED) count(this.readers, r.keys, -1);
+    else for (const k of r.keys) this.writers.delete(k);
   }
 
   /**
