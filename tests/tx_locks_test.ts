@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { LOCK_ALL, LOCK_SHARED, type LockReq, LockTable, WaitSet } from "../src/shard/locks.ts";
 import { lockHash } from "../src/shard/plan.ts";
+import { LockKeys } from "../src/shard/lock_keys.ts";
 import { cli, runTool, type ServerHandle, startSkua, withServers } from "./helpers/server.ts";
 
 const enc = new TextEncoder();
@@ -22,6 +23,48 @@ function req(keys: string[], flags = 0): LockReq {
     keys: keys.map((k) => lockHash(0, enc.encode(k))),
   };
 }
+
+Deno.test("lock key table: random adds, sets and deletes agree with a Map, through growth and shrinking", () => {
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const t = new LockKeys();
+  const model = new Map<number, number>();
+  for (let round = 0; round < 6; round++) {
+    // breathe: grow to thousands of keys (a few colliding in the low bits), then drain
+    const span = round % 2 === 0 ? 5000 : 300;
+    for (let i = 0; i < 20000; i++) {
+      const k = rand(span) * (round % 3 === 0 ? 1024 : 1) & 0x3fffffff;
+      const op = rand(4);
+      if (op === 0) {
+        t.set(k, 7 + i);
+        model.set(k, 7 + i);
+      } else if (op === 1) {
+        t.delete(k);
+        model.delete(k);
+      } else {
+        const d = op === 2 ? 1 : -1;
+        t.add(k, d);
+        const n = (model.get(k) ?? 0) + d;
+        if (n === 0) model.delete(k);
+        else model.set(k, n);
+      }
+      if (i % 997 === 0) {
+        assert.equal(t.size, model.size);
+        for (const [mk, mv] of model) assert.equal(t.get(mk), mv);
+      }
+    }
+    for (const k of [...model.keys()]) {
+      assert.ok(t.has(k));
+      t.delete(k);
+      model.delete(k);
+      assert.ok(!t.has(k));
+    }
+    assert.equal(t.size, 0);
+  }
+});
 
 Deno.test("lock keys: same key and database alike, databases apart, Smi-sized", () => {
   const a = lockHash(0, enc.encode("user:1"));
