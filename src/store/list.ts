@@ -63,6 +63,13 @@ export class ListValue implements CollectionValue {
     return this.lp !== null ? 1 : this.ql.nodeCount;
   }
 
+  /** Calls fn with each quicklist node's listpack, head to tail (a view: its blob). */
+  forEachNode(fn: (buf: Uint8Array, start: number, bytes: number) => void): void {
+    const lp = this.lp;
+    if (lp !== null) fn(lp.blob.u8, lp.blob.at, lp.bytes);
+    else this.ql.forEachNode(fn);
+  }
+
   /** Redis 7.0 keeps every list in a quicklist. */
   encoding(): string {
     return "quicklist";

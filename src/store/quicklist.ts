@@ -77,6 +77,30 @@ export class QuickList {
     return q;
   }
 
+  /**
+   * A quicklist of the given listpack nodes, in order, each kept as it is (RDB's
+   * quicklistAppendListpack: a loaded list keeps the node layout it was saved with). The
+   * listpacks must be valid and non-empty (counts[i]: node i's entries); the quicklist owns
+   * them from now on.
+   */
+  static fromNodes(nodes: Uint8Array[], counts: number[]): QuickList {
+    const q = new QuickList();
+    for (let i = 0; i < nodes.length; i++) {
+      q.insertNode(q.nodes, nodes[i], 0, counts[i]);
+      q.len += counts[i];
+    }
+    return q;
+  }
+
+  /** Calls fn with each node's listpack, buf[start, start + bytes), head to tail (RDB, DUMP). */
+  forEachNode(fn: (buf: Uint8Array, start: number, bytes: number) => void): void {
+    for (let k = 0; k < this.nodes; k++) {
+      const s = this.slot(k);
+      const buf = this.bufs[s] as Uint8Array, start = this.starts[s];
+      fn(buf, start, lpBytes(buf, start));
+    }
+  }
+
   /** Nodes (DEBUG-style facts, tests). */
   get nodeCount(): number {
     return this.nodes;

@@ -1,6 +1,7 @@
 /**
  * The generic keyspace: keys one at a time (delete.ts), walking the keyspace (scan.ts), names
- * and databases of a value (rename.ts), whole databases (databases.ts) and OBJECT (object.ts).
+ * and databases of a value (rename.ts), whole databases (databases.ts), OBJECT (object.ts) and
+ * values as RDB payloads, DUMP / RESTORE (dump.ts).
  * The expiry commands are their own family (../expire/).
  */
 import { cmd, type CommandSpec } from "../table.ts";
@@ -9,6 +10,7 @@ import { del, exists, touch, type } from "./delete.ts";
 import { foldRandomKey, keysPart, randomkeyPart, scan, scanTarget } from "./scan.ts";
 import { copy, copyKeyDb, move, renameGeneric } from "./rename.ts";
 import { dbsize, flushall, flushdb, swapdb } from "./databases.ts";
+import { dump, restore } from "./dump.ts";
 import {
   objectEncoding,
   objectFreq,
@@ -30,6 +32,8 @@ export const keys: CommandSpec[] = [
   cmd("renamenx", (c, a) => renameGeneric(c, a, true)),
   cmd("copy", copy, { keyDb: copyKeyDb }),
   cmd("move", move),
+  cmd("dump", dump),
+  cmd("restore", restore),
   cmd("dbsize", dbsize, { fanout: foldSum }),
   cmd("flushdb", flushdb, { fanout: foldAllOk }),
   cmd("flushall", flushall, { fanout: foldAllOk }),

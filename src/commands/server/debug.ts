@@ -112,11 +112,10 @@ function object(ctx: Ctx, key: Uint8Array): void {
   if (r === 0) return ctx.w.error("ERR no such key");
   const encoding = objectEncodingOf(ctx, r);
   const config = ctx.shard.config;
-  let serialized = serializedLength(db, r, encoding === "int", config);
+  const serialized = serializedLength(db, r, encoding === "int", config);
   let extra = "";
   if (encoding === "quicklist") {
     const q = quicklistFacts(db.object<ListValue>(r), config);
-    serialized = q.serialized;
     extra = ` ql_nodes:${q.nodes} ql_avg_node:${(q.count / q.nodes).toFixed(2)} ` +
       `ql_listpack_max:${q.fill} ql_compressed:${q.compressed ? 1 : 0} ` +
       `ql_uncompressed_size:${q.uncompressed}`;
