@@ -51,14 +51,20 @@ async function main(args: string[]): Promise<void> {
     log("notice", "bye");
     Deno.exit(0);
   };
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  // with a save to do (save points, shutdown-on-sig* save) the shards save first, then exit
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+    if (server === null || !server.signal(sig === "SIGINT" ? 2 : 15)) shutdown(sig);
+  };
+  Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
   try {
     server = await startServer(cfg);
   } catch (e) {
     if (e instanceof StartupError) fail(e.message);
     throw e;
   }
+  // SHUTDOWN (or a signal's, once saved): the same clean exit
+  server.onShutdown = (why) => shutdown(why);
   if (pidfile !== "") writePidFile(pidfile);
 }
 

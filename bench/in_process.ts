@@ -8,6 +8,8 @@ import { Keyspace } from "../src/store/keyspace.ts";
 import { ReplyWriter } from "../src/resp/writer.ts";
 import { ConfigStore } from "../src/config/mod.ts";
 import { SlotMap } from "../src/cluster/slots.ts";
+import { Persistence } from "../src/persist/persistence.ts";
+import { createPersistShared } from "../src/persist/state.ts";
 
 /** The handler of a command (or "parent|sub"). */
 export function handler(name: string): Handler {
@@ -20,6 +22,8 @@ export function handler(name: string): Handler {
 export function standaloneCtx(): Ctx {
   const keyspace = new Keyspace(1);
   const db = keyspace.dbs[0];
+  const config = new ConfigStore();
+  const persistence = new Persistence(0, 1, keyspace.dbs, config, createPersistShared(1), () => 0);
   const shard: ShardContext = {
     id: 0,
     n: 1,
@@ -27,7 +31,7 @@ export function standaloneCtx(): Ctx {
     meshWakes: 0,
     dbs: keyspace.dbs,
     keyspace,
-    config: new ConfigStore(),
+    config,
     stats: new ShardStats(),
     slots: new SlotMap(1),
     server: { port: 0, io: "none", startedAt: Date.now(), configFile: null, executable: "" },
@@ -43,6 +47,7 @@ export function standaloneCtx(): Ctx {
     resetStats: () => {},
     setActiveExpire: () => {},
     watchKey: () => {},
+    persistence,
   };
   return {
     shard,

@@ -35,7 +35,7 @@ Deno.test("config doc: the list follows the used flags", () => {
   assert.match(list, /^- `enable-debug-command`: default `no`, startup only$/m);
   assert.match(list, /^- `hz`: default `10`, CONFIG SET acts at once$/m);
   // refused or cosmetic parameters are not listed as acting
-  for (const name of ["appendonly", "save", "dir", "daemonize"]) {
+  for (const name of ["daemonize"]) {
     assert.doesNotMatch(list, new RegExp(`^- \`${name}\``, "m"), name);
   }
   const readme = `intro\n${BEGIN_MARKER}\nold\n${END_MARKER}\nrest\n`;

@@ -188,8 +188,8 @@ async function compareSets(r: Resp, store: ConfigStore) {
           ? (reply as { err: string }).err
           : null;
         const skuaErr = store.validate([[name, v]]);
-        // a value implying a promise Skua cannot keep yet (a save schedule, min-replicas,
-        // SAVE on shutdown) is refused where Redis accepts it; Redis's parse errors still match
+        // a value implying a promise Skua cannot keep yet (appendonly yes, min-replicas) is
+        // refused where Redis accepts it; Redis's parse errors still match
         if (redisErr === null && skuaErr !== null && /is not supported yet/.test(skuaErr)) {
           await r.cmd("CONFIG", "SET", d.name, orig);
           continue;

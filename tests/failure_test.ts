@@ -111,8 +111,11 @@ Deno.test("failure: a handler's error replies -ERR and the server serves on", as
 
 Deno.test("failure: startup errors stay one line and exit 1", async () => {
   const cases: [string[], RegExp][] = [
-    [["--appendonly", "yes"], /^skua: invalid value for 'appendonly': "yes" \(allowed: no \(/],
-    [["--save", "3600 1"], /^skua: invalid value for 'save': "3600 1" \(allowed: ""/],
+    [
+      ["--min-replicas-to-write", "1"],
+      /^skua: invalid value for 'min-replicas-to-write': "1" \(allowed: 0 \(/,
+    ],
+    [["--save", "0 1"], /^skua: invalid value for 'save': "0 1" \(allowed: pairs /],
     [["--io", "epoll"], /^skua: invalid value for 'io'/],
   ];
   for (const [args, want] of cases) {

@@ -9,6 +9,7 @@ import type { Db, Keyspace } from "../store/keyspace.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { SlotMap } from "../cluster/slots.ts";
 import type { User } from "../acl/user.ts";
+import type { Persistence } from "../persist/persistence.ts";
 
 /** Counters a shard keeps for INFO stats (summed over the shards). */
 export class ShardStats {
@@ -72,6 +73,8 @@ export interface ClientContext {
   name: string;
   /** the selected database */
   db: number;
+  /** its queued commands are running (EXEC): Redis's server.in_exec */
+  readonly inExec: boolean;
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;
@@ -142,6 +145,8 @@ export interface ShardContext {
   setActiveExpire(enabled: boolean): void;
   /** WATCH's part on the key's shard: register `key` of database `db` for client `clientId` */
   watchKey(clientId: number, db: number, key: string, now: number): void;
+  /** RDB snapshots (SAVE, BGSAVE, LASTSAVE, INFO persistence) */
+  readonly persistence: Persistence;
 }
 
 /** Everything a handler gets besides its arguments. */

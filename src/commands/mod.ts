@@ -18,6 +18,7 @@ import { sets } from "./sets/mod.ts";
 import { zsets } from "./zsets/mod.ts";
 import { sort } from "./sort/mod.ts";
 import { acl } from "./acl/mod.ts";
+import { persistence } from "./persistence/mod.ts";
 
 /** The families, in the order COMMAND's sources list them. */
 export const FAMILIES = [
@@ -35,6 +36,7 @@ export const FAMILIES = [
   zsets,
   sort,
   acl,
+  persistence,
 ] as const;
 
 let registered = false;

@@ -62,6 +62,11 @@ export interface CommandOptions {
   fold?: Fold;
   /** runs on every shard, the replies folded by this */
   fanout?: Fold;
+  /**
+   * A fan-out that must see one point in time on every shard (SAVE, BGSAVE): its parts run
+   * one shard after the other in ascending order, under an exclusive lock of every key
+   */
+  exclusive?: boolean;
   /** keyless, but runs on the shard its arguments name */
   target?: TargetProc;
   /** keys the key specs cannot place (SORT's STORE), found as Redis's getkeys_proc does */
@@ -113,6 +118,8 @@ export interface Command {
   keys?: KeysProc;
   keyDb?: KeyDbProc;
   atomic: boolean;
+  /** CommandOptions.exclusive */
+  exclusive: boolean;
   control: boolean;
   write: boolean;
   /** refused while the shard is over maxmemory and cannot evict (Redis's denyoom flag) */
@@ -173,6 +180,7 @@ function build(spec: CommandSpec): Command {
     keys: spec.keys,
     keyDb: spec.keyDb,
     atomic: spec.atomic ?? true,
+    exclusive: spec.exclusive ?? false,
     control: spec.control ?? false,
     write: meta.flags.includes("write"),
     denyoom: meta.flags.includes("denyoom"),

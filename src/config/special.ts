@@ -6,7 +6,7 @@
  */
 
 import { resolve } from "node:path";
-import { fail, type Kind, ok, type SetContext, stringKind } from "./kinds.ts";
+import { enumKind, fail, type Kind, ok, type SetContext, stringKind } from "./kinds.ts";
 import {
   asciiLower,
   formatTrimmedDouble,
@@ -36,6 +36,20 @@ export const saveKind: Kind = special(
       out.push((j % 2 === 0 ? v : BigInt.asIntN(32, v)).toString());
     }
     return ok(out.join(" "));
+  },
+);
+
+const SHUTDOWN_SAVE = 1, SHUTDOWN_NOSAVE = 2;
+
+/** shutdown-on-sigint / shutdown-on-sigterm: default, save, nosave, now, force (OR-ed). */
+export const shutdownKind = enumKind(
+  [["default", 0], ["save", SHUTDOWN_SAVE], ["nosave", SHUTDOWN_NOSAVE], ["now", 4], ["force", 8]],
+  {
+    bitflags: true,
+    check: (id) =>
+      (id & SHUTDOWN_SAVE) && (id & SHUTDOWN_NOSAVE)
+        ? "shutdown options SAVE and NOSAVE can't be used simultaneously"
+        : null,
   },
 );
 

@@ -29,21 +29,20 @@ import {
   notifyKeyspaceEventsKind,
   oomScoreAdjValuesKind,
   procTitleTemplateKind,
+  saveKind,
+  shutdownKind,
 } from "./special.ts";
 import { asciiLower } from "./parse.ts";
 import { tlsProtocolsKind, tlsUnsupportedKind } from "./tls.ts";
 import {
-  noAofKind,
   noClientEvictionKind,
   noDaemonizeKind,
   noMinReplicasKind,
   noOomScoreAdjKind,
   noReplicaofKind,
-  noSnapshotsKind,
   noSupervisedKind,
   noSyslogKind,
   noUnixSocketKind,
-  shutdownKind,
 } from "./unkept.ts";
 
 /** Redis's maxmemory-policy names, in its order (the eviction code indexes them). */
@@ -140,21 +139,21 @@ const loglevelKind = enumKind(
 );
 
 const BOOLS: ParamDef[] = [
-  bool("rdbchecksum", true, IMM),
+  bool("rdbchecksum", true, IMM | USED),
   def("daemonize", noDaemonizeKind, "no", IMM),
   bool("io-threads-do-reads", false, IMM),
   bool("always-show-logo", false, IMM),
   bool("protected-mode", true, USED),
-  bool("rdbcompression", true),
+  bool("rdbcompression", true, USED),
   bool("rdb-del-sync-files", false),
   bool("activerehashing", true),
-  bool("stop-writes-on-bgsave-error", true),
+  bool("stop-writes-on-bgsave-error", true, USED),
   bool("set-proc-title", true, IMM),
   bool("dynamic-hz", true),
-  bool("lazyfree-lazy-eviction", false),
-  bool("lazyfree-lazy-expire", false),
+  bool("lazyfree-lazy-eviction", false, USED),
+  bool("lazyfree-lazy-expire", false, USED),
   bool("lazyfree-lazy-server-del", false),
-  bool("lazyfree-lazy-user-del", false),
+  bool("lazyfree-lazy-user-del", false, USED),
   bool("lazyfree-lazy-user-flush", false),
   bool("repl-disable-tcp-nodelay", false),
   bool("repl-diskless-sync", true),
@@ -162,8 +161,8 @@ const BOOLS: ParamDef[] = [
   bool("no-appendfsync-on-rewrite", false),
   bool("cluster-require-full-coverage", true),
   bool("rdb-save-incremental-fsync", true),
-  bool("aof-load-truncated", true),
-  bool("aof-use-rdb-preamble", true),
+  bool("aof-load-truncated", true, USED),
+  bool("aof-use-rdb-preamble", true, USED),
   bool("aof-timestamp-enabled", false),
   bool("cluster-replica-no-failover", false, 0, "cluster-slave-no-failover"),
   bool("replica-lazy-flush", false, 0, "slave-lazy-flush"),
@@ -175,8 +174,8 @@ const BOOLS: ParamDef[] = [
   bool("activedefrag", false, USED),
   def("syslog-enabled", noSyslogKind, "no", IMM),
   bool("cluster-enabled", false, IMM),
-  // nothing would be written: refused until an AOF exists (a silent promise is worse than none)
-  def("appendonly", noAofKind, "no"),
+  // acts: src/persist/aof.ts (the AOF), propagate.ts (what is written)
+  bool("appendonly", false, USED),
   bool("cluster-allow-reads-when-down", false),
   bool("cluster-allow-pubsubshard-when-down", true),
   bool("crash-log-enabled", true),
@@ -205,9 +204,9 @@ const STRINGS: ParamDef[] = [
   str("cluster-config-file", "nodes.conf", IMM),
   def("cluster-announce-hostname", hostnameKind, ""),
   str("syslog-ident", "redis", IMM),
-  def("dbfilename", dbfilenameKind, "dump.rdb", PROT),
-  def("appendfilename", appendfilenameKind, "appendonly.aof", IMM),
-  def("appenddirname", appenddirnameKind, "appendonlydir", IMM),
+  def("dbfilename", dbfilenameKind, "dump.rdb", PROT | USED),
+  def("appendfilename", appendfilenameKind, "appendonly.aof", IMM | USED),
+  def("appenddirname", appenddirnameKind, "appendonlydir", IMM | USED),
   str("server_cpulist", "", IMM),
   str("bio_cpulist", "", IMM),
   str("aof_rewrite_cpulist", "", IMM),
@@ -264,7 +263,7 @@ const ENUMS: ParamDef[] = [
   en("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], "disabled"),
   def("loglevel", loglevelKind, "notice", USED),
   en("maxmemory-policy", MAXMEMORY_POLICIES, "noeviction", USED),
-  en("appendfsync", ["everysec", "always", "no"], "everysec"),
+  en("appendfsync", ["everysec", "always", "no"], "everysec", USED),
   def("oom-score-adj", noOomScoreAdjKind, "no"),
   en("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels", USED),
   en("sanitize-dump-payload", ["no", "yes", "clients"], "no"),
@@ -275,8 +274,8 @@ const ENUMS: ParamDef[] = [
   en("enable-module-command", YES_NO_LOCAL, "no", IMM),
   en("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip"),
   en("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], "ignore"),
-  def("shutdown-on-sigint", shutdownKind, "default"),
-  def("shutdown-on-sigterm", shutdownKind, "default"),
+  def("shutdown-on-sigint", shutdownKind, "default", USED),
+  def("shutdown-on-sigterm", shutdownKind, "default", USED),
   en("tls-auth-clients", ["no", "yes", "optional"], "yes", IMM | USED),
 ];
 
@@ -380,11 +379,11 @@ const INTS: ParamDef[] = [
 ];
 
 const SPECIALS: ParamDef[] = [
-  // validated and reported; nothing is written there until persistence exists
-  def("dir", dirKind, ".", PROT),
-  // no snapshots until RDB exists: empty by default (Redis's is "3600 1 300 100 60 10000"),
-  // and a schedule is refused rather than accepted and never run
-  { ...def("save", noSnapshotsKind, ""), redisDefault: "3600 1 300 100 60 10000" },
+  // where RDB snapshots are written and loaded from (src/persist/)
+  def("dir", dirKind, ".", PROT | USED),
+  // save points: empty by default (Redis's is "3600 1 300 100 60 10000"), so a Skua started
+  // without configuration writes no file it was not asked for
+  { ...def("save", saveKind, "", USED), redisDefault: "3600 1 300 100 60 10000" },
   def(
     "client-output-buffer-limit",
     clientOutputBufferLimitKind,

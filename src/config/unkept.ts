@@ -1,6 +1,6 @@
 /**
  * Values Skua parses exactly as Redis does but refuses, because accepting them would promise
- * something Skua does not do yet (persistence, replicas, client eviction, daemonizing, a unix
+ * something Skua does not do yet (replicas, client eviction, daemonizing, a unix
  * socket, service-manager notification, OOM score changes, syslog). Each is refused with the
  * reason rather than stored and ignored; the default values, which promise nothing, pass.
  */
@@ -14,7 +14,7 @@ import {
   PERCENT,
   stringKind,
 } from "./kinds.ts";
-import { replicaofKind, saveKind } from "./special.ts";
+import { replicaofKind } from "./special.ts";
 
 /**
  * A parameter parsed exactly as Redis parses it, of which Skua accepts only the values it
@@ -39,20 +39,6 @@ function honoured(
 
 const NOT_YET = "is not supported yet: Skua has no";
 
-export const noAofKind = honoured(
-  boolKind(),
-  "no (Skua has no persistence yet)",
-  (v) => v === "no",
-  `appendonly yes ${NOT_YET} persistence, nothing would be written`,
-);
-
-export const noSnapshotsKind = honoured(
-  saveKind,
-  '"" (no snapshots: Skua has no persistence yet)',
-  (v) => v === "",
-  `save ${NOT_YET} persistence, no snapshot would be written`,
-);
-
 export const noMinReplicasKind = honoured(
   numericKind("int", 0n, LIMITS.INT_MAX),
   "0 (Skua has no replication yet)",
@@ -72,26 +58,6 @@ export const noReplicaofKind = honoured(
   '"no one" (Skua has no replication yet)',
   (v) => v === "",
   `replicaof ${NOT_YET} replication, nothing would be replicated`,
-);
-
-const SHUTDOWN_SAVE = 1, SHUTDOWN_NOSAVE = 2;
-const shutdownFlagsKind = enumKind(
-  [["default", 0], ["save", SHUTDOWN_SAVE], ["nosave", SHUTDOWN_NOSAVE], ["now", 4], ["force", 8]],
-  {
-    bitflags: true,
-    check: (id) =>
-      (id & SHUTDOWN_SAVE) && (id & SHUTDOWN_NOSAVE)
-        ? "shutdown options SAVE and NOSAVE can't be used simultaneously"
-        : null,
-  },
-);
-
-/** SAVE on shutdown is a promise Skua cannot keep without persistence. */
-export const shutdownKind = honoured(
-  shutdownFlagsKind,
-  "default, nosave, now, force (or several; save needs persistence, which Skua has not yet)",
-  (v) => !v.split(" ").includes("save"),
-  `shutdown with save ${NOT_YET} persistence, nothing would be saved`,
 );
 
 export const noDaemonizeKind = honoured(

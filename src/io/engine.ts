@@ -74,6 +74,8 @@ export interface ShardHost {
   turn(): boolean;
   /** send the batches built since the last turn (after input, so forwarded requests leave at once) */
   flushPeers(): void;
+  /** replies are about to be sent: the writes they acknowledge go to the AOF first */
+  persist(): void;
   /** active expiry and housekeeping, called hz times per second */
   tick(now: number): void;
   /** bytes sent, for INFO */

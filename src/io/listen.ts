@@ -46,6 +46,7 @@ class ListenTransport implements Transport {
       w.len = 0;
       this.spare = full;
       this.host.sent(len);
+      this.host.persist();
       let off = 0;
       this.unsent = len;
       try {

@@ -267,6 +267,7 @@ export class UringEngine implements Engine {
   /** Start a send on every connection with output and none in flight. */
   private startSends(): void {
     const q = this.sendQueue;
+    if (q.length > 0) this.host.persist();
     const limited = this.host.outputLimited;
     for (let i = 0; i < q.length; i++) {
       const conn = q[i];
@@ -285,7 +286,10 @@ export class UringEngine implements Engine {
       if (s.closing && s.owedReplies === 0) this.closeConn(conn);
       else if (s.queryBytes > 0) {
         this.host.drained(s);
-        if (s.out.len > 0) this.sendNext(conn);
+        if (s.out.len > 0) {
+          this.host.persist();
+          this.sendNext(conn);
+        }
       }
       return;
     }

@@ -11,6 +11,13 @@ import { fitMaxclients } from "../util/fds.ts";
 import { firstLine, shardCrashed, type ShardMessage } from "./failure.ts";
 import { startTerminator, type TlsTerminator } from "./tls.ts";
 import { planTls, TlsConfigError, type TlsPlan } from "./tls_plan.ts";
+import {
+  createPersistShared,
+  PersistState,
+  SHUTDOWN_GO,
+  SHUTDOWN_REFUSED,
+} from "../persist/state.ts";
+import { SHUTDOWN_NOSAVE, SHUTDOWN_SAVE } from "../persist/persistence.ts";
 
 const RING_CAPACITY = 1 << 20;
 
@@ -23,6 +30,13 @@ export interface Server {
   shards: number;
   io: string;
   stop(): Promise<void>;
+  /**
+   * A signal (SIGTERM 15, SIGINT 2) arrived: true when the shards first save (save points,
+   * shutdown-on-sig* save) and then call `onShutdown`; false when the caller stops at once.
+   */
+  signal(sig: number): boolean;
+  /** Called once SHUTDOWN (a client's, or a signal's with its save) lets the process exit. */
+  onShutdown: (why: string) => void;
 }
 
 /** Fail early with a clear message when the port is taken (SO_REUSEPORT would hide a peer). */
@@ -71,6 +85,7 @@ export async function startServer(cfg: Config): Promise<Server> {
   const { io, lib } = chooseEngine(cfg.io);
   const efds = lib === null ? [] : Array.from({ length: n }, () => lib.symbols.sk_eventfd());
   const mesh = createMeshInit(n, RING_CAPACITY);
+  const persist = createPersistShared(n);
   const workers: Worker[] = [];
   const startedAt = Date.now();
   const accepts = (i: number) => Deno.build.os === "linux" || i === 0;
@@ -103,6 +118,7 @@ export async function startServer(cfg: Config): Promise<Server> {
       users: cfg.users,
       tlsSecret: tlsPlan?.secret ?? "",
       tlsOnly: tlsPlan?.internal ?? false,
+      persist,
     };
     ready.push(
       new Promise((resolve) => {
@@ -145,12 +161,42 @@ export async function startServer(cfg: Config): Promise<Server> {
     );
   }
   let stopped: Promise<void> | null = null;
-  return {
+  const pstate = new PersistState(persist, n);
+  let bySignal = "";
+  // SHUTDOWN's outcome is a word the shards set (src/persist/state.ts)
+  const poll = setInterval(() => {
+    const s = pstate.shutdown;
+    if (s === SHUTDOWN_GO) {
+      clearInterval(poll);
+      server.onShutdown(bySignal || "SHUTDOWN");
+    } else if (s === SHUTDOWN_REFUSED) {
+      pstate.shutdown = 0;
+      if (bySignal !== "") {
+        log(
+          "warning",
+          "Errors trying to shut down the server. Check the logs for more information.",
+        );
+      }
+      bySignal = "";
+    }
+  }, 50);
+  const server: Server = {
     port: cfg.port,
     tlsPort: tlsPlan?.port ?? 0,
     shards: n,
     io,
+    // embedded (mod.ts): SHUTDOWN stops the server; main.ts replaces it with its exit
+    onShutdown: () => void server.stop(),
+    signal(sig: number): boolean {
+      const f = pstate.onSignal(sig);
+      const save = (f & SHUTDOWN_SAVE) !== 0 || (pstate.savePoints && (f & SHUTDOWN_NOSAVE) === 0);
+      if (!save || bySignal !== "") return bySignal !== "";
+      bySignal = sig === 2 ? "SIGINT" : "SIGTERM";
+      pstate.requestSignal(sig);
+      return true;
+    },
     stop() {
+      clearInterval(poll);
       // TLS clients first: the terminator's connections to the shards close with them
       stopped ??= (terminator?.close() ?? Promise.resolve()).then(() =>
         stopAll(workers, () => {
@@ -161,6 +207,7 @@ export async function startServer(cfg: Config): Promise<Server> {
       return stopped;
     },
   };
+  return server;
 }
 
 /**

@@ -107,6 +107,8 @@ export class Client implements Session, ClientContext {
   multi: MultiState | null = null;
   /** the transaction this client's commands are dispatched under right now (EXEC), or 0 */
   txid = 0;
+  /** its queued commands are running (EXEC, local or across shards: Redis's server.in_exec) */
+  inExec = false;
   /** shards holding keys this client WATCHes */
   readonly watchShards = new Set<number>();
   /** a command shipped across shards is running: what follows waits for it */

@@ -16,6 +16,7 @@ import { OOM } from "../commands/errors.ts";
 import { protectedAllowed, protectedRefusal } from "../commands/server/debug.ts";
 import { ACL_OK, aclCheck } from "../commands/acl/check.ts";
 import { logDenied, NOAUTH, nopermText } from "../commands/acl/deny.ts";
+import { MISCONF } from "../persist/persistence.ts";
 
 const QUEUED = new TextEncoder().encode("+QUEUED\r\n");
 
@@ -77,6 +78,16 @@ export function dispatch(
   if (cmd.denyoom && shard.memLimit > 0 && outOfMemory(shard, c, cmd, argv, argc, now)) {
     if (c.multi !== null) c.multi.error = true;
     return c.replyError(OOM);
+  }
+  // Redis's writeCommandsDeniedByDiskError: after a failed background save, writes (and PING)
+  if ((cmd.write || cmd.name === "ping") && shard.persistence.writesRefused) {
+    if (c.multi !== null) c.multi.error = true;
+    return c.replyError(MISCONF);
+  }
+  // Redis's CMD_NO_MULTI (SAVE, SHUTDOWN): refused while queuing
+  if (c.multi !== null && !cmd.control && cmd.flags.includes("no_multi")) {
+    c.multi.error = true;
+    return c.replyError("ERR Command not allowed inside a transaction");
   }
   if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) return queueInMulti(c, argv, argc);
   if (cmd.control) {

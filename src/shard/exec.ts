@@ -152,7 +152,9 @@ function exec(shard: Shard, c: Client): void {
     if (dirty) return c.replyRaw(NULL_ARRAY[c.proto === 3 ? 1 : 0]);
     c.replyRaw(header);
     const now = Date.now();
+    c.inExec = true;
     for (const q of m.queued) runQueued(shard, c, q.argv, q.argc, now);
+    c.inExec = false;
     return;
   }
   const head = new Slot();
@@ -168,17 +170,20 @@ function exec(shard: Shard, c: Client): void {
     let i = 0;
     const step = (): void => {
       c.txid = tx.txid;
+      c.inExec = true;
       while (i < m.queued.length) {
         const q = m.queued[i++];
         runQueued(shard, c, q.argv, q.argc, Date.now());
         if (c.shipping) {
           // a shipped command: the next ones see its result, so they wait for it
           c.txid = 0;
+          c.inExec = false;
           c.afterShip = step;
           return;
         }
       }
       c.txid = 0;
+      c.inExec = false;
       releaseWhenAnswered(c, head, () => releaseTx(shard, tx));
       done(shard, c);
     };

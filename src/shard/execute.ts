@@ -12,6 +12,27 @@ import { EVICT_FAIL } from "../store/eviction.ts";
 import { OOM, ShardPanic } from "../commands/errors.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
+import { Plan, plan } from "./plan.ts";
+
+/** Scratch for a write's keys while a background save runs (one per Worker). */
+const snapPlan = new Plan();
+
+/**
+ * A background save runs here: the keys this write may change are written out first, as they
+ * were at the snapshot point (src/persist/snapshot.ts); a write whose keys cannot be told
+ * (FLUSHALL, FLUSHDB, SWAPDB) has the whole part written first.
+ */
+function beforeWrite(
+  shard: Shard,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  db: number,
+): void {
+  const p = plan(shard.id, shard.slots, cmd, argv, argc, db, shard.dbs.length, snapPlan);
+  if (p.keys === 0) return shard.persistence.beforeWriteAll();
+  for (let i = 0; i < p.keys; i++) shard.persistence.beforeWrite(p.db[i], argv[p.pos[i]]);
+}
 
 /** The handler, with a partial reply dropped and an `-ERR` written if it throws. */
 function run(shard: Shard, ctx: Ctx, cmd: Command, argv: Uint8Array[], argc: number): void {
@@ -63,7 +84,16 @@ export function execute(
   ctx.now = now;
   ctx.client = c;
   ctx.clientId = clientId;
+  if (!cmd.write) return run(shard, ctx, cmd, argv, argc);
+  if (shard.persistence.snapshotting) beforeWrite(shard, cmd, argv, argc, d);
+  // the changes since the last save (Redis's server.dirty): keys this write touched
+  const v = ctx.db.version;
+  const aof = shard.aof.on ? shard.aof.prop : null; // the propagation point (src/persist)
+  if (aof !== null) aof.before(c, w, cmd, d);
   run(shard, ctx, cmd, argv, argc);
+  if (aof !== null) aof.after(cmd, argv, argc, ctx.db, d, w);
+  if (ctx.db.version !== v) shard.persistence.changed(ctx.db.version - v);
+  if (cmd.name === "flushall") shard.persistence.flushedAll();
 }
 
 /**
@@ -90,4 +120,6 @@ export function executeOnCopies(
   ctx.client = c;
   ctx.clientId = c.id;
   run(shard, ctx, cmd, argv, argc);
+  // its keys go home through the store (ship.ts), where a background save sees them first
+  if (cmd.write) shard.persistence.changed(1);
 }

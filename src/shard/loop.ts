@@ -16,6 +16,10 @@ import { mustDeferRemote, onTxItem, partRan, releaseTx, runForwarded, unwatchAll
 import { onShipItem } from "./ship.ts";
 import { MAXCLIENTS_REFUSAL } from "./limits.ts";
 import { TlsGate } from "./preamble.ts";
+import { runInternal } from "./internal.ts";
+
+const BGSAVE_ARGV = [new TextEncoder().encode("BGSAVE")];
+const SAVE_ARGV = [new TextEncoder().encode("SAVE")];
 
 /** Share of a tick's period that active expiry may use (Redis's ACTIVE_EXPIRE_CYCLE_SLOW 25%). */
 const TICK_BUDGET_SHARE = 0.25;
@@ -112,15 +116,33 @@ export class ShardLoop implements ShardHost {
   turn(): boolean {
     const polled = this.shard.mesh.poll(this.onRecord);
     this.shard.work += polled;
-    return this.shard.flushPeers() || polled > 0;
+    // a background save writes a bounded batch of keys per turn and keeps the loop awake
+    const saving = this.shard.persistence.turn();
+    // the AOF gets this turn's writes before any reply or peer message leaves (src/persist/aof.ts)
+    this.shard.aof.flush();
+    return this.shard.flushPeers() || polled > 0 || saving;
   }
 
   flushPeers(): void {
+    this.shard.aof.flush();
     this.shard.flushPeers();
+  }
+
+  persist(): void {
+    this.shard.aof.flush();
   }
 
   tick(now: number): void {
     this.shard.tick(now, (1000 / this.shard.hz) * TICK_BUDGET_SHARE);
+    this.shard.aof.tick(now);
+    // a save point reached, or BGSAVE SCHEDULE: a BGSAVE as a client would send it
+    const p = this.shard.persistence;
+    if (p.tick(now)) runInternal(this.shard, BGSAVE_ARGV, now);
+    // FLUSHALL with save points: the emptied dataset is saved, as Redis does
+    if (p.flushSaveDue()) runInternal(this.shard, SAVE_ARGV, now);
+    // SIGTERM / SIGINT with a save to do: the supervisor asked for a SHUTDOWN
+    const sig = p.signalShutdown();
+    if (sig !== null) runInternal(this.shard, sig, now);
   }
 
   sent(bytes: number): void {
@@ -140,7 +162,9 @@ export class ShardLoop implements ShardHost {
         const w = shard.remoteW;
         w.reset();
         w.proto = r.proto === 3 ? 3 : 2;
+        shard.aof.prop.forward(r.txid, r.flags);
         runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
+        shard.aof.prop.forward(0, 0);
         shard.replyTo(source, r.token, w.view());
         if (r.txid !== 0) partRan(shard, r.txid);
       } else if (kind === ITEM_REPLY) {

@@ -4,6 +4,7 @@
  * DEL), shipped here under a transaction when its values must meet (RENAME, set algebra), or
  * fanned out to every shard (KEYS, FLUSHALL). Replies leave in request order (Client.queue).
  */
+import { aofExclusive } from "../persist/propagate.ts";
 import { type Command, ROUTE_ALL, ROUTE_KEYS, type SplitPlan } from "../commands/table.ts";
 import { copyArgs, latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
@@ -289,7 +290,43 @@ function fanout(
   const order: number[] = [];
   for (let i = 0; i < shard.n; i++) order.push(i);
   const sp: SplitPlan = { argc, keyPos: [] };
+  // with the AOF on, FLUSHALL/FLUSHDB/SWAPDB too: their last part writes them once (persist/)
+  if (c.txid === 0 && !c.inExec && aofExclusive(shard.aof.prop, cmd)) {
+    return exclusive(shard, c, cmd, argv, argc, order, sp);
+  }
+  if (cmd.exclusive) {
+    // inside EXEC the client's shard alone answers (BGSAVE is then only scheduled)
+    if (c.inExec) return runLocal(shard, c, cmd, argv, argc, now);
+    if (shard.n > 1) return exclusive(shard, c, cmd, argv, argc, order, sp);
+  }
   runParts(shard, c, cmd, argv, argc, now, order, null, folder(cmd, sp, c));
+}
+
+/**
+ * A fan-out under an exclusive lock of every key, taken shard after shard in ascending order
+ * with each shard's part run as its lock is granted (a Chain): no transaction can run on some
+ * shards before the parts and on others after them, so the parts see one point in time.
+ */
+function exclusive(
+  shard: Shard,
+  c: Client,
+  cmd: Command,
+  argv: Uint8Array[],
+  argc: number,
+  order: number[],
+  sp: SplitPlan,
+): void {
+  if (held(shard, c, argv, argc)) return;
+  const all: number[] = [];
+  for (let i = 0; i < argc; i++) all.push(i);
+  const pos: number[][] = order.map(() => all);
+  const ch = new Chain(shard, c, cmd, argv, argc, order, pos, sp);
+  c.queue.push(ch);
+  const parts = new Map<number, TxPart>();
+  for (const t of order) parts.set(t, { keys: [], all: true });
+  c.chains++;
+  beginTx(shard, c, parts, noop, ch, false);
+  if (!ch.sentAll) ch.args = copyArgs(argv, argc);
 }
 
 function runParts(

@@ -31,6 +31,10 @@ import { mallocTrim } from "../../ffi/libc.ts";
 import type { Transport } from "../io/engine.ts";
 import { setLogFile, setLogLevel } from "../util/log.ts";
 import { initAcl, syncAclConfig } from "../commands/acl/config.ts";
+import { Persistence } from "../persist/persistence.ts";
+import { Aof } from "../persist/aof.ts";
+import { copyOf } from "../store/transfer.ts";
+import type { LoadTarget } from "../persist/load.ts";
 
 const EMPTY = new Uint8Array(0);
 /**
@@ -64,6 +68,8 @@ export interface ShardInit {
   tlsOnly: boolean;
   /** `user` directives of the configuration ("name rule rule ...") */
   users?: string[];
+  /** persistence facts shared by every shard (src/persist/state.ts) */
+  persist: SharedArrayBuffer;
 }
 
 /**
@@ -178,6 +184,10 @@ export class Shard implements ShardContext {
   /** memoryUsed() once the shard had started */
   startupBytes = 0;
   private clientBytes = 0;
+  /** RDB snapshots: this shard's part, the save points, INFO persistence */
+  readonly persistence: Persistence;
+  /** the propagation point and the AOF (src/persist/aof.ts, propagate.ts) */
+  readonly aof: Aof;
 
   /** `waker` replaces the Atomics wake of parked peers (io_uring shards sleep in the kernel) */
   constructor(init: ShardInit, readonly reentry: Reentry, waker?: Waker) {
@@ -206,6 +216,15 @@ export class Shard implements ShardContext {
     // main.ts opened it first (a bad path stops startup there)
     setLogFile(this.config.value("logfile") ?? "");
     initAcl(this.config, init.users ?? []);
+    this.persistence = new Persistence(
+      this.id,
+      this.n,
+      this.dbs,
+      this.config,
+      init.persist,
+      () => this.memoryUsed(),
+    );
+    this.aof = new Aof(this.id, this.n, this.dbs, this.config, (db, r) => copyOf(db, r));
     this.batches = [];
     this.dirty = [];
     for (let i = 0; i < init.n; i++) {
@@ -232,6 +251,8 @@ export class Shard implements ShardContext {
     this.syncMemoryConfig();
     this.syncParserLimits();
     this.limits.sync(this.config);
+    this.persistence.sync();
+    this.aof.tick(Date.now()); // appendonly/appendfsync act before CONFIG SET replies
     // each Worker has its own log threshold: the shards follow CONFIG SET loglevel
     setLogLevel(this.config.value("loglevel") ?? "notice");
   }
@@ -351,7 +372,7 @@ export class Shard implements ShardContext {
   }
 
   purgeMemory(): number {
-    this.defrag.compactAll();
+    if (!this.persistence.snapshotting) this.defrag.compactAll();
     let n = this.keyspace.arena.trim(true);
     n += this.shrinkBuffers(true);
     this.collect();
@@ -448,7 +469,7 @@ export class Shard implements ShardContext {
       argc,
       pos,
       client.txid,
-      0,
+      client.inExec ? 1 : 0, // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
       client.id,
     );
     this.dirty[target] = true;
@@ -565,7 +586,8 @@ export class Shard implements ShardContext {
   tick(now: number, budgetMs: number): void {
     // the key indexes grow and shrink a step at a time; here they get a millisecond more
     this.keyspace.rehash(1);
-    this.defrag.tick(this.defragConfig, 1000 / this.hz);
+    // a background save knows its written records by reference: nothing moves them meanwhile
+    if (!this.persistence.snapshotting) this.defrag.tick(this.defragConfig, 1000 / this.hz);
     this.keyspace.arena.trim();
     // buffers given back are garbage: they count toward the next GC as dropped values do
     this.keyspace.objects.released += this.shrinkBuffers(false);
@@ -616,5 +638,18 @@ export class Shard implements ShardContext {
 
   keyCount(): number {
     return this.keyspace.keys;
+  }
+
+  /** What the startup load of an RDB file needs of this shard (src/persist/load.ts). */
+  loadTarget(): LoadTarget {
+    return {
+      id: this.id,
+      n: this.n,
+      dbs: this.dbs,
+      slots: this.slots,
+      config: this.config,
+      access: this.keyspace.access,
+      state: this.persistence.state,
+    };
   }
 }

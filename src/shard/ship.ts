@@ -198,7 +198,10 @@ function runOnCopies(
       });
       if (s === shard.id) {
         const home = shard.dbs[d];
-        for (let i = 0; i < keys.length; i++) installEntry(home, keys[i], entries[i], now);
+        for (let i = 0; i < keys.length; i++) {
+          installEntry(home, keys[i], entries[i], now);
+          shard.aof.prop.stored(d, keys[i], entries[i]); // its effect, as RESTORE or DEL
+        }
         continue;
       }
       waiting++;
@@ -231,6 +234,9 @@ export function onShipItem(
   // the decoded values are views into what is decoded, and the store keeps big ones: they must
   // not stay in the ring's reused read buffer
   const [keys, copies] = decodeStore(r.body.slice());
-  for (let i = 0; i < keys.length; i++) installEntry(db, keys[i], copies[i], now);
+  for (let i = 0; i < keys.length; i++) {
+    installEntry(db, keys[i], copies[i], now);
+    shard.aof.prop.stored(r.db < shard.dbs.length ? r.db : 0, keys[i], copies[i]);
+  }
   shard.replyTo(source, r.token, EMPTY);
 }

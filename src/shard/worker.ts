@@ -15,6 +15,8 @@ import type { ShardInit } from "./shard.ts";
 import { ShardLoop } from "./loop.ts";
 import { engineKind } from "../io/select.ts";
 import type { Engine } from "../io/engine.ts";
+import { loadSnapshot } from "../persist/load.ts";
+import { loadAof } from "./aof_load.ts";
 
 /** This Worker's shard id, once init arrived (-1 before). */
 let shardId = -1;
@@ -47,10 +49,17 @@ self.addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => {
 function start(init: ShardInit, accept: boolean): void {
   shardId = init.id;
   let engine: Engine;
+  let aof: { close(): void } | null = null;
   try {
     registerCommands();
     const kind = engineKind(init.io, init.id, init.efds);
-    engine = kind.create(new ShardLoop(init, kind.waker));
+    const host = new ShardLoop(init, kind.waker);
+    aof = host.shard.aof;
+    // the RDB file is loaded before this shard accepts a connection (src/persist/load.ts)
+    // with appendonly yes the AOF is loaded instead (src/shard/aof_load.ts), as in Redis
+    if (!loadAof(host.shard)) loadSnapshot(host.shard.loadTarget());
+    host.shard.persistence.state.loadedBarrier();
+    engine = kind.create(host);
     engine.start(accept);
   } catch (err) {
     return fail(init.id, err);
@@ -60,6 +69,7 @@ function start(init: ShardInit, accept: boolean): void {
   setTimeout(async () => {
     try {
       await engine.run();
+      aof?.close();
     } catch (err) {
       return crashed(err);
     }

@@ -58,6 +58,20 @@ export interface ScanFilter {
 
 const HANDLE_BYTES = 4;
 
+/** A running snapshot's view of the writes (src/persist/snapshot.ts): it saves a key first. */
+export interface SnapshotHook {
+  /** `key` of `db` is about to be created or to get a new value */
+  before(db: Db, key: Uint8Array): void;
+  /** the record `ref` of `db` is about to be removed (deleted, expired, evicted) */
+  removing(db: Db, ref: number): void;
+}
+
+/** The propagation point's view of removals no command asked for (src/persist/propagate.ts). */
+export interface PropagateHook {
+  /** the record `ref` of `db` is removed by expiry (evicted: false) or by eviction */
+  deleted(db: Db, ref: number, evicted: boolean): void;
+}
+
 export class Db implements BlobOwner {
   readonly dict: Dict;
   readonly vol: VolatileSet;
@@ -67,6 +81,10 @@ export class Db implements BlobOwner {
   version = 0;
   /** set while some client watches keys of this database (or a shipped command runs on it) */
   onTouch: ((key: string) => void) | null = null;
+  /** set while a background snapshot of this database runs */
+  snap: SnapshotHook | null = null;
+  /** set while the AOF is on (src/persist/propagate.ts): expiry and eviction go out as DEL */
+  prop: PropagateHook | null = null;
 
   constructor(readonly ks: DbShared) {
     this.dict = new Dict(ks.arena);
@@ -651,11 +669,13 @@ export class Db implements BlobOwner {
   /** An unlinked record whose key expired: counted, signalled, freed. */
   private expired(r: number): void {
     this.expiredKeys++;
+    if (this.prop !== null) this.prop.deleted(this, r, false);
     this.release(r, true);
   }
 
   /** Free an unlinked record and what it holds; touch its key first if asked. */
   private release(r: number, touch: boolean): void {
+    if (this.snap !== null) this.snap.removing(this, r);
     if (touch) this.touch(r);
     const a = this.ks.arena;
     const m = a.u32[r * 2 + W_META];
@@ -683,6 +703,7 @@ export class Db implements BlobOwner {
     enc: number,
     kind = OBJECT_BIT,
   ): number {
+    if (this.snap !== null) this.snap.before(this, key);
     const a = this.ks.arena;
     const h = hashKey(key);
     let r = this.dict.find(key, h);

@@ -111,7 +111,9 @@ export class Evictor {
   }
 
   private evict(d: number, r: number): void {
-    this.ks.dbs[d].remove(r);
+    const db = this.ks.dbs[d];
+    if (db.prop !== null) db.prop.deleted(db, r, true);
+    db.remove(r);
     this.evictedKeys++;
   }
 

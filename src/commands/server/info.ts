@@ -27,12 +27,15 @@ interface ShardReport {
   mem: MemoryReport;
   server: Record<string, string | number>;
   config: Record<string, string>;
+  /** INFO persistence (the same on every shard: src/persist/state.ts) */
+  persistence: string[];
 }
 
 const DEFAULT = [
   "server",
   "clients",
   "memory",
+  "persistence",
   "stats",
   "replication",
   "cpu",
@@ -107,6 +110,7 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       maxmemory: sh.config.value("maxmemory") ?? "0",
       "maxmemory-policy": sh.config.value("maxmemory-policy") ?? "noeviction",
     },
+    persistence: sh.persistence.infoLines(ctx.now),
   };
   ctx.w.bulkStr(JSON.stringify(r));
 }
@@ -152,6 +156,7 @@ function render(reps: ShardReport[]): string {
       `io_engine:${r0.server.io_engine}`,
       `shards:${r0.server.shards}`,
     ],
+    persistence: () => r0.persistence,
     clients: () => [
       `connected_clients:${sum((r) => r.connections)}`,
       "cluster_connections:0",

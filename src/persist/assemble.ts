@@ -1,0 +1,148 @@
+/**
+ * The shards' parts become one RDB file, as Redis writes one (rdbSave): the header, every
+ * part in shard order (a database selected again by the next part is valid RDB), EOF and one
+ * CRC-64 computed as the bytes go through, into `temp-<pid>.rdb` in `dir`, fsynced and renamed
+ * over `dbfilename`, and the directory fsynced. It works in steps of a bounded number of bytes
+ * so a background save does not stall the shard that assembles.
+ */
+import { RdbWriter } from "./rdb/writer.ts";
+import { crc64Bytes, crc64Init, type Crc64State, crc64Update } from "./rdb/crc64.ts";
+import { eofBytes, type HeaderFacts, writeHeader } from "./rdb/file.ts";
+
+/** Bytes copied from the parts per step of a background save (about a millisecond's work). */
+export const ASSEMBLE_STEP_BYTES = 1 << 20;
+
+export interface SnapshotPaths {
+  dir: string;
+  dbfilename: string;
+}
+
+/** The file a shard writes its part to (removed once assembled). */
+export function partPath(dir: string, shard: number): string {
+  return `${dir}/temp-${Deno.pid}-part${shard}.rdb`;
+}
+
+export function tempPath(dir: string): string {
+  return `${dir}/temp-${Deno.pid}.rdb`;
+}
+
+export class Assembler {
+  private out: Deno.FsFile | null = null;
+  private crc: Crc64State | null;
+  private part = 0;
+  private src: Deno.FsFile | null = null;
+  private readonly buf = new Uint8Array(1 << 20);
+  error: string | null = null;
+  bytes = 0;
+
+  constructor(
+    private readonly paths: SnapshotPaths,
+    private readonly parts: number,
+    private readonly facts: HeaderFacts,
+    checksum: boolean,
+  ) {
+    this.crc = checksum ? crc64Init() : null;
+  }
+
+  /** Copy up to `budget` bytes; true when the file is in place (or failed: see `error`). */
+  step(budget = ASSEMBLE_STEP_BYTES): boolean {
+    try {
+      if (this.out === null) this.start();
+      while (this.part < this.parts) {
+        if (this.src === null) this.src = Deno.openSync(partPath(this.paths.dir, this.part));
+        const n = this.src.readSync(this.buf);
+        if (n === null || n === 0) {
+          this.src.close();
+          this.src = null;
+          this.part++;
+          continue;
+        }
+        this.write(this.buf.subarray(0, n));
+        budget -= n;
+        if (budget <= 0) return false;
+      }
+      this.finish();
+    } catch (e) {
+      this.error = (e as Error).message;
+      this.cleanup(true);
+    }
+    return true;
+  }
+
+  private start(): void {
+    this.out = Deno.openSync(tempPath(this.paths.dir), {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    const w = new RdbWriter();
+    writeHeader(w, this.facts);
+    this.write(w.take());
+  }
+
+  private write(b: Uint8Array): void {
+    if (this.crc !== null) crc64Update(this.crc, b);
+    let v = b;
+    while (v.length > 0) v = v.subarray(this.out!.writeSync(v));
+    this.bytes += b.length;
+  }
+
+  private finish(): void {
+    const eof = eofBytes(null);
+    if (this.crc !== null) {
+      crc64Update(this.crc, eof, 0, 1);
+      eof.set(crc64Bytes(this.crc), 1);
+    }
+    let v: Uint8Array = eof;
+    while (v.length > 0) v = v.subarray(this.out!.writeSync(v));
+    this.bytes += 9;
+    this.out!.syncSync();
+    this.out!.close();
+    this.out = null;
+    const dir = this.paths.dir;
+    Deno.renameSync(tempPath(dir), `${dir}/${this.paths.dbfilename}`);
+    syncDir(dir);
+    this.cleanup(false);
+  }
+
+  /** Remove the part files (and, after a failure, the temp file). */
+  cleanup(failed: boolean): void {
+    for (const f of [this.src, this.out]) {
+      try {
+        f?.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.src = null;
+    this.out = null;
+    removeParts(this.paths.dir, this.parts);
+    if (failed) removeQuietly(tempPath(this.paths.dir));
+  }
+}
+
+export function removeParts(dir: string, parts: number): void {
+  for (let i = 0; i < parts; i++) removeQuietly(partPath(dir, i));
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // not there
+  }
+}
+
+/** fsync the directory so the rename survives a crash (Redis's fsyncFileDir). */
+function syncDir(dir: string): void {
+  try {
+    const d = Deno.openSync(dir, { read: true });
+    try {
+      d.syncSync();
+    } finally {
+      d.close();
+    }
+  } catch {
+    // some filesystems refuse it; the file itself is synced
+  }
+}
