@@ -7,6 +7,7 @@
  */
 import type { ConfigStore } from "../config/mod.ts";
 import { RdbWriter } from "./rdb/writer.ts";
+import { syncDir } from "./fsync.ts";
 import { eofBytes, writeHeader } from "./rdb/file.ts";
 
 export interface AofFileInfo {
@@ -98,19 +99,6 @@ function writeSynced(path: string, bytes: Uint8Array): void {
     f.syncSync();
   } finally {
     f.close();
-  }
-}
-
-export function syncDir(dir: string): void {
-  try {
-    const d = Deno.openSync(dir, { read: true });
-    try {
-      d.syncSync();
-    } finally {
-      d.close();
-    }
-  } catch {
-    // some filesystems refuse fsync on a directory: the rename is still done
   }
 }
 

@@ -6,6 +6,7 @@
  * so a background save does not stall the shard that assembles.
  */
 import { RdbWriter } from "./rdb/writer.ts";
+import { syncDir } from "./fsync.ts";
 import { crc64Bytes, crc64Init, type Crc64State, crc64Update } from "./rdb/crc64.ts";
 import { eofBytes, type HeaderFacts, writeHeader } from "./rdb/file.ts";
 
@@ -130,19 +131,5 @@ function removeQuietly(path: string): void {
     Deno.removeSync(path);
   } catch {
     // not there
-  }
-}
-
-/** fsync the directory so the rename survives a crash (Redis's fsyncFileDir). */
-function syncDir(dir: string): void {
-  try {
-    const d = Deno.openSync(dir, { read: true });
-    try {
-      d.syncSync();
-    } finally {
-      d.close();
-    }
-  } catch {
-    // some filesystems refuse it; the file itself is synced
   }
 }
