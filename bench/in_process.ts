@@ -48,6 +48,15 @@ export function standaloneCtx(): Ctx {
     setActiveExpire: () => {},
     watchKey: () => {},
     persistence,
+    loadTarget: () => ({
+      id: 0,
+      n: 1,
+      dbs: keyspace.dbs,
+      slots: new SlotMap(1),
+      config,
+      access: keyspace.access,
+      state: persistence.state,
+    }),
   };
   return {
     shard,

@@ -6,30 +6,20 @@
  * appendfsync always loses nothing; a torn tail is cut (aof-load-truncated yes) or refused (no).
  */
 import assert from "node:assert/strict";
-import { type ServerHandle, startRedis, startSkua } from "./helpers/server.ts";
+import { type ServerHandle, startSkua } from "./helpers/server.ts";
 import { type Reply, RespConn, str, toLatin1 } from "./helpers/resp.ts";
 import { rng } from "./helpers/rng.ts";
+import {
+  redisIn as redisInFor,
+  skuaIn as skuaInFor,
+  tmpDir as tmpDirFor,
+  withConn,
+} from "./helpers/persist.ts";
 
-function tmpDir(): string {
-  return Deno.makeTempDirSync({ prefix: "skua-aof-" });
-}
-
-function skuaIn(dir: string, shards: number, extra: string[] = []): Promise<ServerHandle> {
-  return startSkua({ shards, args: ["--dir", dir, "--appendonly", "yes", ...extra] });
-}
-
-function redisIn(dir: string, extra: string[] = []): Promise<ServerHandle> {
-  return startRedis(["--dir", dir, "--appendonly", "yes", "--save", "", ...extra]);
-}
-
-async function withConn<T>(s: ServerHandle, fn: (c: RespConn) => Promise<T>): Promise<T> {
-  const c = await RespConn.connect(s.port);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
+const tmpDir = () => tmpDirFor("aof");
+const skuaIn = (dir: string, shards: number, extra: string[] = []) =>
+  skuaInFor("aof", dir, shards, extra);
+const redisIn = (dir: string, extra: string[] = []) => redisInFor("aof", dir, extra);
 
 async function runAll(
   s: ServerHandle,

@@ -6,31 +6,21 @@
  * BGSAVE under a concurrent transactional write load holds one point in time.
  */
 import assert from "node:assert/strict";
-import { freePort, REPO_ROOT, type ServerHandle, startRedis, startSkua } from "./helpers/server.ts";
+import { freePort, REPO_ROOT, type ServerHandle } from "./helpers/server.ts";
 import { type Reply, RespConn, str, toLatin1 } from "./helpers/resp.ts";
+import {
+  redisIn as redisInFor,
+  skuaIn as skuaInFor,
+  tmpDir as tmpDirFor,
+  withConn,
+} from "./helpers/persist.ts";
 
 const DBS = [0, 1, 5];
 
-function tmpDir(): string {
-  return Deno.makeTempDirSync({ prefix: "skua-rdb-" });
-}
-
-function skuaIn(dir: string, shards: number, extra: string[] = []): Promise<ServerHandle> {
-  return startSkua({ shards, args: ["--dir", dir, "--dbfilename", "dump.rdb", ...extra] });
-}
-
-function redisIn(dir: string, extra: string[] = []): Promise<ServerHandle> {
-  return startRedis(["--dir", dir, "--dbfilename", "dump.rdb", ...extra]);
-}
-
-async function withConn<T>(s: ServerHandle, fn: (c: RespConn) => Promise<T>): Promise<T> {
-  const c = await RespConn.connect(s.port);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
+const tmpDir = () => tmpDirFor("rdb");
+const skuaIn = (dir: string, shards: number, extra: string[] = []) =>
+  skuaInFor("rdb", dir, shards, extra);
+const redisIn = (dir: string, extra: string[] = []) => redisInFor("rdb", dir, extra);
 
 async function ok(c: RespConn, ...args: (string | number)[]): Promise<Reply> {
   const r = await c.call(...args);

@@ -10,6 +10,7 @@ import type { ConfigStore } from "../config/mod.ts";
 import type { SlotMap } from "../cluster/slots.ts";
 import type { User } from "../acl/user.ts";
 import type { Persistence } from "../persist/persistence.ts";
+import type { LoadTarget } from "../persist/load.ts";
 
 /** Counters a shard keeps for INFO stats (summed over the shards). */
 export class ShardStats {
@@ -56,6 +57,9 @@ export interface MemoryReport {
   defragRunning: boolean;
   defragHits: number;
   defragMisses: number;
+  /** FLUSHDB ASYNC: keys waiting to be freed, and keys freed lazily (store/lazyfree.ts) */
+  lazyfreePending: number;
+  lazyfreed: number;
 }
 
 /** Facts about the running server that INFO and friends report. */
@@ -147,6 +151,8 @@ export interface ShardContext {
   watchKey(clientId: number, db: number, key: string, now: number): void;
   /** RDB snapshots (SAVE, BGSAVE, LASTSAVE, INFO persistence) */
   readonly persistence: Persistence;
+  /** what loading an RDB file into this shard needs (DEBUG RELOAD) */
+  loadTarget(): LoadTarget;
 }
 
 /** Everything a handler gets besides its arguments. */

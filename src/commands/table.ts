@@ -76,6 +76,11 @@ export interface CommandOptions {
   /** false: a split over several shards needs no transaction (WATCH) */
   atomic?: boolean;
   /**
+   * Arguments that make it run as an exclusive fan-out instead, its parts folded by `fold`
+   * (DEBUG RELOAD: every shard saves, flushes and loads its keys under one lock)
+   */
+  everyWhen?: { test: (argv: Uint8Array[], argc: number) => boolean; fold: Fold };
+  /**
    * Changes the connection's transaction state (MULTI, EXEC, DISCARD, WATCH, UNWATCH): the
    * coordinator runs it. A handler, if given, is its part on the shard owning each key.
    */
@@ -134,6 +139,10 @@ export interface Command {
   aclId: number;
   /** runs before AUTH (Redis's no-auth flag: AUTH, HELLO, QUIT, RESET) */
   noAuth: boolean;
+  /** runs while the dataset loads (Redis's loading flag); the others get -LOADING */
+  loading: boolean;
+  /** CommandOptions.everyWhen: the test, and the same command as an exclusive fan-out */
+  every: { test: (argv: Uint8Array[], argc: number) => boolean; cmd: Command } | null;
 }
 
 function packName(b: Uint8Array): number {
@@ -190,6 +199,17 @@ function build(spec: CommandSpec): Command {
     protectedBy: spec.protectedBy ?? null,
     aclId: aclCommandId(spec.name),
     noAuth: meta.flags.includes("no_auth"),
+    loading: meta.flags.includes("loading"),
+    every: spec.everyWhen === undefined ? null : {
+      test: spec.everyWhen.test,
+      cmd: build({
+        name: spec.name,
+        handler: spec.handler,
+        fanout: spec.everyWhen.fold,
+        exclusive: true,
+        protectedBy: spec.protectedBy,
+      }),
+    },
   };
 }
 

@@ -152,9 +152,9 @@ const BOOLS: ParamDef[] = [
   bool("dynamic-hz", true),
   bool("lazyfree-lazy-eviction", false, USED),
   bool("lazyfree-lazy-expire", false, USED),
-  bool("lazyfree-lazy-server-del", false),
+  bool("lazyfree-lazy-server-del", false, USED),
   bool("lazyfree-lazy-user-del", false, USED),
-  bool("lazyfree-lazy-user-flush", false),
+  bool("lazyfree-lazy-user-flush", false, USED),
   bool("repl-disable-tcp-nodelay", false),
   bool("repl-diskless-sync", true),
   bool("aof-rewrite-incremental-fsync", true),
@@ -284,7 +284,7 @@ const INTS: ParamDef[] = [
   // the listeners are bound once at startup: CONFIG SET would report a port nobody listens on
   num("port", "int", 0n, 65535n, 6379n, IMM | USED),
   num("io-threads", "int", 1n, 128n, 1n, IMM),
-  num("auto-aof-rewrite-percentage", "int", 0n, INT_MAX, 100n),
+  num("auto-aof-rewrite-percentage", "int", 0n, INT_MAX, 100n, USED),
   num(
     "cluster-replica-validity-factor",
     "int",
@@ -374,7 +374,7 @@ const INTS: ParamDef[] = [
   mem("client-query-buffer-limit", "size_t", MB, LONG_MAX, 1024n * MB, USED),
   def("maxmemory-clients", noClientEvictionKind, "0"),
   num("repl-backlog-ttl", "time_t", 0n, LONG_MAX, 3600n),
-  mem("auto-aof-rewrite-min-size", "off_t", 0n, LLONG_MAX, 64n * MB),
+  mem("auto-aof-rewrite-min-size", "off_t", 0n, LLONG_MAX, 64n * MB, USED),
   num("loading-process-events-interval-bytes", "off_t", 1024n, INT_MAX, 2n * MB, HID),
 ];
 

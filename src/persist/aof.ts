@@ -95,6 +95,16 @@ export class Aof {
     }
   }
 
+  /**
+   * An AOF rewrite's point (src/persist/aof_rewrite.ts): this turn's writes so far go to the old
+   * incr file, which is fsynced and closed; the following ones go to incr file `seq`.
+   */
+  switchTo(seq: number, name: string): void {
+    if (this.file === null) return;
+    this.close();
+    this.startAppending(seq, name);
+  }
+
   /** At shutdown: what is buffered goes out and to disk. */
   close(): void {
     if (this.file === null) return;

@@ -3,10 +3,12 @@
  * part in shard order (a database selected again by the next part is valid RDB), EOF and one
  * CRC-64 computed as the bytes go through, into `temp-<pid>.rdb` in `dir`, fsynced and renamed
  * over `dbfilename`, and the directory fsynced. It works in steps of a bounded number of bytes
- * so a background save does not stall the shard that assembles.
+ * so a background save does not stall the shard that assembles. An AOF base of commands
+ * (aof-use-rdb-preamble no: parts written as commands) is the parts alone, without header or EOF.
  */
 import { RdbWriter } from "./rdb/writer.ts";
 import { syncDir } from "./fsync.ts";
+import { SyncAside } from "./sync_aside.ts";
 import { crc64Bytes, crc64Init, type Crc64State, crc64Update } from "./rdb/crc64.ts";
 import { eofBytes, type HeaderFacts, writeHeader } from "./rdb/file.ts";
 
@@ -33,21 +35,34 @@ export class Assembler {
   private part = 0;
   private src: Deno.FsFile | null = null;
   private readonly buf = new Uint8Array(1 << 20);
+  /** the helper making the finished file durable (a background save's last step) */
+  private syncing: SyncAside | null = null;
   error: string | null = null;
   bytes = 0;
 
   constructor(
     private readonly paths: SnapshotPaths,
     private readonly parts: number,
-    private readonly facts: HeaderFacts,
+    /** the RDB header's facts; null: the parts are commands, joined as they are */
+    private readonly facts: HeaderFacts | null,
     checksum: boolean,
   ) {
-    this.crc = checksum ? crc64Init() : null;
+    this.crc = checksum && facts !== null ? crc64Init() : null;
   }
 
-  /** Copy up to `budget` bytes; true when the file is in place (or failed: see `error`). */
+  /**
+   * Copy up to `budget` bytes; true when the file is in place (or failed: see `error`). A
+   * bounded budget is a background save's: its fsync and rename go to a helper thread
+   * (sync_aside.ts) and later steps wait for it; SAVE's unbounded one does them here.
+   */
   step(budget = ASSEMBLE_STEP_BYTES): boolean {
     try {
+      if (this.syncing !== null) {
+        if (!this.syncing.done()) return false;
+        this.syncing = null;
+        this.cleanup(false);
+        return true;
+      }
       if (this.out === null) this.start();
       while (this.part < this.parts) {
         if (this.src === null) this.src = Deno.openSync(partPath(this.paths.dir, this.part));
@@ -62,7 +77,7 @@ export class Assembler {
         budget -= n;
         if (budget <= 0) return false;
       }
-      this.finish();
+      if (this.finish(budget !== Infinity)) return false;
     } catch (e) {
       this.error = (e as Error).message;
       this.cleanup(true);
@@ -76,6 +91,7 @@ export class Assembler {
       create: true,
       truncate: true,
     });
+    if (this.facts === null) return;
     const w = new RdbWriter();
     writeHeader(w, this.facts);
     this.write(w.take());
@@ -88,26 +104,38 @@ export class Assembler {
     this.bytes += b.length;
   }
 
-  private finish(): void {
-    const eof = eofBytes(null);
-    if (this.crc !== null) {
-      crc64Update(this.crc, eof, 0, 1);
-      eof.set(crc64Bytes(this.crc), 1);
+  /** EOF, then fsync, rename, directory fsync: here, or (`aside`) on a helper (true then). */
+  private finish(aside: boolean): boolean {
+    if (this.facts !== null) {
+      const eof = eofBytes(null);
+      if (this.crc !== null) {
+        crc64Update(this.crc, eof, 0, 1);
+        eof.set(crc64Bytes(this.crc), 1);
+      }
+      let v: Uint8Array = eof;
+      while (v.length > 0) v = v.subarray(this.out!.writeSync(v));
+      this.bytes += 9;
     }
-    let v: Uint8Array = eof;
-    while (v.length > 0) v = v.subarray(this.out!.writeSync(v));
-    this.bytes += 9;
+    const dir = this.paths.dir;
+    if (aside) {
+      this.out!.close();
+      this.out = null;
+      this.syncing = new SyncAside(tempPath(dir), `${dir}/${this.paths.dbfilename}`, dir);
+      return true;
+    }
     this.out!.syncSync();
     this.out!.close();
     this.out = null;
-    const dir = this.paths.dir;
     Deno.renameSync(tempPath(dir), `${dir}/${this.paths.dbfilename}`);
     syncDir(dir);
     this.cleanup(false);
+    return false;
   }
 
   /** Remove the part files (and, after a failure, the temp file). */
   cleanup(failed: boolean): void {
+    this.syncing?.stop();
+    this.syncing = null;
     for (const f of [this.src, this.out]) {
       try {
         f?.close();

@@ -6,11 +6,13 @@
  * SAVE and BGSAVE run on every shard under one exclusive lock, their parts in ascending shard
  * order (src/shard/route.ts), so shard 0's part decides: it claims the job in the shared state
  * (state.ts) or refuses, and the other shards follow that decision (a job number they have
- * not taken part in yet).
+ * not taken part in yet). BGREWRITEAOF takes the same slot: its parts are the AOF's new base
+ * (aof_rewrite.ts), and only one of them runs at a time, as only one child runs in Redis.
  */
 import type { Db } from "../store/db.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import {
+  JOB_AOFRW,
   JOB_BGSAVE,
   JOB_IDLE,
   JOB_SAVE,
@@ -21,6 +23,13 @@ import {
 import { ShardSnapshot } from "./snapshot.ts";
 import { Assembler, partPath, removeParts, type SnapshotPaths } from "./assemble.ts";
 import type { HeaderFacts } from "./rdb/file.ts";
+import {
+  AofRewrite,
+  REWRITE_IN_PROGRESS,
+  REWRITE_SCHEDULED,
+  REWRITE_STARTED,
+} from "./aof_rewrite.ts";
+import type { Aof } from "./aof.ts";
 import { log } from "../util/log.ts";
 import { REDIS_VERSION, SKUA_VERSION } from "../util/version.ts";
 
@@ -34,6 +43,14 @@ export const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but i
   "RDB error.";
 
 export const SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs.";
+/** BGSAVE without SCHEDULE while an AOF rewrite runs */
+export const ANOTHER_CHILD = "ERR Another child process is active (AOF?): can't BGSAVE right " +
+  "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+
+const enc = new TextEncoder();
+/** What the tick asks the server to run as its own client (loop.ts). */
+const BGSAVE_ARGV = [enc.encode("BGSAVE")];
+const BGREWRITEAOF_ARGV = [enc.encode("BGREWRITEAOF")];
 
 /** Redis's SHUTDOWN_* flags (SHUTDOWN's arguments, shutdown-on-sigterm / -sigint). */
 export const SHUTDOWN_SAVE = 1;
@@ -68,6 +85,10 @@ export class Persistence {
   /** shard 0: where the running background save writes (CONFIG SET dir meanwhile: not there) */
   private jobPaths: SnapshotPaths = this.paths;
   private savePoints: [number, number][] = [];
+  /** the job the assembler writes for: JOB_BGSAVE (the RDB file) or JOB_AOFRW (the AOF's base) */
+  private assembling = JOB_IDLE;
+  /** BGREWRITEAOF and the automatic rewrite (useAof) */
+  private rewrite: AofRewrite | null = null;
 
   constructor(
     readonly shard: number,
@@ -80,6 +101,11 @@ export class Persistence {
     this.state = new PersistState(sab, shards);
     this.snap = new ShardSnapshot(dbs, config);
     this.sync();
+  }
+
+  /** The AOF this shard appends to: a rewrite moves its appends to a new incr file. */
+  useAof(aof: Aof): void {
+    this.rewrite = new AofRewrite(this.shard, this.state, this.config, aof);
   }
 
   /** Follow the config (startup, CONFIG SET). */
@@ -105,8 +131,9 @@ export class Persistence {
     const save = (flags & SHUTDOWN_SAVE) !== 0 ||
       (this.savePoints.length > 0 && (flags & SHUTDOWN_NOSAVE) === 0);
     let failed = false;
+    // a background save or AOF rewrite is killed either way (the AOF on disk is complete)
+    this.giveUpBackground();
     if (save) {
-      this.giveUpBackground();
       if (this.shard === 0) log("notice", "Saving the final RDB snapshot before exiting.");
       failed = this.savePart(now) !== null;
     }
@@ -122,13 +149,25 @@ export class Persistence {
     return null;
   }
 
-  /** A background save in progress is dropped (Redis kills its child), its files removed. */
+  /**
+   * A background save or AOF rewrite in progress is dropped (Redis kills its child), its files
+   * removed. Shard 0 drops the job first; the later shards give up their part all the same.
+   */
   private giveUpBackground(): void {
-    if (this.state.job !== JOB_BGSAVE) return;
-    if (this.shard === 0) log("warning", "There is a background save in progress. Killing it!");
+    const job = this.state.job;
+    const bg = job === JOB_BGSAVE || job === JOB_AOFRW;
+    if (!bg && !this.snap.active && this.assembler === null) return;
+    if (this.shard === 0 && bg) {
+      log(
+        "warning",
+        job === JOB_AOFRW
+          ? "There is a child rewriting the AOF. Killing it!"
+          : "There is a background save in progress. Killing it!",
+      );
+    }
     this.abort();
-    if (this.shard === 0) {
-      removeParts(this.paths.dir, this.shards);
+    if (this.shard === 0 && bg) {
+      removeParts(job === JOB_AOFRW ? this.rewrite!.basePaths().dir : this.paths.dir, this.shards);
       this.state.drop();
     }
   }
@@ -235,6 +274,37 @@ export class Persistence {
     return null;
   }
 
+  /**
+   * BGREWRITEAOF's part (Redis's bgrewriteaofCommand): shard 0 decides — already running, or
+   * scheduled while a BGSAVE runs, or started — and every shard then takes its snapshot point and
+   * moves its appends to the new incr file. The reply: a status, or an error (`ERR ...`).
+   */
+  rewritePart(now: number): string {
+    const s = this.state;
+    const rw = this.rewrite!;
+    if (this.shard === 0) {
+      if (s.job === JOB_AOFRW) return REWRITE_IN_PROGRESS;
+      if (s.job !== JOB_IDLE) {
+        s.rewriteScheduled = true;
+        // a rewrite asked for by hand may run at once, failures or not (as Redis)
+        s.rewriteFailures = 0;
+        return REWRITE_SCHEDULED;
+      }
+      const err = rw.start(now);
+      if (err !== null) return err;
+    } else if (s.job !== JOB_AOFRW || s.jobId === this.partJob) return REWRITE_STARTED;
+    this.partJob = s.jobId;
+    rw.switchPart();
+    if (!this.snap.begin(rw.partPath(), now, true, !rw.rdb)) {
+      log(
+        "warning",
+        `Failed opening the AOF rewrite part of shard ${this.shard}: ${this.snap.error}`,
+      );
+      s.partDone(false);
+    }
+    return REWRITE_STARTED;
+  }
+
   /** One bounded batch of the running background work; true while some remains. */
   turn(): boolean {
     if (this.snap.active && this.snap.step()) this.partFinished();
@@ -249,35 +319,49 @@ export class Persistence {
     }
     // a part of a job given up meanwhile (SHUTDOWN) counts for nothing
     const s = this.state;
-    if (s.job === JOB_BGSAVE && s.jobId === this.partJob) s.partDone(ok);
+    if ((s.job === JOB_BGSAVE || s.job === JOB_AOFRW) && s.jobId === this.partJob) s.partDone(ok);
   }
 
   /**
-   * hz times a second. Shard 0 starts assembling once every part is written, and tells
-   * whether a save point (or BGSAVE SCHEDULE) asks for a background save now.
+   * hz times a second. Shard 0 starts assembling once every part is written, and tells what
+   * the server should run now as its own client, in serverCron's order: a scheduled
+   * BGREWRITEAOF, a BGSAVE (SCHEDULE, or a save point), an automatic AOF rewrite; or null.
    */
-  tick(now: number): boolean {
-    if (this.shard !== 0) return false;
+  tick(now: number): Uint8Array[] | null {
+    if (this.shard !== 0) return null;
     const s = this.state;
-    if (s.job === JOB_BGSAVE && this.assembler === null && s.partsDone === this.shards) {
+    const job = s.job;
+    if (
+      (job === JOB_BGSAVE || job === JOB_AOFRW) && this.assembler === null &&
+      s.partsDone === this.shards
+    ) {
+      const rw = job === JOB_AOFRW;
+      const paths = rw ? this.rewrite!.basePaths() : this.jobPaths;
       if (s.partsFailed > 0) {
-        removeParts(this.jobPaths.dir, this.shards);
-        this.bgsaveDone(false, now);
+        removeParts(paths.dir, this.shards);
+        if (rw) this.rewrite!.done(false, now);
+        else this.bgsaveDone(false, now);
       } else {
+        this.assembling = job;
         this.assembler = new Assembler(
-          this.jobPaths,
+          paths,
           this.shards,
-          this.facts(),
+          rw ? this.rewrite!.header(this.facts()) : this.facts(),
           this.config.value("rdbchecksum") !== "no",
         );
       }
     }
-    if (s.job !== JOB_IDLE) return false;
+    const rw = this.rewrite;
+    rw?.tick();
+    if (s.job !== JOB_IDLE) return null;
+    if (rw !== null && rw.scheduledDue(now)) return BGREWRITEAOF_ARGV;
     if (s.scheduled) {
       s.scheduled = false;
-      return true;
+      return BGSAVE_ARGV;
     }
-    return this.savePointDue(now);
+    if (this.savePointDue(now)) return BGSAVE_ARGV;
+    if (rw !== null && rw.growthDue(now)) return BGREWRITEAOF_ARGV;
+    return null;
   }
 
   /** Redis's serverCron check: N changes within M seconds, not too soon after a failure. */
@@ -300,6 +384,11 @@ export class Persistence {
     const a = this.assembler!;
     if (!a.step()) return;
     this.assembler = null;
+    if (this.assembling === JOB_AOFRW) {
+      if (a.error !== null) log("warning", `Failed writing the AOF base file: ${a.error}`);
+      this.rewrite!.done(a.error === null, Date.now());
+      return;
+    }
     if (a.error !== null) log("warning", `Failed writing the RDB file: ${a.error}`);
     this.bgsaveDone(a.error === null, Date.now());
   }
@@ -338,6 +427,7 @@ export class Persistence {
     const s = this.state;
     const job = s.job;
     const bg = job === JOB_BGSAVE;
+    const aof = this.rewrite?.infoLines(now) ?? { rewrite: [], sizes: [] };
     return [
       `loading:${s.loading ? 1 : 0}`,
       "async_loading:0",
@@ -358,17 +448,12 @@ export class Persistence {
       `rdb_last_load_keys_expired:${s.loadExpired}`,
       `rdb_last_load_keys_loaded:${s.loadLoaded}`,
       `aof_enabled:${this.config.value("appendonly") === "yes" ? 1 : 0}`,
-      "aof_rewrite_in_progress:0",
-      "aof_rewrite_scheduled:0",
-      "aof_last_rewrite_time_sec:-1",
-      "aof_current_rewrite_time_sec:-1",
-      "aof_last_bgrewrite_status:ok",
-      "aof_rewrites:0",
-      "aof_rewrites_consecutive_failures:0",
+      ...aof.rewrite,
       "aof_last_write_status:ok",
       "aof_last_cow_size:0",
       "module_fork_in_progress:0",
       "module_fork_last_cow_size:0",
+      ...aof.sizes,
     ];
   }
 }

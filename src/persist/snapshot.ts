@@ -11,11 +11,20 @@
  * everything). Keys created after the snapshot point are marked written without being written.
  *
  * A file must never hold a key twice, and the scan may meet a key twice when the index resizes,
- * so what was settled is remembered: the records the scan wrote by their reference (a number:
- * cheap), the keys the hooks settled by name (few: only keys written to meanwhile). A record
- * keeps its reference unless its key is written to (settled by name first) or defragmentation
- * moves it (paused while a snapshot runs: `active`); a reference freed and reused belongs to a
- * key created after the snapshot point, which is never written anyway.
+ * so what was settled is remembered by record reference, one bit each (ref_bitmap.ts: 1/64 of
+ * the arena, never a per-key allocation or a rehash pause): a record's bit is set when it is
+ * written (by the scan or a hook) and when Db places a record after the snapshot point (a key
+ * created, or a value that moved to a new block: `placed`), so the scan skips exactly the
+ * records written already and those that did not exist at the snapshot point. This holds
+ * because a record of the snapshot point keeps its reference until it is written: the only
+ * writes that move or free a record (Db.put, resizeString, removals) settle it first (`before`,
+ * `beforeWrite`, `removing`), and defragmentation, which moves records without a write, is
+ * paused while a snapshot runs (`active`). A bit left set by a freed record is harmless: a
+ * record later placed at that reference was created after the snapshot point.
+ *
+ * The same part can be written as AOF commands instead of RDB records (an AOF rewrite's base with
+ * aof-use-rdb-preamble no): SELECT, then `RESTORE key ms payload ABSTTL` per key, the payload in
+ * DUMP's format, which redis-server and Skua both replay.
  */
 import type { Db, SnapshotHook } from "../store/db.ts";
 import type { ConfigStore } from "../config/mod.ts";
@@ -23,7 +32,11 @@ import { RdbWriter } from "./rdb/writer.ts";
 import { writeKeyPrefix, writeSelectDb } from "./rdb/file.ts";
 import { writeValue } from "./rdb/value.ts";
 import { idleSeconds } from "../store/access.ts";
-import { latin1 } from "../util/bytes.ts";
+import { RDB_VERSION } from "./rdb/types.ts";
+import { crc64Bytes, crc64Of } from "./rdb/crc64.ts";
+import { RefBitmap } from "./ref_bitmap.ts";
+
+const enc = new TextEncoder();
 
 /** Bytes buffered before they go to the part file. */
 const CHUNK_BYTES = 1 << 20;
@@ -37,14 +50,16 @@ export class ShardSnapshot implements SnapshotHook {
   private selected = -1;
   /** databases whose RESIZEDB was written */
   private sized: boolean[] = [];
-  /** per database: records the scan wrote, and keys the hooks settled */
-  private scanned: Set<number>[] = [];
-  private settled: Set<string>[] = [];
+  /** records written, or placed after the snapshot point (refs are unique across databases) */
+  private readonly done = new RefBitmap();
   private dbIndex = 0;
   private cursor = 0;
   private lru = false;
   private lfu = false;
   private now = 0;
+  /** the part is AOF commands (RESTORE ... ABSTTL), not RDB records */
+  private commands = false;
+  private readonly payload = new RdbWriter();
   /** a background snapshot is under way */
   active = false;
   /** an I/O error met while writing (the part failed) */
@@ -53,14 +68,17 @@ export class ShardSnapshot implements SnapshotHook {
 
   constructor(private readonly dbs: readonly Db[], private readonly config: ConfigStore) {}
 
-  /** Open the part file and take the snapshot point. `background`: hook the databases. */
-  begin(path: string, now: number, background: boolean): boolean {
+  /**
+   * Open the part file and take the snapshot point. `background`: hook the databases;
+   * `commands`: write AOF commands instead of RDB records.
+   */
+  begin(path: string, now: number, background: boolean, commands = false): boolean {
     this.error = null;
+    this.commands = commands;
     this.keysWritten = 0;
     this.selected = -1;
     this.sized = this.dbs.map(() => false);
-    this.scanned = background ? this.dbs.map(() => new Set<number>()) : [];
-    this.settled = background ? this.dbs.map(() => new Set<string>()) : [];
+    this.done.clear();
     this.dbIndex = 0;
     this.cursor = 0;
     this.now = now;
@@ -102,14 +120,12 @@ export class ShardSnapshot implements SnapshotHook {
     while (this.dbIndex < this.dbs.length && budget > 0) {
       const i = this.dbIndex;
       const d = this.dbs[i];
-      const scanned = this.scanned[i], settled = this.settled[i];
+      const done = this.done;
       if (d.size > 0) {
         let v = this.cursor;
         do {
           v = d.dict.scan(v, (ref) => {
-            if (scanned.has(ref)) return;
-            if (settled.size > 0 && settled.has(d.keyLatin1(ref))) return;
-            scanned.add(ref);
+            if (!done.add(ref)) return;
             this.writeKey(i, d, ref);
             budget--;
           });
@@ -145,25 +161,25 @@ export class ShardSnapshot implements SnapshotHook {
   removing(d: Db, ref: number): void {
     const i = this.dbs.indexOf(d);
     if (i < 0 || !this.active) return;
-    if (this.scanned[i].has(ref)) return;
-    const k = d.keyLatin1(ref);
-    if (this.settled[i].has(k)) return;
-    this.settled[i].add(k);
-    this.writeKey(i, d, ref);
+    if (this.done.add(ref)) this.writeKey(i, d, ref);
   }
 
-  /** `key` is settled: written as it is now if it exists, else known as created afterwards. */
+  placed(_d: Db, ref: number): void {
+    if (this.active) this.done.add(ref);
+  }
+
+  /**
+   * `key` is settled: written as it is now if it exists and was not yet (if it does not, the
+   * record its write creates is `placed`).
+   */
   private settle(i: number, d: Db, key: Uint8Array): void {
     if (i < 0 || !this.active) return;
-    const settled = this.settled[i];
-    const k = latin1(key);
-    if (settled.has(k)) return;
-    settled.add(k);
     const ref = d.find(key);
-    if (ref !== 0 && !this.scanned[i].has(ref)) this.writeKey(i, d, ref);
+    if (ref !== 0 && this.done.add(ref)) this.writeKey(i, d, ref);
   }
 
   private writeKey(i: number, d: Db, ref: number): void {
+    if (this.commands) return this.writeRestore(i, d, ref);
     const w = this.w;
     if (this.selected !== i) {
       this.selected = i;
@@ -180,7 +196,35 @@ export class ShardSnapshot implements SnapshotHook {
       this.lru ? idleSeconds(field, this.now) : -1,
       this.lfu ? d.ks.access.counter(field, this.now) : -1,
     );
-    writeValue(w, d, ref, this.config, d.key(ref));
+    // the key as a view where it lies (not a copy: no allocation per key), read at once
+    const v = d.ks.view.read(d.arena.u8, ref);
+    writeValue(w, d, ref, this.config, d.arena.u8.subarray(v.keyOff, v.keyOff + v.klen));
+    this.keysWritten++;
+  }
+
+  /** The key as `RESTORE key ms payload ABSTTL` (ms 0: no TTL), after a SELECT when needed. */
+  private writeRestore(i: number, d: Db, ref: number): void {
+    const w = this.w;
+    if (this.selected !== i) {
+      this.selected = i;
+      const s = String(i);
+      w.raw(enc.encode(`*2\r\n$6\r\nSELECT\r\n$${s.length}\r\n${s}\r\n`));
+    }
+    const p = this.payload;
+    p.reset();
+    p.compression = this.config.value("rdbcompression") !== "no";
+    writeValue(p, d, ref, this.config);
+    p.u16le(RDB_VERSION);
+    p.raw(crc64Bytes(crc64Of(p.view())));
+    const payload = p.take();
+    const key = d.key(ref);
+    const e = d.expireExact(ref);
+    const at = String(e === -1 ? 0 : e);
+    w.raw(enc.encode(`*5\r\n$7\r\nRESTORE\r\n$${key.length}\r\n`));
+    w.raw(key);
+    w.raw(enc.encode(`\r\n$${at.length}\r\n${at}\r\n$${payload.length}\r\n`));
+    w.raw(payload);
+    w.raw(enc.encode("\r\n$6\r\nABSTTL\r\n"));
     this.keysWritten++;
   }
 
@@ -210,8 +254,7 @@ export class ShardSnapshot implements SnapshotHook {
       for (const d of this.dbs) d.snap = null;
       this.active = false;
     }
-    this.scanned = [];
-    this.settled = [];
+    this.done.clear();
     const ok = this.error === null && this.flush();
     try {
       this.file?.close();

@@ -13,6 +13,8 @@ export const JOB_IDLE = 0;
 export const JOB_SAVE = 1;
 /** BGSAVE runs: the shards write their parts over their loop iterations. */
 export const JOB_BGSAVE = 2;
+/** BGREWRITEAOF runs: the parts form the AOF's new base (src/persist/aof_rewrite.ts). */
+export const JOB_AOFRW = 3;
 
 // Int32 words
 const I_JOB = 0;
@@ -32,24 +34,45 @@ const I_ON_SIGTERM = 13;
 const I_ON_SIGINT = 14;
 const I_LOADED = 15;
 const I_FLUSH_SAVE = 16;
+const I_RW_SCHEDULED = 17;
+const I_RW_LAST_ERR = 18;
+const I_RW_COUNT = 19;
+const I_RW_FAILURES = 20;
+const I_RW_INCR_SEQ = 21;
+const I_RW_BASE_SEQ = 22;
+const I_RW_RDB = 23;
 const INT_WORDS = 24;
 // Float64 words (after the Int32 ones)
 const F_LAST_SAVE = 0;
 const F_LAST_BGSAVE_SEC = 1;
 const F_JOB_START_MS = 2;
 const F_LAST_TRY_MS = 3;
-const F_WORDS = 8;
+const F_RW_LAST_SEC = 4;
+const F_AOF_BASE_SIZE = 5;
+const F_LOAD_START = 8;
+const F_LOAD_TOTAL = 9;
+const F_LOAD_USED_MEM = 10;
+const F_WORDS = 12;
+/** Per-shard Float64 regions after F_WORDS: dirty, base, start dirty, bytes loaded. */
+const PER_SHARD = 4;
 
 /** SHUTDOWN's outcome (state.shutdown): the process may exit, or the shutdown was refused. */
 export const SHUTDOWN_GO = 1;
 export const SHUTDOWN_REFUSED = 2;
 
-/** The shared buffer for `shards` shards (created once, by the supervisor). */
-export function createPersistShared(shards: number): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(INT_WORDS * 4 + (F_WORDS + 3 * shards) * 8);
+/**
+ * The shared buffer for `shards` shards (created once, by the supervisor). `loading`: the
+ * shards load the dataset once they listen (src/shard/startup_load.ts); until the last one is
+ * done every shard answers -LOADING.
+ */
+export function createPersistShared(shards: number, loading = false): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(INT_WORDS * 4 + (F_WORDS + PER_SHARD * shards) * 8);
   const s = new PersistState(sab, shards);
+  if (loading) s.markLoading();
   s.lastSave = Math.floor(Date.now() / 1000);
   s.lastBgsaveSec = -1;
+  s.rewriteLastSec = -1;
+  s.aofBaseSize = -1;
   return sab;
 }
 
@@ -63,7 +86,7 @@ export class PersistState {
     this.f64 = new Float64Array(sab, INT_WORDS * 4);
   }
 
-  /** JOB_IDLE, JOB_SAVE or JOB_BGSAVE. */
+  /** JOB_IDLE, JOB_SAVE, JOB_BGSAVE or JOB_AOFRW. */
   get job(): number {
     return Atomics.load(this.i32, I_JOB);
   }
@@ -129,6 +152,92 @@ export class PersistState {
     Atomics.store(this.i32, I_JOB, JOB_IDLE);
   }
 
+  /**
+   * Claim the job slot for an AOF rewrite whose new base is `baseSeq` (an RDB when `rdb`, else
+   * commands) and whose new incr file is `incrSeq` (0: the AOF is off, appends do not move);
+   * false when a snapshot already runs.
+   */
+  claimRewrite(now: number, baseSeq: number, incrSeq: number, rdb: boolean): boolean {
+    if (Atomics.compareExchange(this.i32, I_JOB, JOB_IDLE, JOB_AOFRW) !== JOB_IDLE) return false;
+    Atomics.store(this.i32, I_PARTS_DONE, 0);
+    Atomics.store(this.i32, I_PARTS_FAILED, 0);
+    Atomics.store(this.i32, I_RW_BASE_SEQ, baseSeq);
+    Atomics.store(this.i32, I_RW_INCR_SEQ, incrSeq);
+    Atomics.store(this.i32, I_RW_RDB, rdb ? 1 : 0);
+    Atomics.add(this.i32, I_JOB_ID, 1);
+    // Redis counts a rewrite when it starts (stat_aof_rewrites), and it is no longer scheduled
+    Atomics.add(this.i32, I_RW_COUNT, 1);
+    Atomics.store(this.i32, I_RW_SCHEDULED, 0);
+    this.f64[F_JOB_START_MS] = now;
+    return true;
+  }
+
+  /** The running rewrite: its new base seq, new incr seq (0: appends did not move), format. */
+  get rewriteJob(): { baseSeq: number; incrSeq: number; rdb: boolean } {
+    return {
+      baseSeq: Atomics.load(this.i32, I_RW_BASE_SEQ),
+      incrSeq: Atomics.load(this.i32, I_RW_INCR_SEQ),
+      rdb: Atomics.load(this.i32, I_RW_RDB) !== 0,
+    };
+  }
+
+  /** The rewrite ended: ok, failed, or (null) given up without an outcome. */
+  finishRewrite(ok: boolean | null, now: number): void {
+    if (ok !== null) {
+      Atomics.store(this.i32, I_RW_LAST_ERR, ok ? 0 : 1);
+      if (ok) Atomics.store(this.i32, I_RW_FAILURES, 0);
+      else Atomics.add(this.i32, I_RW_FAILURES, 1);
+    }
+    this.rewriteLastSec = Math.floor(now / 1000) - Math.floor(this.jobStartMs / 1000);
+    Atomics.store(this.i32, I_JOB, JOB_IDLE);
+  }
+
+  /** BGREWRITEAOF while a snapshot ran: run one as soon as it is done (aof_rewrite_scheduled). */
+  get rewriteScheduled(): boolean {
+    return Atomics.load(this.i32, I_RW_SCHEDULED) !== 0;
+  }
+
+  set rewriteScheduled(v: boolean) {
+    Atomics.store(this.i32, I_RW_SCHEDULED, v ? 1 : 0);
+  }
+
+  /** aof_last_bgrewrite_status:err */
+  get rewriteFailed(): boolean {
+    return Atomics.load(this.i32, I_RW_LAST_ERR) !== 0;
+  }
+
+  /** aof_rewrites */
+  get rewrites(): number {
+    return Atomics.load(this.i32, I_RW_COUNT);
+  }
+
+  /** aof_rewrites_consecutive_failures (BGREWRITEAOF scheduled resets it, as in Redis) */
+  get rewriteFailures(): number {
+    return Atomics.load(this.i32, I_RW_FAILURES);
+  }
+
+  set rewriteFailures(v: number) {
+    Atomics.store(this.i32, I_RW_FAILURES, v);
+  }
+
+  /** aof_last_rewrite_time_sec */
+  get rewriteLastSec(): number {
+    return this.f64[F_RW_LAST_SEC];
+  }
+
+  set rewriteLastSec(v: number) {
+    this.f64[F_RW_LAST_SEC] = v;
+  }
+
+  /** aof_base_size: the AOF's size after the last rewrite, or its base's at startup (-1: unknown) */
+  get aofBaseSize(): number {
+    return this.f64[F_AOF_BASE_SIZE];
+  }
+
+  set aofBaseSize(v: number) {
+    this.f64[F_AOF_BASE_SIZE] = v;
+  }
+
   /** Whether the last background save failed (rdb_last_bgsave_status:err, MISCONF). */
   get lastFailed(): boolean {
     return Atomics.load(this.i32, I_LAST_STATUS_ERR) !== 0;
@@ -147,12 +256,14 @@ export class PersistState {
     return Atomics.load(this.i32, I_SAVES);
   }
 
-  get loading(): boolean {
-    return Atomics.load(this.i32, I_LOADING) !== 0;
+  /** Every shard is to load at startup (set before any shard starts). */
+  markLoading(): void {
+    Atomics.store(this.i32, I_LOADING, 1);
   }
 
-  set loading(v: boolean) {
-    Atomics.store(this.i32, I_LOADING, v ? 1 : 0);
+  /** The startup load is under way on some shard (Redis's server.loading: -LOADING). */
+  get loading(): boolean {
+    return Atomics.load(this.i32, I_LOADING) !== 0;
   }
 
   /** Unix seconds of the last successful save (or of the start: LASTSAVE). */
@@ -259,17 +370,74 @@ export class PersistState {
   }
 
   /**
-   * Startup: this shard loaded its keys; wait until every shard has, so that no shard accepts
-   * a connection while another one is still loading (the ready line follows).
+   * Startup: this shard loaded its keys. The last shard to finish ends the loading state for
+   * all (no shard serves data while another one is still loading); returns true for it.
    */
-  loadedBarrier(): void {
-    Atomics.add(this.i32, I_LOADED, 1);
-    Atomics.notify(this.i32, I_LOADED);
-    for (;;) {
-      const v = Atomics.load(this.i32, I_LOADED);
-      if (v >= this.shards) return;
-      Atomics.wait(this.i32, I_LOADED, v, 100);
+  loadFinished(): boolean {
+    if (Atomics.add(this.i32, I_LOADED, 1) + 1 < this.shards) return false;
+    Atomics.store(this.i32, I_LOADING, 0);
+    return true;
+  }
+
+  /**
+   * A shard starts loading `total` bytes (every shard reads the same files: the last one to
+   * start sets the same figures). `startSec`: unix seconds.
+   */
+  beginLoad(total: number, startSec: number): void {
+    this.f64[F_LOAD_TOTAL] = total;
+    this.f64[F_LOAD_START] = startSec;
+  }
+
+  /** The bytes to load, once known (the AOF's files are summed when its manifest is read). */
+  set loadTotal(v: number) {
+    this.f64[F_LOAD_TOTAL] = v;
+  }
+
+  /** The `used-mem` AUX field of the file being loaded (loading_rdb_used_mem). */
+  set loadUsedMem(v: number) {
+    this.f64[F_LOAD_USED_MEM] = v;
+  }
+
+  /** Shard `i` has read `n` bytes of the files it loads. */
+  setLoadedBytes(i: number, n: number): void {
+    this.f64[F_WORDS + 3 * this.shards + i] = n;
+  }
+
+  /**
+   * INFO persistence's loading lines while loading (Redis 7.0's genRedisInfoString). Each shard
+   * reads the whole file, so the load is as far as the slowest shard.
+   */
+  loadingLines(nowMs: number): string[] {
+    let loaded = Infinity;
+    for (let i = 0; i < this.shards; i++) {
+      loaded = Math.min(loaded, this.f64[F_WORDS + 3 * this.shards + i]);
     }
+    const total = this.f64[F_LOAD_TOTAL], usedMem = this.f64[F_LOAD_USED_MEM];
+    const start = this.f64[F_LOAD_START];
+    let perc = 0, remaining = 1;
+    if (total > 0) {
+      perc = loaded / total * 100;
+      remaining = total - loaded;
+    } else if (usedMem > 0) {
+      perc = Math.min(loaded / usedMem * 100, 99.99);
+      remaining = Math.max(usedMem - loaded, 1);
+    }
+    const elapsed = Math.floor(nowMs / 1000) - start;
+    const eta = elapsed === 0 ? 1 : Math.floor(elapsed * remaining / (loaded + 1));
+    return [
+      `loading_start_time:${start}`,
+      `loading_total_bytes:${total}`,
+      `loading_rdb_used_mem:${usedMem}`,
+      `loading_loaded_bytes:${loaded}`,
+      `loading_loaded_perc:${perc.toFixed(2)}`,
+      `loading_eta_seconds:${eta}`,
+    ];
+  }
+
+  /** A load starts over (DEBUG RELOAD): its counts start from zero, as Redis's startLoading. */
+  resetLoaded(): void {
+    Atomics.store(this.i32, I_LOAD_LOADED, 0);
+    Atomics.store(this.i32, I_LOAD_EXPIRED, 0);
   }
 
   /** Keys the startup load kept and skipped as expired (every shard adds its own). */

@@ -12,7 +12,7 @@ export const EXIT_SHARD_CRASH = 70;
 
 /** What a shard's Worker posts to the supervisor (src/shard/worker.ts). */
 export interface ShardMessage {
-  type: "ready" | "error" | "fatal" | "stopped";
+  type: "listening" | "ready" | "error" | "fatal" | "stopped";
   shard: number;
   /** "error": why the shard could not start */
   message?: string;

@@ -85,11 +85,14 @@ export async function startServer(cfg: Config): Promise<Server> {
   const { io, lib } = chooseEngine(cfg.io);
   const efds = lib === null ? [] : Array.from({ length: n }, () => lib.symbols.sk_eventfd());
   const mesh = createMeshInit(n, RING_CAPACITY);
-  const persist = createPersistShared(n);
+  // the shards listen, then load the dataset (answering -LOADING), then report "ready"
+  const persist = createPersistShared(n, true);
   const workers: Worker[] = [];
   const startedAt = Date.now();
   const accepts = (i: number) => Deno.build.os === "linux" || i === 0;
   const ready = new Array<Promise<void>>();
+  /** each shard listens (then it loads, answering -LOADING, and reports "ready") */
+  const listening = new Array<Promise<void>>();
   // a shard failing before the server is up fails the startup (one line, exit 1); once it is
   // up, a shard's failure ends the process (failure.ts)
   let serving = false;
@@ -120,12 +123,15 @@ export async function startServer(cfg: Config): Promise<Server> {
       tlsOnly: tlsPlan?.internal ?? false,
       persist,
     };
+    let listened: () => void = () => {};
+    listening.push(new Promise((resolve) => (listened = resolve)));
     ready.push(
       new Promise((resolve) => {
         // kept for the Worker's life (stopAll listens for "stopped" beside it)
         w.onmessage = (e) => {
           const m = e.data as ShardMessage;
-          if (m.type === "ready") resolve();
+          if (m.type === "listening") listened();
+          else if (m.type === "ready") resolve();
           else if (m.type === "error") failed(i, m.message ?? "unknown error");
           else if (m.type === "fatal") failed(i, m.stack ?? "unknown error");
         };
@@ -139,11 +145,14 @@ export async function startServer(cfg: Config): Promise<Server> {
     w.postMessage({ type: "init", init, accept: accepts(i) });
   }
   try {
+    // TLS clients reach the shards through their listener: it starts once they listen, so
+    // they too are answered (-LOADING) while the dataset loads
+    await Promise.race([Promise.all(listening), failedEarly]);
+    if (tlsPlan !== null) terminator = await startTerminator(tlsPlan);
     await Promise.race([Promise.all(ready), failedEarly]);
     serving = true;
-    // TLS clients reach the shards through their listener: it starts once they listen
-    if (tlsPlan !== null) terminator = await startTerminator(tlsPlan);
   } catch (e) {
+    await terminator?.close();
     Mesh.requestStop(mesh.control, n);
     for (const fd of efds) lib!.symbols.sk_eventfd_write(fd);
     await new Promise((r) => setTimeout(r, 50));

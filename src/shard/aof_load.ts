@@ -1,6 +1,6 @@
 /**
- * Loading the AOF at startup (Redis's loadAppendOnlyFiles), before the shard accepts a
- * connection. With appendonly yes the AOF is loaded and the RDB file is not, as in Redis. Each
+ * Loading the AOF at startup (Redis's loadAppendOnlyFiles), in steps once the shard listens
+ * (src/shard/startup_load.ts; clients get -LOADING meanwhile). With appendonly yes the AOF is loaded and the RDB file is not, as in Redis. Each
  * shard reads the manifest, its base (an RDB through src/persist/load.ts, or commands) and the
  * incr files, and replays the commands whose keys it owns through the command table, as a
  * connection-less client would run them: a command with keys on several shards runs its own
@@ -26,7 +26,7 @@ import {
   readManifest,
   writeManifest,
 } from "../persist/aof_files.ts";
-import { LoadFailure, loadSnapshot } from "../persist/load.ts";
+import { LoadFailure, loadSnapshotSteps, type LoadTarget, runSteps } from "../persist/load.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import { log } from "../util/log.ts";
 
@@ -45,8 +45,16 @@ function lower(a: Uint8Array): string {
   return dec.decode(a).toLowerCase();
 }
 
+/** Commands replayed between two pauses of the stepped load. */
+const STEP_COMMANDS = 64;
+
 /** Returns true when appendonly is yes (then the RDB file is not loaded). */
 export function loadAof(shard: Shard): boolean {
+  return runSteps(loadAofSteps(shard, shard.loadTarget()));
+}
+
+/** loadAof in steps; `t` carries the meter that INFO's loading_* fields read. */
+export function* loadAofSteps(shard: Shard, t: LoadTarget): Generator<void, boolean> {
   const config = shard.config;
   const aof = shard.aof;
   let seq = 0;
@@ -71,7 +79,7 @@ export function loadAof(shard: Shard): boolean {
   const memLimit = shard.memLimit;
   shard.memLimit = 0;
   try {
-    loadFiles(shard, p, m);
+    yield* loadFiles(shard, t, p, m);
   } finally {
     shard.memLimit = memLimit;
   }
@@ -87,19 +95,41 @@ export function loadAof(shard: Shard): boolean {
   return true;
 }
 
-function loadFiles(shard: Shard, p: AofPaths, m: Manifest): void {
+function* loadFiles(shard: Shard, lt: LoadTarget, p: AofPaths, m: Manifest): Generator<void> {
   const talk = shard.id === 0;
   const files = [...(m.base !== null ? [m.base] : []), ...m.incrs];
+  // INFO's loading_total_bytes: every file of the manifest, as Redis's
+  // getBaseAndIncrAppendOnlyFilesSize; each file's bytes count from the ones before it
+  const sizes = files.map((f) => fileSize(`${p.dir}/${f.file}`));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const meter = lt.meter;
+  let before = 0;
+  const sub = meter === undefined ? undefined : {
+    total: () => meter.total(total),
+    at: (n: number) => meter.at(before + n),
+    usedMem: (n: number) => meter.usedMem(n),
+  };
+  meter?.total(total);
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     const t = performance.now();
     const path = `${p.dir}/${f.file}`;
-    if (f.type === "b" && isRdb(path)) loadBaseRdb(shard, p.dir, f.file);
-    else replayFile(shard, path, f.file, i === files.length - 1);
+    if (f.type === "b" && isRdb(path)) {
+      yield* loadBaseRdb(shard, { ...lt, meter: sub }, p.dir, f.file);
+    } else yield* replayFile(shard, path, f.file, i === files.length - 1, sub);
+    before += sizes[i];
     if (talk) {
       const what = f.type === "b" ? "base" : "incr";
       log("notice", `DB loaded from ${what} file ${f.file}: ${secs(t)} seconds`);
     }
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0; // a missing file fails where it is read, in Redis's words
   }
 }
 
@@ -122,14 +152,20 @@ function isRdb(path: string): boolean {
 }
 
 /** The base RDB, through the RDB loader with `dir`/`dbfilename` pointing at it. */
-function loadBaseRdb(shard: Shard, dir: string, file: string): void {
+function* loadBaseRdb(shard: Shard, lt: LoadTarget, dir: string, file: string): Generator<void> {
   const real = shard.config;
   const config = Object.create(real) as ConfigStore;
   config.value = (k: string) => k === "dir" ? dir : k === "dbfilename" ? file : real.value(k);
-  loadSnapshot({ ...shard.loadTarget(), config }, LOADING_NOW);
+  yield* loadSnapshotSteps({ ...lt, config }, LOADING_NOW);
 }
 
-function replayFile(shard: Shard, path: string, name: string, last: boolean): void {
+function* replayFile(
+  shard: Shard,
+  path: string,
+  name: string,
+  last: boolean,
+  meter: { at(n: number): void } | undefined,
+): Generator<void> {
   let buf: Uint8Array;
   try {
     buf = Deno.readFileSync(path);
@@ -169,7 +205,12 @@ function replayFile(shard: Shard, path: string, name: string, last: boolean): vo
     w.reset();
     execute(shard, null, cmd, av, av.length, now, w, db, 0);
   };
+  let n = 0;
   for (const c of read.cmds) {
+    if (++n % STEP_COMMANDS === 0) {
+      meter?.at(c.end);
+      yield;
+    }
     const name0 = lower(c.argv[0]);
     if (name0 === "multi") {
       validBeforeMulti = validUpTo;

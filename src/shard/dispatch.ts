@@ -19,6 +19,8 @@ import { logDenied, NOAUTH, nopermText } from "../commands/acl/deny.ts";
 import { MISCONF } from "../persist/persistence.ts";
 
 const QUEUED = new TextEncoder().encode("+QUEUED\r\n");
+/** Redis's shared.loadingerr */
+export const LOADING = "LOADING Redis is loading the dataset in memory";
 
 /** Scratch for the lock check (one per Worker). */
 const waitPlan = new Plan();
@@ -63,6 +65,8 @@ export function dispatch(
     }
     cmd = sub;
   }
+  // DEBUG RELOAD: the same command, run on every shard under one lock
+  if (cmd.every !== null && cmd.every.test(argv, argc)) cmd = cmd.every.cmd;
   c.lastCommand = cmd.fullName;
   if (!arityOk(cmd, argc)) {
     if (c.multi !== null) c.multi.error = true;
@@ -88,6 +92,11 @@ export function dispatch(
   if (c.multi !== null && !cmd.control && cmd.flags.includes("no_multi")) {
     c.multi.error = true;
     return c.replyError("ERR Command not allowed inside a transaction");
+  }
+  // Redis's processCommand: while loading, only commands flagged `loading` run (an EXEC only
+  // when every queued command is one)
+  if (shard.persistence.state.loading && !loadingAllowed(cmd, c)) {
+    return reject(shard, c, cmd, LOADING);
   }
   if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) return queueInMulti(c, argv, argc);
   if (cmd.control) {
@@ -133,6 +142,13 @@ function reject(shard: Shard, c: Client, cmd: Command, err: string): void {
   }
   if (c.multi !== null) c.multi.error = true;
   c.replyError(err);
+}
+
+function loadingAllowed(cmd: Command, c: Client): boolean {
+  if (!cmd.loading) return false;
+  if (cmd.fullName !== "exec" || c.multi === null) return true;
+  const table = commandTable();
+  return c.multi.queued.every((q) => table.resolve(q.argv, q.argc)?.loading ?? true);
 }
 
 function queueInMulti(c: Client, argv: Uint8Array[], argc: number): void {

@@ -17,17 +17,21 @@ import { onShipItem } from "./ship.ts";
 import { MAXCLIENTS_REFUSAL } from "./limits.ts";
 import { TlsGate } from "./preamble.ts";
 import { runInternal } from "./internal.ts";
+import { type LoadReport, StartupLoad } from "./startup_load.ts";
 
-const BGSAVE_ARGV = [new TextEncoder().encode("BGSAVE")];
 const SAVE_ARGV = [new TextEncoder().encode("SAVE")];
 
 /** Share of a tick's period that active expiry may use (Redis's ACTIVE_EXPIRE_CYCLE_SLOW 25%). */
 const TICK_BUDGET_SHARE = 0.25;
+/** How long a turn frees FLUSHDB ASYNC's records (src/store/lazyfree.ts). */
+const LAZYFREE_STEP_MS = 1;
 
 export class ShardLoop implements ShardHost {
   readonly shard: Shard;
   /** tls-port is set: connections from this host may open with the terminator's preamble */
   private readonly gate: TlsGate | null;
+  /** the startup load, run a bounded step per turn while the shard serves (null: done) */
+  private load: StartupLoad | null = null;
 
   constructor(init: ShardInit, waker?: Waker) {
     this.gate = init.tlsSecret === "" ? null : new TlsGate(init.tlsSecret, init.tlsOnly);
@@ -40,6 +44,11 @@ export class ShardLoop implements ShardHost {
 
   get id(): number {
     return this.shard.id;
+  }
+
+  /** Load the dataset over the next turns (the engine listens already). */
+  startLoading(report: LoadReport): void {
+    this.load = new StartupLoad(this.shard, report);
   }
 
   get bind(): string {
@@ -114,13 +123,21 @@ export class ShardLoop implements ShardHost {
   }
 
   turn(): boolean {
+    let loading = false;
+    if (this.load !== null) {
+      loading = this.load.step();
+      if (!loading) this.load = null;
+    }
     const polled = this.shard.mesh.poll(this.onRecord);
     this.shard.work += polled;
     // a background save writes a bounded batch of keys per turn and keeps the loop awake
     const saving = this.shard.persistence.turn();
+    // FLUSHDB ASYNC's records go back to the arena a millisecond's worth per turn
+    const lazy = this.shard.keyspace.lazy;
+    const freeing = lazy.pending > 0 && lazy.step(LAZYFREE_STEP_MS);
     // the AOF gets this turn's writes before any reply or peer message leaves (src/persist/aof.ts)
     this.shard.aof.flush();
-    return this.shard.flushPeers() || polled > 0 || saving;
+    return this.shard.flushPeers() || polled > 0 || saving || loading || freeing;
   }
 
   flushPeers(): void {
@@ -133,11 +150,16 @@ export class ShardLoop implements ShardHost {
   }
 
   tick(now: number): void {
+    // while any shard loads, no key expires or is evicted and no save starts (Redis's
+    // whileBlockedCron does none of serverCron's work on the dataset)
+    if (this.shard.persistence.state.loading) return;
     this.shard.tick(now, (1000 / this.shard.hz) * TICK_BUDGET_SHARE);
     this.shard.aof.tick(now);
-    // a save point reached, or BGSAVE SCHEDULE: a BGSAVE as a client would send it
+    // a save point reached, BGSAVE SCHEDULE, an AOF grown enough: BGSAVE or BGREWRITEAOF as a
+    // client would send it
     const p = this.shard.persistence;
-    if (p.tick(now)) runInternal(this.shard, BGSAVE_ARGV, now);
+    const due = p.tick(now);
+    if (due !== null) runInternal(this.shard, due, now);
     // FLUSHALL with save points: the emptied dataset is saved, as Redis does
     if (p.flushSaveDue()) runInternal(this.shard, SAVE_ARGV, now);
     // SIGTERM / SIGINT with a save to do: the supervisor asked for a SHUTDOWN

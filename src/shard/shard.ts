@@ -225,6 +225,7 @@ export class Shard implements ShardContext {
       () => this.memoryUsed(),
     );
     this.aof = new Aof(this.id, this.n, this.dbs, this.config, (db, r) => copyOf(db, r));
+    this.persistence.useAof(this.aof); // BGREWRITEAOF moves the AOF's appends
     this.batches = [];
     this.dirty = [];
     for (let i = 0; i < init.n; i++) {
@@ -305,7 +306,8 @@ export class Shard implements ShardContext {
    * refused); the state is published for the other shards.
    */
   memoryState(now: number): number {
-    if (this.memLimit === 0) return EVICT_OK;
+    // nothing is evicted while the dataset loads (Redis's isSafeToPerformEvictions)
+    if (this.memLimit === 0 || this.persistence.state.loading) return EVICT_OK;
     const r = this.evictor.perform(
       this.memLimit,
       () => this.memoryUsed(),
@@ -348,6 +350,8 @@ export class Shard implements ShardContext {
       defragRunning: this.defrag.running,
       defragHits: this.defrag.hits,
       defragMisses: this.defrag.misses,
+      lazyfreePending: ks.lazy.pending,
+      lazyfreed: ks.lazy.freed,
     };
   }
 
@@ -369,10 +373,15 @@ export class Shard implements ShardContext {
     this.evictor.evictedKeys = 0;
     this.defrag.hits = 0;
     this.defrag.misses = 0;
+    // Redis's resetServerStats calls lazyfreeResetStats
+    this.keyspace.lazy.freed = 0;
   }
 
   purgeMemory(): number {
-    if (!this.persistence.snapshotting) this.defrag.compactAll();
+    // records waiting for the lazy freer are not in any index defragmentation walks
+    if (!this.persistence.snapshotting && this.keyspace.lazy.pending === 0) {
+      this.defrag.compactAll();
+    }
     let n = this.keyspace.arena.trim(true);
     n += this.shrinkBuffers(true);
     this.collect();
@@ -587,7 +596,10 @@ export class Shard implements ShardContext {
     // the key indexes grow and shrink a step at a time; here they get a millisecond more
     this.keyspace.rehash(1);
     // a background save knows its written records by reference: nothing moves them meanwhile
-    if (!this.persistence.snapshotting) this.defrag.tick(this.defragConfig, 1000 / this.hz);
+    // (nor records waiting for the lazy freer: they are in no index it walks)
+    if (!this.persistence.snapshotting && this.keyspace.lazy.pending === 0) {
+      this.defrag.tick(this.defragConfig, 1000 / this.hz);
+    }
     this.keyspace.arena.trim();
     // buffers given back are garbage: they count toward the next GC as dropped values do
     this.keyspace.objects.released += this.shrinkBuffers(false);

@@ -15,8 +15,6 @@ import type { ShardInit } from "./shard.ts";
 import { ShardLoop } from "./loop.ts";
 import { engineKind } from "../io/select.ts";
 import type { Engine } from "../io/engine.ts";
-import { loadSnapshot } from "../persist/load.ts";
-import { loadAof } from "./aof_load.ts";
 
 /** This Worker's shard id, once init arrived (-1 before). */
 let shardId = -1;
@@ -55,16 +53,18 @@ function start(init: ShardInit, accept: boolean): void {
     const kind = engineKind(init.io, init.id, init.efds);
     const host = new ShardLoop(init, kind.waker);
     aof = host.shard.aof;
-    // the RDB file is loaded before this shard accepts a connection (src/persist/load.ts)
-    // with appendonly yes the AOF is loaded instead (src/shard/aof_load.ts), as in Redis
-    if (!loadAof(host.shard)) loadSnapshot(host.shard.loadTarget());
-    host.shard.persistence.state.loadedBarrier();
     engine = kind.create(host);
     engine.start(accept);
+    self.postMessage({ type: "listening", shard: init.id });
+    // the shard listens, then loads the dataset in steps of its loop's turns, answering
+    // -LOADING meanwhile (src/shard/startup_load.ts); "ready" follows once it is loaded
+    host.startLoading({
+      ready: () => self.postMessage({ type: "ready", shard: init.id }),
+      failed: (message) => self.postMessage({ type: "error", shard: init.id, message }),
+    });
   } catch (err) {
     return fail(init.id, err);
   }
-  self.postMessage({ type: "ready", shard: init.id });
   // leave onmessage first: a synchronous engine's loop owns the thread until the stop flag
   setTimeout(async () => {
     try {

@@ -64,6 +64,8 @@ export interface SnapshotHook {
   before(db: Db, key: Uint8Array): void;
   /** the record `ref` of `db` is about to be removed (deleted, expired, evicted) */
   removing(db: Db, ref: number): void;
+  /** the record `ref` of `db` was just created or moved to a new block (after `before`) */
+  placed(db: Db, ref: number): void;
 }
 
 /** The propagation point's view of removals no command asked for (src/persist/propagate.ts). */
@@ -454,6 +456,7 @@ export class Db implements BlobOwner {
     this.dict.replaceFound(ref, fresh);
     if (s !== 0) this.vol.moved(s, fresh);
     a.free(ref);
+    if (this.snap !== null) this.snap.placed(this, fresh);
     return fresh;
   }
 
@@ -541,15 +544,32 @@ export class Db implements BlobOwner {
     const t = this.onTouch;
     if (t !== null) this.dict.forEach((r) => t(this.keyLatin1(r)));
     this.version++;
-    const a = this.ks.arena, objects = this.ks.objects;
-    this.dict.forEach((r) => {
-      const m = a.u32[r * 2 + W_META];
-      if ((m & OBJECT_BIT) !== 0) objects.drop(this.handleOf(r));
-      else if ((m & BLOB_BIT) !== 0) a.free(this.handleOf(r));
-      a.free(r);
-    });
+    this.dict.forEach((r) => this.freeRecord(r));
     this.dict.clear();
     this.vol.clear();
+  }
+
+  /**
+   * FLUSHDB ASYNC: every key is gone at once (and touched, as by flush()), but the records are
+   * still allocated, in the returned index, until the lazy freer drains it (lazyfree.ts).
+   */
+  detach(): Dict {
+    const t = this.onTouch;
+    if (t !== null) this.dict.forEach((r) => t(this.keyLatin1(r)));
+    this.version++;
+    const old = new Dict(this.ks.arena);
+    old.swap(this.dict);
+    this.vol.clear();
+    return old;
+  }
+
+  /** Give back a record no index holds any more: its value object or blob, and its block. */
+  freeRecord(r: number): void {
+    const a = this.ks.arena;
+    const m = a.u32[r * 2 + W_META];
+    if ((m & OBJECT_BIT) !== 0) this.ks.objects.drop(this.handleOf(r));
+    else if ((m & BLOB_BIT) !== 0) a.free(this.handleOf(r));
+    a.free(r);
   }
 
   /**
@@ -723,6 +743,7 @@ export class Db implements BlobOwner {
       const fresh = a.alloc(need);
       this.writeRecord(fresh, h, flags | this.ks.access.fresh(now), 0, key, src, off, len, handle);
       this.dict.insert(fresh);
+      if (this.snap !== null) this.snap.placed(this, fresh);
       this.touchKey(key);
       return fresh;
     }
@@ -743,6 +764,7 @@ export class Db implements BlobOwner {
       this.dict.replaceFound(r, target);
       if (s !== 0) this.vol.moved(s, target);
       a.free(r);
+      if (this.snap !== null) this.snap.placed(this, target);
     }
     if (!keepTtl && s !== 0) this.vol.remove(s);
     this.touchKey(key);

@@ -34,6 +34,9 @@ export class Dict {
   private rehashIdx = -1;
   /** keys held */
   size = 0;
+  /** drain(): the table (0: t0, 1: t1) and bucket it goes on from */
+  private drainTable = 0;
+  private drainBucket = 0;
   /** where the last find/locate ended: its table, bucket and predecessor (0: the bucket head) */
   private atTable: Uint32Array;
   private atBucket = 0;
@@ -138,6 +141,18 @@ export class Dict {
     if (this.size * 100 < n * MIN_FILL_PERCENT) this.resize(this.size);
   }
 
+  /**
+   * An empty index sized for `keys` keys at once (Redis's dictExpand on RDB's RESIZEDB), so a
+   * load of that many inserts without a resize and its incremental rehash, which (no tick
+   * running while loading) would otherwise drag on and leave long chains to walk.
+   */
+  reserve(keys: number): void {
+    if (this.size !== 0 || this.rehashIdx >= 0 || keys <= this.t0.length) return;
+    this.t0 = new Uint32Array(pow2AtLeast(keys));
+    this.m0 = this.t0.length - 1;
+    this.atTable = this.t0;
+  }
+
   /** Start moving to a table of at least `want` buckets. */
   private resize(want: number): void {
     const n = pow2AtLeast(want);
@@ -204,6 +219,36 @@ export class Dict {
     this.rehashIdx = -1;
     this.size = 0;
     this.atTable = this.t0;
+  }
+
+  /**
+   * Take up to `max` records out of a dict no one else uses any more (FLUSHDB ASYNC's detached
+   * index, store/lazyfree.ts), calling f on each after it left; returns how many.
+   */
+  drain(max: number, f: (ref: number) => void): number {
+    const u32 = this.arena.u32;
+    let n = 0;
+    // the emptied buckets are not looked at again: the next call starts where this one ended
+    while (n < max && this.size > 0) {
+      const t = this.drainTable === 0 ? this.t0 : this.t1;
+      if (t === null || this.drainBucket >= t.length) {
+        this.drainTable++;
+        this.drainBucket = 0;
+        continue;
+      }
+      const b = this.drainBucket;
+      let r = t[b];
+      while (r !== 0 && n < max) {
+        const next = u32[r * 2 + W_NEXT];
+        t[b] = next;
+        this.size--;
+        n++;
+        f(r);
+        r = next;
+      }
+      if (r === 0) this.drainBucket++;
+    }
+    return n;
   }
 
   /** Exchange contents with another dict of the same arena (SWAPDB). */

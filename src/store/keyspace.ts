@@ -8,6 +8,7 @@ import { ObjectTable } from "./objects.ts";
 import { AccessPolicy } from "./access.ts";
 import { RecordView } from "./record.ts";
 import { Db, type DbShared } from "./db.ts";
+import { LazyFree } from "./lazyfree.ts";
 
 export { Db, type ScanFilter } from "./db.ts";
 
@@ -17,6 +18,8 @@ export class Keyspace implements DbShared {
   readonly arena: Arena;
   readonly objects = new ObjectTable();
   readonly access = new AccessPolicy();
+  /** FLUSHDB ASYNC's records, freed a batch per turn (lazyfree.ts) */
+  readonly lazy = new LazyFree();
   /** scratch for decoding a record (reused by every read) */
   readonly view = new RecordView();
   readonly dbs: Db[] = [];
@@ -35,6 +38,7 @@ export class Keyspace implements DbShared {
 
   /** Empty every database at once (FLUSHALL): the whole arena goes back to the system. */
   flushAll(): void {
+    this.lazy.dropAll();
     for (const db of this.dbs) {
       if (db.onTouch !== null) db.flush();
     }
@@ -45,6 +49,18 @@ export class Keyspace implements DbShared {
     }
     this.objects.clear();
     this.arena.reset();
+  }
+
+  /**
+   * FLUSHDB: the only database holding keys goes with the whole arena (flushAll's O(pages)
+   * reset); otherwise `async` empties it at once and frees its records over the next turns,
+   * and sync frees them now, key by key.
+   */
+  flushDb(db: Db, async: boolean): void {
+    if (this.dbs.every((d) => d === db || d.size === 0)) {
+      this.flushAll();
+    } else if (async) this.lazy.schedule(db);
+    else db.flush();
   }
 
   /** Keep rehashing the databases' indexes for up to `ms` milliseconds (the tick). */

@@ -12,24 +12,36 @@ export function dbsize(ctx: Ctx): void {
   ctx.w.integer(ctx.db.size);
 }
 
-function flushArgs(ctx: Ctx, argv: Uint8Array[], argc: number): boolean {
-  if (argc > 2 || (argc === 2 && !eqi(argv[1], "async") && !eqi(argv[1], "sync"))) {
-    ctx.w.error(SYNTAX);
-    return false;
-  }
-  return true;
+/**
+ * Redis's getFlushCommandFlags: ASYNC, SYNC, or lazyfree-lazy-user-flush without an argument.
+ * Returns whether to free lazily, or null after a syntax error.
+ */
+function flushMode(ctx: Ctx, argv: Uint8Array[], argc: number): boolean | null {
+  if (argc === 2 && eqi(argv[1], "sync")) return false;
+  if (argc === 2 && eqi(argv[1], "async")) return true;
+  if (argc === 1) return ctx.shard.config.value("lazyfree-lazy-user-flush") === "yes";
+  ctx.w.error(SYNTAX);
+  return null;
 }
 
-/** FLUSHDB [ASYNC|SYNC]: empties the selected database. */
+/**
+ * FLUSHDB [ASYNC|SYNC]: empties the selected database. ASYNC frees its records over the next
+ * turns (src/store/lazyfree.ts) unless it is the only database holding keys: then both drop
+ * the whole arena at once, in O(pages).
+ */
 export function flushdb(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  if (!flushArgs(ctx, argv, argc)) return;
-  ctx.db.flush();
+  const async = flushMode(ctx, argv, argc);
+  if (async === null) return;
+  ctx.shard.keyspace.flushDb(ctx.db, async);
   ctx.w.ok();
 }
 
-/** FLUSHALL [ASYNC|SYNC]: empties every database. */
+/**
+ * FLUSHALL [ASYNC|SYNC]: empties every database. Both modes drop the whole arena at once, in
+ * O(pages) rather than per key (Keyspace.flushAll): there is nothing left to free lazily.
+ */
 export function flushall(ctx: Ctx, argv: Uint8Array[], argc: number): void {
-  if (!flushArgs(ctx, argv, argc)) return;
+  if (flushMode(ctx, argv, argc) === null) return;
   ctx.shard.keyspace.flushAll();
   ctx.w.ok();
 }

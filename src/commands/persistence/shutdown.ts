@@ -31,6 +31,8 @@ export function shutdown(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   }
   // Skua never waits for replicas before exiting: there is never a shutdown to abort
   if (abort) return ctx.w.error("ERR No shutdown in progress.");
+  // while loading, a save would overwrite the file with half of it (Redis's prepareForShutdown)
+  if (ctx.shard.persistence.state.loading) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
   const err = ctx.shard.persistence.shutdownPart(ctx.now, flags);
   if (err !== null) return ctx.w.error(err);
   ctx.w.ok();

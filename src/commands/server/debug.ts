@@ -1,6 +1,7 @@
 /**
  * DEBUG, as Redis 7.0's debugCommand, for the subcommands Skua can honour: SLEEP,
- * SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG, ERROR, PANIC, ASSERT, OOM and HELP. It is behind
+ * SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, RELOAD (debug_reload.ts), LOG, ERROR, PANIC, ASSERT, OOM
+ * and HELP. It is behind
  * `enable-debug-command` (no | yes | local), checked in dispatch before anything else, as
  * Redis's processCommand does.
  *
@@ -20,6 +21,7 @@ import { objectEncodingOf, objectRefcountOf } from "../keys/object.ts";
 import { idleSeconds } from "../../store/access.ts";
 import { quicklistFacts, serializedLength } from "./serialized.ts";
 import type { ListValue } from "../../store/list.ts";
+import { debugReload, isReload } from "./debug_reload.ts";
 
 /** Redis's refusal of a protected command (DEBUG) that the configuration does not allow. */
 export function protectedRefusal(cmd: Command): string {
@@ -62,6 +64,19 @@ const HELP = [
   "    Reply with a test value of the specified type. <type> can be: string,",
   "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
   "    true, false.",
+  "RELOAD [option ...]",
+  "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+  "    * MERGE: conflicting keys will be loaded from RDB.",
+  "    * NOFLUSH: the existing database will not be removed before load, but",
+  "      conflicting keys will generate an exception and kill the server.",
+  "    * NOSAVE: the database will be loaded from an existing RDB file.",
+  "    Examples:",
+  "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+  "      the database.",
+  "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+  "      existing RDB file.",
+  "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+  "      file to the database.",
   "SET-ACTIVE-EXPIRE <0|1>",
   "    Setting it to 0 disables expiring keys in background when they are not",
   "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -198,6 +213,7 @@ export function debug(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     throw new ShardPanic(`DEBUG PANIC called at Unix time ${Math.floor(ctx.now / 1000)}`);
   }
   if (eqi(sub, "assert")) throw new ShardPanic("DEBUG ASSERT: '1 == 2' is not true");
+  if (isReload(argv, argc)) return debugReload(ctx, argv, argc);
   if (argc === 2 && eqi(sub, "oom")) {
     // Redis crashes here; in Skua a handler's error fails its command only, and this one is
     // real: V8 refuses the allocation (SIZE_MAX/2 bytes, as Redis asks zmalloc for)

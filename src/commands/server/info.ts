@@ -110,7 +110,10 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       maxmemory: sh.config.value("maxmemory") ?? "0",
       "maxmemory-policy": sh.config.value("maxmemory-policy") ?? "noeviction",
     },
-    persistence: sh.persistence.infoLines(ctx.now),
+    // Redis writes the loading_* progress last, and only while loading
+    persistence: sh.persistence.state.loading
+      ? [...sh.persistence.infoLines(ctx.now), ...sh.persistence.state.loadingLines(ctx.now)]
+      : sh.persistence.infoLines(ctx.now),
   };
   ctx.w.bulkStr(JSON.stringify(r));
 }
@@ -210,8 +213,8 @@ function render(reps: ShardReport[]): string {
         "mem_aof_buffer:0",
         "mem_allocator:skua-arena",
         `active_defrag_running:${reps.some((r) => r.mem.defragRunning) ? 1 : 0}`,
-        "lazyfree_pending_objects:0",
-        "lazyfreed_objects:0",
+        `lazyfree_pending_objects:${m((x) => x.lazyfreePending)}`,
+        `lazyfreed_objects:${m((x) => x.lazyfreed)}`,
       ];
     },
     stats: () => [

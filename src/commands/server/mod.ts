@@ -7,6 +7,7 @@ import { cmd, type CommandSpec } from "../table.ts";
 import { foldAllOk } from "../folds.ts";
 import { foldInfo, infoPart } from "./info.ts";
 import { debug, debugTarget } from "./debug.ts";
+import { isReload } from "./debug_reload.ts";
 import { configGet, configResetstat, configSet } from "./config.ts";
 import {
   clientGetname,
@@ -60,5 +61,9 @@ export const server: CommandSpec[] = [
   cmd("memory|purge", memoryPart, { fanout: foldMemoryPurge }),
   cmd("memory|malloc-stats", memoryMallocStats),
   cmd("memory|help", memoryHelp),
-  cmd("debug", debug, { target: debugTarget, protectedBy: "enable-debug-command" }),
+  cmd("debug", debug, {
+    target: debugTarget,
+    protectedBy: "enable-debug-command",
+    everyWhen: { test: isReload, fold: foldAllOk },
+  }),
 ];

@@ -7,7 +7,7 @@
  */
 import type { RdbWriter } from "./writer.ts";
 import { RdbError, RdbReader } from "./reader.ts";
-import { crc64Bytes, crc64Of } from "./crc64.ts";
+import { crc64Bytes, crc64Init, crc64Update } from "./crc64.ts";
 import { latin1 } from "../../util/bytes.ts";
 
 export const RDB_VERSION = 10;
@@ -38,6 +38,8 @@ export interface HeaderFacts {
   usedMem: number;
   /** Skua's own AUX field: the writer's version (absent in files from Redis) */
   skuaVersion?: string;
+  /** the file is an AOF's base (Redis's `aof-base` AUX field is 1 then) */
+  aofBase?: boolean;
 }
 
 /** The magic and the AUX fields Redis 7.0 writes (rdbSaveInfoAuxFields), and Skua's own. */
@@ -47,7 +49,7 @@ export function writeHeader(w: RdbWriter, facts: HeaderFacts): void {
   auxInt(w, "redis-bits", 64);
   auxInt(w, "ctime", facts.ctime);
   auxInt(w, "used-mem", facts.usedMem);
-  auxInt(w, "aof-base", 0);
+  auxInt(w, "aof-base", facts.aofBase ? 1 : 0);
   if (facts.skuaVersion !== undefined) aux(w, "skua-ver", facts.skuaVersion);
 }
 
@@ -143,6 +145,8 @@ export class RdbLoadError extends Error {
 }
 
 const PROGRESS_EVERY = 100_000;
+/** Keys between two pauses of a stepped load (the caller decides whether to go on). */
+const STEP_KEYS = 64;
 
 /**
  * Read a whole RDB file's bytes: header, opcodes and keys, EOF and the checksum. Throws an
@@ -150,9 +154,22 @@ const PROGRESS_EVERY = 100_000;
  * module, functions engine or streams Skua does not have. Returns the number of keys met.
  */
 export function loadRdb(buf: Uint8Array, opts: LoadOptions): number {
+  const steps = loadRdbSteps(buf, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * loadRdb in steps: it pauses every few keys, yielding how many bytes of the file it has read,
+ * so a shard can serve between two steps (the startup load answers -LOADING meanwhile). The
+ * checksum is computed as the steps go, not in one pass at the end.
+ */
+export function* loadRdbSteps(buf: Uint8Array, opts: LoadOptions): Generator<number, number> {
   const r = new RdbReader(buf);
   try {
-    return loadBody(r, buf, opts);
+    return yield* loadBody(r, buf, opts);
   } catch (e) {
     if (e instanceof RdbError) {
       throw new RdbLoadError(
@@ -163,7 +180,7 @@ export function loadRdb(buf: Uint8Array, opts: LoadOptions): number {
   }
 }
 
-function loadBody(r: RdbReader, buf: Uint8Array, opts: LoadOptions): number {
+function* loadBody(r: RdbReader, buf: Uint8Array, opts: LoadOptions): Generator<number, number> {
   if (buf.length < 9 || latin1(buf.subarray(0, 5)) !== "REDIS") {
     throw new RdbLoadError("Wrong signature trying to load DB from file");
   }
@@ -175,6 +192,9 @@ function loadBody(r: RdbReader, buf: Uint8Array, opts: LoadOptions): number {
   let db = 0;
   let expireAt = 0, idle = -1, freq = -1;
   let keys = 0;
+  // the CRC of the bytes before `summed`, kept up with the reader at every pause
+  const crc = opts.checksum && version >= 5 ? crc64Init() : null;
+  let summed = 0;
   for (;;) {
     const type = r.byte();
     if (type === OP_EXPIRETIME) {
@@ -254,12 +274,17 @@ function loadBody(r: RdbReader, buf: Uint8Array, opts: LoadOptions): number {
     if (opts.onProgress !== undefined && keys % PROGRESS_EVERY === 0) {
       opts.onProgress(keys, r.pos, buf.length);
     }
+    if (keys % STEP_KEYS === 0) {
+      if (crc !== null) crc64Update(crc, buf, summed, r.pos);
+      summed = r.pos;
+      yield r.pos;
+    }
   }
   if (version >= 5) {
     const end = r.pos;
     const trailer = r.bytes(8, "the checksum");
-    if (opts.checksum && trailer.some((b) => b !== 0)) {
-      const got = crc64Bytes(crc64Of(buf, 0, end));
+    if (crc !== null && trailer.some((b) => b !== 0)) {
+      const got = crc64Bytes(crc64Update(crc, buf, summed, end));
       if (!got.every((b, i) => b === trailer[i])) {
         throw new RdbLoadError(
           `Wrong RDB checksum expected: (${hex64(trailer)}) got (${hex64(got)}). Aborting now.`,

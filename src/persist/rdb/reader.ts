@@ -34,6 +34,8 @@ export class RdbReader {
   private readonly dv: DataView;
   /** set by lenOrEncoding(): the length read was a string encoding (RDB_ENCVAL) */
   encoded = false;
+  /** stringView()'s buffer for decompressed strings */
+  private scratch = new Uint8Array(0);
 
   constructor(readonly buf: Uint8Array, from = 0, to = buf.length) {
     if (from < 0 || to > buf.length || from > to) throw new RdbError("bad reader bounds");
@@ -171,6 +173,36 @@ export class RdbReader {
       default:
         throw new RdbError(`unknown RDB string encoding type ${n}`);
     }
+  }
+
+  /**
+   * string() without a fresh allocation where it can be: a raw string is a view into `buf`, an
+   * LZF one is decompressed into a scratch buffer this reader reuses (the view is valid until
+   * the next call), for a caller that copies the bytes at once (the startup load's strings).
+   */
+  stringView(): Uint8Array {
+    const start = this.pos;
+    const n = this.lenOrEncoding();
+    if (!this.encoded) return this.bytes(n, "a string");
+    if (n !== RDB_ENC_LZF) {
+      this.pos = start;
+      return this.string();
+    }
+    const clen = this.len();
+    const len = this.len();
+    this.need(clen, "an LZF string");
+    if (len > clen * LZF_MAX_RATIO) {
+      throw new RdbError(`invalid LZF compressed string (${clen} bytes cannot hold ${len})`);
+    }
+    if (this.scratch.length < len) {
+      this.scratch = new Uint8Array(Math.max(len, this.scratch.length * 2));
+    }
+    const out = this.scratch.subarray(0, len);
+    if (len > 0 && lzfDecompress(this.buf, out, this.pos, this.pos + clen) !== len) {
+      throw new RdbError("invalid LZF compressed string");
+    }
+    this.pos += clen;
+    return out;
   }
 
   /**
