@@ -5,7 +5,7 @@
  */
 import type { SplitPlan } from "./table.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
-import { readHeader, readInteger, skipReply } from "../resp/reply_reader.ts";
+import { headerEnd, readHeader, readInteger, skipReply } from "../resp/reply_reader.ts";
 
 const MINUS = 45, COLON = 58;
 
@@ -46,21 +46,37 @@ export function foldConcat(parts: Uint8Array[], w: ReplyWriter): void {
   for (let i = 0; i < parts.length; i++) w.raw(parts[i].subarray(bodies[i]));
 }
 
-/** MGET: each part answered its keys in order; put every value back at its key's position. */
+/** Where each MGET value lies in the parts while the fold runs (grown, never shrunk). */
+let valPart = new Int32Array(64);
+let valStart = new Int32Array(64);
+let valEnd = new Int32Array(64);
+
+/**
+ * MGET: each part answered its keys in order; put every value back at its key's position.
+ * The values are located first and copied straight from the parts: no view per value.
+ */
 export function foldMget(parts: Uint8Array[], w: ReplyWriter, plan: SplitPlan): void {
   const err = firstError(parts);
   if (err !== null) return w.raw(err);
   const total = plan.argc - 1;
-  const out: Uint8Array[] = new Array(total);
+  if (valPart.length < total) {
+    valPart = new Int32Array(total);
+    valStart = new Int32Array(total);
+    valEnd = new Int32Array(total);
+  }
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    let [, , off] = readHeader(p, 0);
-    for (const pos of plan.keyPos[i]) {
+    let off = headerEnd(p, 0);
+    const keys = plan.keyPos[i];
+    for (let k = 0; k < keys.length; k++) {
       const end = skipReply(p, off);
-      out[pos - 1] = p.subarray(off, end);
+      const at = keys[k] - 1;
+      valPart[at] = i;
+      valStart[at] = off;
+      valEnd[at] = end;
       off = end;
     }
   }
   w.arrayHeader(total);
-  for (const b of out) w.raw(b);
+  for (let i = 0; i < total; i++) w.rawRange(parts[valPart[i]], valStart[i], valEnd[i]);
 }

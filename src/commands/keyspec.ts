@@ -104,11 +104,21 @@ export function keyPositions(
   out: number[],
   argv?: Uint8Array[],
 ): number {
-  out.length = 0;
-  if (cmd.keys !== undefined && argv !== undefined) return cmd.keys(argv, argc, out);
-  if (cmd.movable && argv !== undefined) return specPositions(cmd, argv, argc, out);
-  if (cmd.firstKey <= 0) return 0;
-  const last = cmd.lastKey < 0 ? argc + cmd.lastKey : cmd.lastKey;
-  for (let i = cmd.firstKey; i <= last && i < argc; i += cmd.step) out.push(i);
-  return out.length;
+  if (cmd.keys !== undefined && argv !== undefined) {
+    out.length = 0;
+    return cmd.keys(argv, argc, out);
+  }
+  if (cmd.movable && argv !== undefined) {
+    out.length = 0;
+    return specPositions(cmd, argv, argc, out);
+  }
+  // written in place and cut to length: emptying an array first drops its backing store, and
+  // the router plans every multi-key command into the same arrays
+  let n = 0;
+  if (cmd.firstKey > 0) {
+    const last = cmd.lastKey < 0 ? argc + cmd.lastKey : cmd.lastKey;
+    for (let i = cmd.firstKey; i <= last && i < argc; i += cmd.step) out[n++] = i;
+  }
+  out.length = n;
+  return n;
 }

@@ -201,6 +201,16 @@ export function skipReply(buf: Uint8Array, off: number): number {
   return p;
 }
 
+/** The offset of the first element of the aggregate whose header is at `off` (readHeader's third). */
+export function headerEnd(buf: Uint8Array, off: number): number {
+  const type = buf[off];
+  if (type === 95 && lineEnd(buf, off) === off + 1) return off + 3;
+  if (type !== 42 && type !== 37 && type !== 126 && type !== 62) throw malformed(buf, off);
+  const n = headerAt(buf, off);
+  if (n !== n) throw new Error(`incomplete RESP header at offset ${off}`);
+  return cursor;
+}
+
 /**
  * For an aggregate header at `off` (`*N`, `%N`, `~N`, `>N`, also `*-1` and `_`):
  * [type char code, N, offset of the first element]. Throws if there is no such header.

@@ -237,6 +237,17 @@ export class ReplyWriter {
   }
 
   /** Appends pre-encoded bytes. */
+  /** Appends b[start..end); a short range is copied byte by byte rather than through a view. */
+  rawRange(b: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    const buf = this.buf;
+    let o = this.len;
+    if (n > 64) buf.set(b.subarray(start, end), o);
+    else for (let i = start; i < end; i++) buf[o++] = b[i];
+    this.len += n;
+  }
+
   raw(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.len);

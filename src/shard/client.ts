@@ -244,6 +244,21 @@ export class Client implements Session, ClientContext {
     return this.heldView(start);
   }
 
+  /**
+   * Keep a copy of a command's arguments until it runs (it waits for a lock elsewhere): they
+   * go where the held replies go, and stay while its slot is queued.
+   */
+  holdArgs(argv: Uint8Array[], argc: number): Uint8Array[] {
+    const w = this.holdWriter();
+    const out: Uint8Array[] = new Array(argc);
+    for (let i = 0; i < argc; i++) {
+      const start = w.len;
+      w.raw(argv[i]);
+      out[i] = w.buf.subarray(start, w.len);
+    }
+    return out;
+  }
+
   claim(arg: Uint8Array): boolean {
     return this.parser.take(arg);
   }

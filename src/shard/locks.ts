@@ -50,22 +50,27 @@ function ascending(a: number, b: number): number {
 
 /** A transaction as its coordinating shard keeps it (tx.ts runs the protocol). */
 export class Tx {
-  /** the shards to lock, in ascending order; `step` indexes the one asked now */
-  readonly order: number[];
   step = 0;
   /** a WATCHed key was touched: EXEC must fail */
   dirty = false;
   constructor(
     public txid: number,
     readonly client: TxClient,
-    readonly parts: Map<number, TxPart>,
+    /** the shards to lock, in ascending order; `step` indexes the one asked now */
+    readonly order: number[],
+    /** what to lock on order[i] */
+    readonly parts: TxPart[],
     readonly onGranted: (tx: Tx) => void,
     readonly hooks: TxHooks | null = null,
     /** it only reads: its key locks are shared */
     readonly shared = false,
-  ) {
-    this.order = [...parts.keys()].sort(ascending);
-  }
+  ) {}
+}
+
+/** A transaction's shards in ascending order and their parts, from a shard -> part map. */
+export function orderParts(parts: Map<number, TxPart>): [number[], TxPart[]] {
+  const order = [...parts.keys()].sort(ascending);
+  return [order, order.map((s) => parts.get(s)!)];
 }
 
 export interface LockReq {

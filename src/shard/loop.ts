@@ -187,7 +187,7 @@ export class ShardLoop implements ShardHost {
         shard.aof.prop.forward(r.txid, r.flags);
         runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
         shard.aof.prop.forward(0, 0);
-        shard.replyTo(source, r.token, w.view());
+        shard.replyRemote(source, r.token);
         if (r.txid !== 0) partRan(shard, r.txid);
       } else if (kind === ITEM_REPLY) {
         shard.completePart(r.token, r.body);

@@ -82,21 +82,24 @@ export function plan(
   dbs: number,
   out: Plan,
 ): Plan {
-  out.owner.length = 0;
-  out.db.length = 0;
   out.every = cmd.route === ROUTE_ALL;
   out.targeted = cmd.target !== undefined;
   out.target = -1;
   if (cmd.route !== ROUTE_KEYS) {
     out.pos.length = 0;
+    out.owner.length = 0;
+    out.db.length = 0;
     return out;
   }
   const n = keyPositions(cmd, argc, out.pos, argv);
+  // filled in place and cut to length (emptying first would drop the arrays' backing stores)
   for (let i = 0; i < n; i++) {
     const p = out.pos[i];
-    out.owner.push(slots.ownerOf(argv[p]));
-    out.db.push(keyDb(cmd, argv, argc, p, db, dbs));
+    out.owner[i] = slots.ownerOf(argv[p]);
+    out.db[i] = keyDb(cmd, argv, argc, p, db, dbs);
   }
+  out.owner.length = n;
+  out.db.length = n;
   if (n === 0 && cmd.target !== undefined) {
     const t = cmd.target(argv, argc, slots.shards, (k) => slots.ownerOf(k));
     out.target = t < 0 ? self : t;

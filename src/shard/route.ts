@@ -6,12 +6,12 @@
  */
 import { aofExclusive } from "../persist/propagate.ts";
 import { type Command, ROUTE_ALL, ROUTE_KEYS, type SplitPlan } from "../commands/table.ts";
-import { copyArgs, latin1 } from "../util/bytes.ts";
+import { latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import { type Client, Slot } from "./client.ts";
 import { lockHash, Plan, plan } from "./plan.ts";
 import type { Tx, TxHooks, TxPart } from "./locks.ts";
-import { beginTx, deferLocal, releaseTx, runDeferred } from "./tx.ts";
+import { beginOrdered, deferLocal, releaseTx, runDeferred } from "./tx.ts";
 import { ship } from "./ship.ts";
 import { execute } from "./execute.ts";
 
@@ -128,6 +128,13 @@ function split(
     for (let j = 0; j <= cmd.keyStride; j++) byShard[t].push(pos + j);
     keysByShard[t].push(pos);
   }
+  // parts in ascending shard order: the order a transaction takes its locks in
+  for (let i = 1; i < order.length; i++) {
+    const t = order[i];
+    let j = i - 1;
+    for (; j >= 0 && order[j] > t; j--) order[j + 1] = order[j];
+    order[j + 1] = t;
+  }
   const sp: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
   if (!mayChain(c, cmd)) {
     return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
@@ -163,16 +170,23 @@ function chain(
 ): void {
   const ch = new Chain(shard, c, cmd, argv, argc, order, pos, sp);
   c.queue.push(ch);
-  const parts = new Map<number, TxPart>();
-  for (const t of order) {
-    parts.set(t, { keys: keysByShard[t].map((q) => lockHash(ch.db, argv[q])), all: false });
+  const parts: TxPart[] = new Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const ks = keysByShard[order[i]];
+    const keys: number[] = new Array(ks.length);
+    for (let j = 0; j < ks.length; j++) keys[j] = lockHash(ch.db, argv[ks[j]]);
+    parts[i] = { keys, all: false };
   }
   c.chains++;
-  beginTx(shard, c, parts, noop, ch, !cmd.write);
+  beginOrdered(shard, c, order, parts, noop, ch, !cmd.write);
   // the steps usually all ran in beginTx, on the request's own bytes; one left waiting for a
-  // grant needs a copy
-  if (!ch.sentAll) ch.args = copyArgs(argv, argc);
+  // grant needs a copy (kept with the client's held replies: no buffer of its own)
+  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc);
 }
+
+/** The local part's arguments while it runs (a split part keeps no reference to its argv). */
+const localArgs: Uint8Array[] = [];
+const EMPTY_ARG = new Uint8Array(0);
 
 /** A split atomic command in flight: its reply slot, and the hooks that run its parts. */
 class Chain extends Slot implements TxHooks {
@@ -214,9 +228,10 @@ class Chain extends Slot implements TxHooks {
     const w = c.holdWriter();
     const start = w.len;
     const p = this.pos[shard.id];
-    const av: Uint8Array[] = new Array(p.length);
+    const av = localArgs;
     for (let i = 0; i < p.length; i++) av[i] = this.args[p[i]];
-    execute(shard, c, this.cmd, av, av.length, Date.now(), w, this.db, c.id);
+    execute(shard, c, this.cmd, av, p.length, Date.now(), w, this.db, c.id);
+    av.fill(EMPTY_ARG, 0, p.length);
     this.parts[this.order.indexOf(shard.id)] = c.heldView(start);
     if (--this.remaining === 0) {
       this.bytes = this.done!(this.parts as Uint8Array[]);
@@ -322,11 +337,10 @@ function exclusive(
   const pos: number[][] = order.map(() => all);
   const ch = new Chain(shard, c, cmd, argv, argc, order, pos, sp);
   c.queue.push(ch);
-  const parts = new Map<number, TxPart>();
-  for (const t of order) parts.set(t, { keys: [], all: true });
+  const parts: TxPart[] = order.map(() => ({ keys: [], all: true }));
   c.chains++;
-  beginTx(shard, c, parts, noop, ch, false);
-  if (!ch.sentAll) ch.args = copyArgs(argv, argc);
+  beginOrdered(shard, c, order, parts, noop, ch, false);
+  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc);
 }
 
 function runParts(

@@ -516,6 +516,12 @@ export class Shard implements ShardContext {
     this.dirty[source] = true;
   }
 
+  /** Reply to a request of peer `source` with what remoteW holds. */
+  replyRemote(source: number, token: number): void {
+    this.batches[source].replyFrom(token, this.remoteW.buf, this.remoteW.len);
+    this.dirty[source] = true;
+  }
+
   /** A peer's reply to one of this shard's requests or calls. */
   completePart(token: number, body: Uint8Array): void {
     const cb = this.calls.get(token);
@@ -542,7 +548,8 @@ export class Shard implements ShardContext {
       if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
       return;
     }
-    slot.parts[wt.part] = c.hold(body);
+    // the last part is folded at once, straight from the ring record: no copy of it is held
+    slot.parts[wt.part] = slot.remaining === 1 && slot.done !== null ? body : c.hold(body);
     if (--slot.remaining > 0) return;
     // folded even for a client gone meanwhile: a fold may end a transaction
     slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);

@@ -22,6 +22,7 @@ import {
   LOCK_FINAL,
   LOCK_SHARED,
   type LockReq,
+  orderParts,
   Tx,
   type TxHooks,
   type TxPart,
@@ -64,13 +65,28 @@ export function beginTx(
   client: Client,
   parts: Map<number, TxPart>,
   onGranted: (tx: Tx) => void,
-  hooks: TxHooks | null = null,
-  shared = false,
 ): Tx {
-  const tx = new Tx(shard.mesh.nextTxid(), client, parts, onGranted, hooks, shared);
+  const [order, locks] = orderParts(parts);
+  return beginOrdered(shard, client, order, locks, onGranted, null, false);
+}
+
+/**
+ * beginTx with the shards already in ascending order and `parts[i]` what to lock on
+ * `order[i]` (a split command plans them so: no map, no sort).
+ */
+export function beginOrdered(
+  shard: Shard,
+  client: Client,
+  order: number[],
+  parts: TxPart[],
+  onGranted: (tx: Tx) => void,
+  hooks: TxHooks | null,
+  shared: boolean,
+): Tx {
+  const tx = new Tx(shard.mesh.nextTxid(), client, order, parts, onGranted, hooks, shared);
   if (hooks === null) client.tx = tx;
   shard.stats.transactions++;
-  if (parts.size === 0) {
+  if (order.length === 0) {
     granted(shard, tx);
     return tx;
   }
@@ -81,7 +97,7 @@ export function beginTx(
 
 function askNext(shard: Shard, tx: Tx): void {
   const t = tx.order[tx.step];
-  const p = tx.parts.get(t)!;
+  const p = tx.parts[tx.step];
   const flags = (p.all ? LOCK_ALL : 0) | (tx.shared ? LOCK_SHARED : 0) |
     (finalStep(tx) ? LOCK_FINAL : 0);
   if (t === shard.id) return lockHere(shard, t, tx.txid, tx.client.id, flags, p.keys);

@@ -164,11 +164,21 @@ export class BatchBuilder {
 
   /** Append a reply item. */
   reply(token: number, body: Uint8Array): void {
-    this.ensure(9 + body.length);
+    this.replyFrom(token, body, body.length);
+  }
+
+  /** Append a reply item whose body is body[0..len) (a writer's buffer: no view made). */
+  replyFrom(token: number, body: Uint8Array, len: number): void {
+    this.ensure(9 + len);
     this.u8(ITEM_REPLY);
     this.u32(token);
-    this.u32(body.length);
-    this.bytes(body);
+    this.u32(len);
+    const buf = this.buf;
+    let o = this.len;
+    if (len > 64 || body.length === len) {
+      buf.set(len === body.length ? body : body.subarray(0, len), o);
+    } else for (let i = 0; i < len; i++) buf[o++] = body[i];
+    this.len += len;
   }
 }
 
