@@ -7,7 +7,7 @@ import { arityOk, type Command, commandTable, ROUTE_ALL, ROUTE_KEYS } from "../c
 import { copyArgs, latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
-import { Plan, plan } from "./plan.ts";
+import { nextDispatch, Plan, plan, planCommand } from "./plan.ts";
 import { deferLocal, unwatchAll } from "./tx.ts";
 import { held, mayChain, route } from "./route.ts";
 import { control, RUN_IN_MULTI } from "./exec.ts";
@@ -52,6 +52,7 @@ export function dispatch(
 ): void {
   c.totalCommands++;
   shard.stats.commands++;
+  nextDispatch();
   const table = commandTable();
   let cmd = table.lookup(argv[0]);
   if (cmd === undefined) return unknownCommand(c, argv, argc);
@@ -189,7 +190,7 @@ function mustWait(
 ): boolean {
   if (cmd.route === ROUTE_ALL) return true;
   if (cmd.route !== ROUTE_KEYS) return false;
-  const p = plan(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length, waitPlan);
+  const p = planCommand(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length);
   // a split of its own takes its locks, waiting in line for them (route.ts's chain)
   if (mayChain(c, cmd) && p.keys > 1 && p.singleOwner() < 0) return false;
   const keys = p.lockKeys(argv, shard.id);

@@ -3,8 +3,8 @@
  * and the wait set (locks.ts). Under cross-shard load every split command adds and removes a
  * few keys per shard; a JS Map churned that way rehashes and shrinks in V8's runtime, which
  * showed as a tenth of a shard's time. This is open addressing over typed arrays: linear
- * probing, backward-shift deletion, no tombstones, and a capacity that only halves when the
- * table is under 1/16 full, so a load that breathes in and out does not rehash every time.
+ * probing, backward-shift deletion, no tombstones, and a capacity that only halves (`trim`,
+ * from the shard's tick) when the table is under 1/16 full.
  *
  * Keys are lock hashes (plan.ts's lockHash: non-negative, below 2^30); a value is never 0.
  */
@@ -80,7 +80,17 @@ export class LockKeys {
     }
     keys[i] = EMPTY;
     this.size--;
-    if (this.size * 16 < mask + 1 && mask + 1 > MIN_SLOTS) this.resize((mask + 1) / 2);
+  }
+
+  /**
+   * Halve the capacity while under 1/16 full. Called from the shard's tick, not on delete:
+   * under load the held keys breathe in and out with every pipeline, and shrinking on the way
+   * out only to grow on the way in showed in profiles.
+   */
+  trim(): void {
+    let cap = this.mask + 1;
+    while (this.size * 16 < cap && cap > MIN_SLOTS) cap /= 2;
+    if (cap !== this.mask + 1) this.resize(cap);
   }
 
   clear(): void {

@@ -108,6 +108,11 @@ export class WaitSet {
     this.all = 0;
   }
 
+  trim(): void {
+    this.writers.trim();
+    this.readers.trim();
+  }
+
   /** Does `r` conflict with a waiting request? */
   conflicts(r: LockReq): boolean {
     if (this.all > 0) return true;
@@ -140,6 +145,13 @@ export class LockTable {
   private granted = new Map<number, LockReq>();
   /** the requests waiting here (tx.ts keeps them in the shard's deferred queue) */
   readonly waiting = new WaitSet();
+
+  /** Give back the key tables' room once a burst is over (the shard's tick). */
+  trim(): void {
+    this.writers.trim();
+    this.readers.trim();
+    this.waiting.trim();
+  }
 
   /** True while some transaction holds locks here: plain commands must check them. */
   get active(): boolean {

@@ -9,14 +9,11 @@ import { type Command, ROUTE_ALL, ROUTE_KEYS, type SplitPlan } from "../commands
 import { latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import { type Client, Slot } from "./client.ts";
-import { lockHash, Plan, plan } from "./plan.ts";
+import { commandPlan, lockHash, nextDispatch, type Plan, planCommand } from "./plan.ts";
 import type { Tx, TxHooks, TxPart } from "./locks.ts";
 import { beginOrdered, deferLocal, releaseTx, runDeferred } from "./tx.ts";
 import { ship } from "./ship.ts";
 import { execute } from "./execute.ts";
-
-/** Scratch of the routing path (one per Worker, reused by every command). */
-const routePlan = new Plan();
 
 /** Run or forward a checked command. */
 export function route(
@@ -27,6 +24,8 @@ export function route(
   argc: number,
   now: number,
 ): void {
+  // reached from dispatch, EXEC or an internal command: a plan is only shared within one
+  if (commandPlan.memoArgv !== argv) nextDispatch();
   // behind the client's split commands still going out; a split of its own may go too
   if (!mayChain(c, cmd) && held(shard, c, argv, argc)) return;
   if (cmd.route === ROUTE_KEYS) return routeKeys(shard, c, cmd, argv, argc, now);
@@ -74,7 +73,7 @@ function routeKeys(
   if (cmd.keyStride > 0 && (argc - cmd.firstKey) % (cmd.keyStride + 1) !== 0) {
     return c.replyError(`ERR wrong number of arguments for '${cmd.fullName}' command`);
   }
-  const p = plan(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length, routePlan);
+  const p = planCommand(shard.id, shard.slots, cmd, argv, argc, c.db, shard.dbs.length);
   const nk = p.keys;
   const target = nk > 0 ? p.owner[0] : p.target >= 0 ? p.target : shard.id;
   if (nk === 0 || p.singleOwner() === target) {

@@ -608,6 +608,7 @@ export class Shard implements ShardContext {
       this.defrag.tick(this.defragConfig, 1000 / this.hz);
     }
     this.keyspace.arena.trim();
+    this.locks.trim();
     // buffers given back are garbage: they count toward the next GC as dropped values do
     this.keyspace.objects.released += this.shrinkBuffers(false);
     this.limits.cron(this.conns, now, this.hz);
