@@ -53,17 +53,25 @@ export class LockKeys {
     this.vals[i] = v;
   }
 
-  /** Adds d to k's value; the key goes when that reaches 0. */
+  /** Adds d to k's value; the key goes when that reaches 0. One probe when k is there. */
   add(k: number, d: number): void {
-    const n = this.get(k) + d;
-    if (n === 0) this.delete(k);
-    else this.set(k, n);
+    const i = this.slot(k);
+    if (this.keys[i] !== k) {
+      if (d !== 0) this.set(k, d);
+      return;
+    }
+    const n = this.vals[i] + d;
+    if (n === 0) this.deleteAt(i);
+    else this.vals[i] = n;
   }
 
   delete(k: number): void {
+    const i = this.slot(k);
+    if (this.keys[i] === k) this.deleteAt(i);
+  }
+
+  private deleteAt(i: number): void {
     const keys = this.keys, vals = this.vals, mask = this.mask;
-    let i = this.slot(k);
-    if (keys[i] !== k) return;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
