@@ -143,7 +143,9 @@ export class Shard implements ShardContext {
   readonly watches = new WatchTable();
   readonly txs = new Map<number, Tx>();
   /** requests waiting for locks, in arrival order */
-  readonly deferred: Deferred[] = [];
+  deferred: Deferred[] = [];
+  /** the other queue array: a pass over `deferred` swaps them (tx.ts's runDeferredOnce) */
+  deferredSpare: Deferred[] = [];
   /**
    * Per client: how many requests its shard sent (lock requests, forwarded commands) wait in
    * `deferred`; what the client sends next waits behind them, so its commands keep their order.

@@ -327,7 +327,8 @@ export function runDeferred(shard: Shard): void {
 function runDeferredOnce(shard: Shard): void {
   if (shard.deferred.length === 0) return;
   // take the queue: what runs now may defer new entries, which arrive behind the ones kept
-  const list = shard.deferred.splice(0);
+  const list = shard.deferred;
+  shard.deferred = shard.deferredSpare;
   // sources with an entry kept: what they sent later keeps waiting behind it
   const stuck = scratchStuck;
   stuck.clear();
@@ -336,8 +337,13 @@ function runDeferredOnce(shard: Shard): void {
   // counted again below (and by what gets deferred while this pass runs)
   shard.blockedPlain = 0;
   const now = Date.now();
-  const keep: Deferred[] = [];
-  for (const d of list) {
+  // the entries kept are compacted to the front of `list` as the pass goes
+  let kept = 0;
+  const keep = (d: Deferred): void => {
+    list[kept++] = d;
+  };
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i];
     // a held command of a local client is later than its chains' lock requests: its own key
     const src = d.source >= 0 ? d.clientId : -1 - d.clientId;
     if (d.lock !== undefined) {
@@ -354,26 +360,29 @@ function runDeferredOnce(shard: Shard): void {
       } else {
         stuck.add(src);
         earlier.add(d.lock);
-        keep.push(d);
+        keep(d);
       }
       continue;
     }
     if (stuck.has(src)) {
-      keep.push(d);
+      keep(d);
       continue;
     }
     if (!mayRun(shard, d)) {
       stuck.add(src);
       shard.blockedPlain++;
-      keep.push(d);
+      keep(d);
       continue;
     }
     runOne(shard, d, now);
   }
   // entries deferred meanwhile arrived later than the ones kept
-  const q = shard.deferred;
-  if (q.length === 0) { for (const d of keep) q.push(d); }
-  else q.unshift(...keep);
+  const added = shard.deferred;
+  list.length = kept;
+  for (let i = 0; i < added.length; i++) list.push(added[i]);
+  added.length = 0;
+  shard.deferredSpare = added;
+  shard.deferred = list;
 }
 
 function mayRun(shard: Shard, d: Deferred): boolean {
