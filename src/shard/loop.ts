@@ -12,7 +12,15 @@ import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
 import { onInput, resumeInput } from "./input.ts";
 import { ITEM_FETCH, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE } from "./wire.ts";
-import { mustDeferRemote, onTxItem, partRan, releaseTx, runForwarded, unwatchAll } from "./tx.ts";
+import {
+  mustDeferRemote,
+  onTxItem,
+  partRan,
+  releaseTx,
+  runDueDeferred,
+  runForwarded,
+  unwatchAll,
+} from "./tx.ts";
 import { onShipItem } from "./ship.ts";
 import { MAXCLIENTS_REFUSAL } from "./limits.ts";
 import { TlsGate } from "./preamble.ts";
@@ -119,6 +127,7 @@ export class ShardLoop implements ShardHost {
     shard.mesh.releaseClient();
     // its locks go (requests already sent to peers run first: rings are FIFO), and its WATCHes
     if (c.tx !== null) releaseTx(shard, c.tx);
+    runDueDeferred(shard);
     if (c.watchShards.size > 0) unwatchAll(shard, c);
   }
 
@@ -130,6 +139,7 @@ export class ShardLoop implements ShardHost {
     }
     const polled = this.shard.mesh.poll(this.onRecord);
     this.shard.work += polled;
+    runDueDeferred(this.shard);
     // a background save writes a bounded batch of keys per turn and keeps the loop awake
     const saving = this.shard.persistence.turn();
     // FLUSHDB ASYNC's records go back to the arena a millisecond's worth per turn
@@ -141,6 +151,7 @@ export class ShardLoop implements ShardHost {
   }
 
   flushPeers(): void {
+    runDueDeferred(this.shard);
     this.shard.aof.flush();
     this.shard.flushPeers();
   }

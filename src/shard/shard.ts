@@ -144,6 +144,12 @@ export class Shard implements ShardContext {
   readonly txs = new Map<number, Tx>();
   /** requests waiting for locks, in arrival order */
   deferred: Deferred[] = [];
+  /**
+   * A release left waiting requests that may run now: one pass over `deferred` at the end of
+   * the loop turn serves every release of the turn (a pass per release was quadratic under
+   * contention).
+   */
+  deferredDue = false;
   /** the other queue array: a pass over `deferred` swaps them (tx.ts's runDeferredOnce) */
   deferredSpare: Deferred[] = [];
   /**

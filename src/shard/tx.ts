@@ -172,7 +172,7 @@ function releaseHere(shard: Shard, txid: number): void {
   if (r !== undefined) {
     shard.locks.release(txid);
     if (q.length > 0 && (shard.blockedPlain > 0 || shard.locks.waiting.conflicts(r))) {
-      runDeferred(shard);
+      shard.deferredDue = true;
     }
     return;
   }
@@ -186,7 +186,14 @@ function releaseHere(shard: Shard, txid: number): void {
     q.splice(i, 1);
     break;
   }
-  if (q.length > 0) runDeferred(shard);
+  if (q.length > 0) shard.deferredDue = true;
+}
+
+/** End of a loop turn: the pass over waiting requests that this turn's releases called for. */
+export function runDueDeferred(shard: Shard): void {
+  if (!shard.deferredDue) return;
+  shard.deferredDue = false;
+  runDeferred(shard);
 }
 
 /** Tell the coordinator its request was granted, with the WATCH verdict of its client. */
