@@ -47,36 +47,44 @@ export interface MultiState {
   error: boolean;
 }
 
-/** FIFO of pending reply slots; O(1) at both ends however long a pipeline gets. */
+/**
+ * FIFO of pending reply slots; O(1) at both ends however long a pipeline gets. The array is
+ * never emptied by setting its length (V8 would drop its backing store, and every pipelined
+ * batch would grow it again): the indexes go back to 0 instead.
+ */
 export class SlotQueue {
   private items: (Slot | undefined)[] = [];
   private head = 0;
+  private tail = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   push(s: Slot): void {
-    this.items.push(s);
+    if (this.tail < this.items.length) this.items[this.tail] = s;
+    else this.items.push(s);
+    this.tail++;
   }
 
   first(): Slot | undefined {
-    return this.items[this.head];
+    return this.head < this.tail ? this.items[this.head] : undefined;
   }
 
   /** The slots queued after `s` (all of them if `s` is not queued). */
   after(s: Slot): Slot[] {
     const i = this.items.indexOf(s, this.head);
-    return this.items.slice(i < 0 ? this.head : i + 1) as Slot[];
+    return this.items.slice(i < 0 || i >= this.tail ? this.head : i + 1, this.tail) as Slot[];
   }
 
   shift(): void {
     this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
+    if (this.head === this.tail) {
       this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+      this.tail = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.items = this.items.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
   }
