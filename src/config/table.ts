@@ -36,6 +36,7 @@ import { asciiLower } from "./parse.ts";
 import { tlsProtocolsKind, tlsUnsupportedKind } from "./tls.ts";
 import {
   noClientEvictionKind,
+  noAofTimestampKind,
   noDaemonizeKind,
   noMinReplicasKind,
   noOomScoreAdjKind,
@@ -163,7 +164,7 @@ const BOOLS: ParamDef[] = [
   bool("rdb-save-incremental-fsync", true),
   bool("aof-load-truncated", true, USED),
   bool("aof-use-rdb-preamble", true, USED),
-  bool("aof-timestamp-enabled", false),
+  def("aof-timestamp-enabled", noAofTimestampKind, "no"),
   bool("cluster-replica-no-failover", false, 0, "cluster-slave-no-failover"),
   bool("replica-lazy-flush", false, 0, "slave-lazy-flush"),
   bool("replica-serve-stale-data", true, 0, "slave-serve-stale-data"),

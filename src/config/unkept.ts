@@ -97,3 +97,10 @@ export const noSyslogKind = honoured(
   (v) => v === "no",
   "syslog-enabled yes is not supported yet: Skua logs to stdout or to logfile",
 );
+
+export const noAofTimestampKind = honoured(
+  boolKind(),
+  "no (Skua writes no timestamp annotations yet)",
+  (v) => v === "no",
+  "aof-timestamp-enabled yes is not supported yet: Skua writes no #TS annotations into the AOF",
+);
