@@ -35,8 +35,8 @@ import {
 import { asciiLower } from "./parse.ts";
 import { tlsProtocolsKind, tlsUnsupportedKind } from "./tls.ts";
 import {
-  noClientEvictionKind,
   noAofTimestampKind,
+  noClientEvictionKind,
   noDaemonizeKind,
   noMinReplicasKind,
   noOomScoreAdjKind,
