@@ -12,8 +12,8 @@ import { SyncAside } from "./sync_aside.ts";
 import { crc64Bytes, crc64Init, type Crc64State, crc64Update } from "./rdb/crc64.ts";
 import { eofBytes, type HeaderFacts, writeHeader } from "./rdb/file.ts";
 
-/** Bytes copied from the parts per step of a background save (about a millisecond's work). */
-export const ASSEMBLE_STEP_BYTES = 1 << 20;
+/** Bytes copied (and checksummed) from the parts per step of a background save: under a ms. */
+export const ASSEMBLE_STEP_BYTES = 1 << 18;
 
 export interface SnapshotPaths {
   dir: string;

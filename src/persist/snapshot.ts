@@ -38,8 +38,11 @@ import { RefBitmap } from "./ref_bitmap.ts";
 
 const enc = new TextEncoder();
 
-/** Bytes buffered before they go to the part file. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes buffered before they go to the part file: a write of 1 MiB stalled the loop long enough
+ * to show in a latency probe's tail during BGSAVE (p99.9 28.6 → 15.0 ms at 256 KiB, one run each).
+ */
+const CHUNK_BYTES = 1 << 18;
 /** Keys a background snapshot writes per loop iteration, at most. */
 export const KEYS_PER_TURN = 512;
 
