@@ -113,7 +113,9 @@ export class ShardLoop implements ShardHost {
     const c = s as Client;
     // once per connection: its first bytes only, and only where a preamble may come
     if (c.gate !== 0) return this.gate!.input(this.shard, c, data, borrowed);
-    return onInput(this.shard, c, data, borrowed);
+    const r = onInput(this.shard, c, data, borrowed);
+    this.shard.flushEarly();
+    return r;
   }
 
   drained(s: Session): void {
@@ -200,6 +202,7 @@ export class ShardLoop implements ShardHost {
         shard.aof.prop.forward(0, 0);
         shard.replyRemote(source, r.token);
         if (r.txid !== 0) partRan(shard, r.txid);
+        shard.flushEarly();
       } else if (kind === ITEM_REPLY) {
         shard.completePart(r.token, r.body);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {

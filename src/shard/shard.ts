@@ -37,6 +37,8 @@ import { copyOf } from "../store/transfer.ts";
 import type { LoadTarget } from "../persist/load.ts";
 
 const EMPTY = new Uint8Array(0);
+/** A peer's batch this big leaves mid-turn (flushEarly). */
+const EARLY_FLUSH_BYTES = 8 * 1024;
 /**
  * Big values dropped since the last GC that make a quiet tick run one (see src/util/gc.ts). The
  * GC is a full, blocking one (24 to 45 ms with a small heap), so it waits for a tick that saw no
@@ -569,6 +571,26 @@ export class Shard implements ShardContext {
       // input held while too many replies were outstanding: go on once half of them are in
       if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
     }
+  }
+
+  /**
+   * A batch to a peer that has grown past EARLY_FLUSH_BYTES goes out now rather than at the end
+   * of the turn, so the peer works on it while this shard goes on: with every shard holding its
+   * batches for a whole turn, two shards took turns being idle. Not while the AOF is on: a
+   * message must not leave before the writes it follows are in the file, and a turn's writes
+   * go out in one piece (src/persist/aof.ts).
+   */
+  flushEarly(): void {
+    if (this.aof.on) return;
+    let sent = false;
+    for (let t = 0; t < this.n; t++) {
+      const b = this.batches[t];
+      if (b.len < EARLY_FLUSH_BYTES) continue;
+      sent = true;
+      this.mesh.send(t, b.view());
+      b.reset();
+    }
+    if (sent) this.mesh.wakePeers();
   }
 
   /** Send this iteration's batches, retry backlogs, wake parked peers. Returns true if a backlog remains. */
