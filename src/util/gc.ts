@@ -23,3 +23,8 @@ export function collectGarbage(): boolean {
   gcFn();
   return true;
 }
+
+/** The bytes this Worker's V8 heap has reserved (its isolate's total heap size). */
+export function heapBytes(): number {
+  return v8.getHeapStatistics().total_heap_size;
+}
