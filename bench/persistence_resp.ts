@@ -7,6 +7,7 @@
  */
 
 import { encode } from "./keyspace_wire.ts";
+import { latin1Range } from "../src/util/bytes.ts";
 
 export class ErrorReply {
   constructor(readonly message: string) {}
@@ -19,23 +20,6 @@ export type Value = string | number | null | ErrorReply | Value[];
 
 const INCOMPLETE = Symbol("incomplete");
 type Parsed = [Value, number] | typeof INCOMPLETE;
-
-function latin1(b: Uint8Array, from: number, to: number): string {
-  if (to - from <= 32) {
-    let s = "";
-    for (let i = from; i < to; i++) s += String.fromCharCode(b[i]);
-    return s;
-  }
-  let s = "";
-  for (let i = from; i < to; i += 8192) {
-    // apply, not spread: spread walks the iterator protocol per byte
-    s += String.fromCharCode.apply(
-      null,
-      b.subarray(i, Math.min(to, i + 8192)) as unknown as number[],
-    );
-  }
-  return s;
-}
 
 export class Conn {
   private buf = new Uint8Array(1 << 20);
@@ -103,7 +87,7 @@ export class Conn {
     while (lf < this.end && b[lf] !== 10) lf++;
     if (lf >= this.end) return INCOMPLETE;
     const type = b[p];
-    const line = latin1(b, p + 1, lf - 1);
+    const line = latin1Range(b, p + 1, lf - 1);
     const next = lf + 1;
     switch (type) {
       case 43: // +
@@ -116,7 +100,7 @@ export class Conn {
         const n = Number(line);
         if (n < 0) return [null, next];
         if (next + n + 2 > this.end) return INCOMPLETE;
-        return [latin1(b, next, next + n), next + n + 2];
+        return [latin1Range(b, next, next + n), next + n + 2];
       }
       case 42: { // *
         const n = Number(line);
