@@ -6,17 +6,13 @@
  *
  * A ref is valid until the next write to the keyspace: a write may move a record (a value that
  * outgrew its block) or free it. Views returned by `str` are windows on the arena with the
- * same lifetime.
+ * same lifetime. Reading a record's fields is DbRecords's (db_records.ts); this adds the
+ * lookups that expire keys, the values that need their owner (blobs, objects), and every write.
  */
-import type { Arena } from "./arena.ts";
-import type { ObjectTable } from "./objects.ts";
-import type { AccessPolicy } from "./access.ts";
-import type { RecordView } from "./record.ts";
 import { Dict } from "./dict.ts";
-import { VolatileSet } from "./volatile.ts";
+import { DbRecords } from "./db_records.ts";
 import {
   BLOB_BIT,
-  BLOB_INTSET,
   ENC_AUTO,
   ENC_BITS,
   ENC_RAW,
@@ -39,16 +35,8 @@ import { type CollectionValue, TYPE_STRING } from "./types.ts";
 import { BIG_STRING, BigString } from "./big_string.ts";
 import { Blob, type BlobOwner } from "./blob.ts";
 import { blobView } from "./views.ts";
-import { lpBytes } from "./listpack.ts";
 
-/** What a shard's databases share (the Keyspace). */
-export interface DbShared {
-  readonly arena: Arena;
-  readonly objects: ObjectTable;
-  readonly access: AccessPolicy;
-  /** scratch for decoding a record */
-  readonly view: RecordView;
-}
+export type { DbShared } from "./db_records.ts";
 
 /** What SCAN may filter on. */
 export interface ScanFilter {
@@ -74,9 +62,7 @@ export interface PropagateHook {
   deleted(db: Db, ref: number, evicted: boolean): void;
 }
 
-export class Db implements BlobOwner {
-  readonly dict: Dict;
-  readonly vol: VolatileSet;
+export class Db extends DbRecords implements BlobOwner {
   /** keys removed by expiry (INFO expired_keys) */
   expiredKeys = 0;
   /** bumped on every touch(): a cheap "anything changed" check */
@@ -87,24 +73,6 @@ export class Db implements BlobOwner {
   snap: SnapshotHook | null = null;
   /** set while the AOF is on (src/persist/propagate.ts): expiry and eviction go out as DEL */
   prop: PropagateHook | null = null;
-
-  constructor(readonly ks: DbShared) {
-    this.dict = new Dict(ks.arena);
-    this.vol = new VolatileSet(ks.arena);
-  }
-
-  get size(): number {
-    return this.dict.size;
-  }
-
-  get arena(): Arena {
-    return this.ks.arena;
-  }
-
-  /** keys with a TTL */
-  get volatileCount(): number {
-    return this.vol.count;
-  }
 
   // ---- lookups
 
@@ -134,115 +102,6 @@ export class Db implements BlobOwner {
     return r;
   }
 
-  /** The record of a key whether or not its TTL passed (Redis's dictFind), 0 when absent. */
-  find(key: Uint8Array): number {
-    return this.dict.find(key, hashKey(key));
-  }
-
-  /** Bytes of the index: the bucket arrays and the records' headers (MEMORY STATS). */
-  get indexBytes(): number {
-    return this.dict.tableBytes + this.dict.size * HEADER_BYTES;
-  }
-
-  /** A key's expiry without a lookup (0: no TTL, or no such key); nothing is deleted. */
-  expireAtOfKey(key: Uint8Array): number {
-    const r = this.dict.find(key, hashKey(key));
-    return r === 0 ? 0 : this.expireAt(r);
-  }
-
-  // ---- a record's fields
-
-  typeOf(ref: number): number {
-    return (this.ks.arena.u32[ref * 2 + W_META] >>> TYPE_SHIFT) & TYPE_BITS;
-  }
-
-  /** The string encoding hint (ENC_*). */
-  encOf(ref: number): number {
-    return (this.ks.arena.u32[ref * 2 + W_META] >>> ENC_SHIFT) & ENC_BITS;
-  }
-
-  setEnc(ref: number, enc: number): void {
-    const u32 = this.ks.arena.u32;
-    const m = u32[ref * 2 + W_META];
-    u32[ref * 2 + W_META] = (m & ~(ENC_BITS << ENC_SHIFT)) | (enc << ENC_SHIFT);
-  }
-
-  /** Redis's 24-bit LRU/LFU field. */
-  lruOf(ref: number): number {
-    return this.ks.arena.u32[ref * 2 + W_META] & LRU_BITS;
-  }
-
-  setLru(ref: number, field: number): void {
-    const u32 = this.ks.arena.u32;
-    u32[ref * 2 + W_META] = (u32[ref * 2 + W_META] & ~LRU_BITS) | (field & LRU_BITS);
-  }
-
-  /** The expiry in ms, 0 when the key has no TTL. */
-  expireAt(ref: number): number {
-    const s = this.ks.arena.u32[ref * 2 + W_VSLOT];
-    return s === 0 ? 0 : this.vol.expireAt(s);
-  }
-
-  /** The expiry as Redis holds it: -1 when none, exact (a bigint) beyond 2^53. */
-  expireExact(ref: number): number | bigint {
-    const s = this.ks.arena.u32[ref * 2 + W_VSLOT];
-    return s === 0 ? -1 : this.vol.expireExact(s);
-  }
-
-  /** A copy of the key's bytes. */
-  key(ref: number): Uint8Array {
-    const v = this.ks.view.read(this.ks.arena.u8, ref);
-    return this.ks.arena.u8.slice(v.keyOff, v.keyOff + v.klen);
-  }
-
-  /** The key as a one-char-per-byte string. */
-  keyLatin1(ref: number): string {
-    const v = this.ks.view.read(this.ks.arena.u8, ref);
-    return latin1(this.ks.arena.u8.subarray(v.keyOff, v.keyOff + v.klen));
-  }
-
-  /** The string value's length. */
-  strLen(ref: number): number {
-    if (this.isObject(ref)) return this.big(ref).len;
-    return this.ks.view.read(this.ks.arena.u8, ref).vlen;
-  }
-
-  /**
-   * The buffer that holds the string value's bytes (the arena's, or a big value's own), to
-   * read or change them in place from strOffset() on; valid until the next write.
-   */
-  strBuf(ref: number): Uint8Array {
-    return this.isObject(ref) ? this.big(ref).bytes : this.ks.arena.u8;
-  }
-
-  /** The string value's first byte in strBuf(). */
-  strOffset(ref: number): number {
-    if (this.isObject(ref)) return 0;
-    return this.ks.view.read(this.ks.arena.u8, ref).valOff;
-  }
-
-  /** The string value, as a window on where it lies (valid until the next write). */
-  str(ref: number): Uint8Array {
-    if (this.isObject(ref)) return this.big(ref).view();
-    const v = this.ks.view.read(this.ks.arena.u8, ref);
-    return this.ks.arena.u8.subarray(v.valOff, v.valOff + v.vlen);
-  }
-
-  /** The own buffer of a string longer than BIG_STRING. */
-  private big(ref: number): BigString {
-    return this.ks.objects.get(this.handleOf(ref)) as BigString;
-  }
-
-  /** Whether the value is an object (a collection or a big string) rather than bytes. */
-  isObject(ref: number): boolean {
-    return (this.ks.arena.u32[ref * 2 + W_META] & OBJECT_BIT) !== 0;
-  }
-
-  /** Whether the value is a small collection's blob (listpack or intset bytes). */
-  isBlob(ref: number): boolean {
-    return (this.ks.arena.u32[ref * 2 + W_META] & BLOB_BIT) !== 0;
-  }
-
   /**
    * The collection a record holds (a list, set, hash or sorted set). A small one in its compact
    * encoding is answered as a view over its blob, valid for the current command only.
@@ -250,33 +109,14 @@ export class Db implements BlobOwner {
   object<T extends CollectionValue>(ref: number): T {
     if (this.isBlob(ref)) return blobView(this.typeOf(ref), this.blob(ref)) as T;
     return this.ks.objects.get(this.handleOf(ref)) as T;
-  }
-
-  /** The blob of a small collection's record (see isBlob), for this command only. */
+  } /** The blob of a small collection's record (see isBlob), for this command only. */
   blob(ref: number): Blob {
     return new Blob(this, ref, this.ks.view.read(this.ks.arena.u8, ref).valOff);
-  }
-
-  /** The blob's first byte in the arena, 0 when the record holds no blob. */
-  blobOffset(ref: number): number {
-    return this.isBlob(ref) ? this.handleOf(ref) * 8 : 0;
-  }
-
-  /**
-   * The blob's length in bytes (its block may be larger): a listpack's total-bytes header, or
-   * an intset's 8-byte header plus encoding × length.
-   */
-  blobLength(ref: number): number {
-    const a = this.ks.arena;
-    const at = this.handleOf(ref) * 8;
-    if (this.encOf(ref) === BLOB_INTSET) return 8 + a.u32[at >>> 2] * a.u32[(at >>> 2) + 1];
-    return lpBytes(a.u8, at);
-  }
-
-  /**
+  } /**
    * Defragmentation: the record's blob moves to a block elsewhere (the arena hands out room in
    * pages not being evacuated); the record is rewritten in place to name it.
    */
+
   relocateBlob(ref: number): void {
     const a = this.ks.arena;
     const o = this.ks.view.read(a.u8, ref).valOff;
@@ -290,12 +130,6 @@ export class Db implements BlobOwner {
     u8[o + 2] = (fresh >>> 16) & 255;
     u8[o + 3] = fresh >>> 24;
     a.free(old);
-  }
-
-  private handleOf(ref: number): number {
-    const u8 = this.ks.arena.u8;
-    const o = this.ks.view.read(u8, ref).valOff;
-    return (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)) >>> 0;
   }
 
   // ---- writes
