@@ -114,7 +114,7 @@ export class ShardLoop implements ShardHost {
     // once per connection: its first bytes only, and only where a preamble may come
     if (c.gate !== 0) return this.gate!.input(this.shard, c, data, borrowed);
     const r = onInput(this.shard, c, data, borrowed);
-    this.shard.flushEarly();
+    this.shard.peers.flushEarly();
     return r;
   }
 
@@ -149,13 +149,13 @@ export class ShardLoop implements ShardHost {
     const freeing = lazy.pending > 0 && lazy.step(LAZYFREE_STEP_MS);
     // the AOF gets this turn's writes before any reply or peer message leaves (src/persist/aof.ts)
     this.shard.aof.flush();
-    return this.shard.flushPeers() || polled > 0 || saving || loading || freeing;
+    return this.shard.peers.flushPeers() || polled > 0 || saving || loading || freeing;
   }
 
   flushPeers(): void {
     runDueDeferred(this.shard);
     this.shard.aof.flush();
-    this.shard.flushPeers();
+    this.shard.peers.flushPeers();
   }
 
   persist(): void {
@@ -200,11 +200,11 @@ export class ShardLoop implements ShardHost {
         shard.aof.prop.forward(r.txid, r.flags);
         runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
         shard.aof.prop.forward(0, 0);
-        shard.replyRemote(source, r.token);
+        shard.peers.replyRemote(source, r.token);
         if (r.txid !== 0) partRan(shard, r.txid);
-        shard.flushEarly();
+        shard.peers.flushEarly();
       } else if (kind === ITEM_REPLY) {
-        shard.completePart(r.token, r.body);
+        shard.peers.completePart(r.token, r.body);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
         onShipItem(shard, source, kind, r, now);
       } else {

@@ -100,7 +100,7 @@ function forwardWhole(
   const s = new Slot();
   s.remaining = 1;
   c.queue.push(s);
-  shard.forward(target, c, s, 0, argv, argc, null);
+  shard.peers.forward(target, c, s, 0, argv, argc, null);
 }
 
 /** Split a multi-key command per owning shard; the command's fold joins the parts. */
@@ -216,7 +216,15 @@ class Chain extends Slot implements TxHooks {
     const outer = c.txid;
     c.txid = t.txid;
     const pos = this.pos[target];
-    this.shard.forward(target, c, this, this.order.indexOf(target), this.args, this.argc, pos);
+    this.shard.peers.forward(
+      target,
+      c,
+      this,
+      this.order.indexOf(target),
+      this.args,
+      this.argc,
+      pos,
+    );
     c.txid = outer;
     if (t.step === t.order.length - 1) this.sentAll = chainSent(this.shard, c);
   }
@@ -362,7 +370,7 @@ function runParts(
   for (let i = 0; i < order.length; i++) {
     const t = order[i];
     if (t === shard.id) localPart = i;
-    else shard.forward(t, c, s, i, argv, argc, pos === null ? null : pos[t]);
+    else shard.peers.forward(t, c, s, i, argv, argc, pos === null ? null : pos[t]);
   }
   if (localPart >= 0) {
     const w = c.holdWriter();

@@ -1,6 +1,6 @@
 /**
  * Per-shard state: the keyspace it owns, its local connections, and its side of the ring mesh
- * (outgoing batches per peer, tokens of requests waiting for a peer's reply). It is what
+ * (`peers`: peers.ts). It is what
  * command handlers see as their ShardContext. The command path itself (dispatch, route, the
  * transaction protocol) lives in the modules beside this one and reaches back to the top of it
  * only through the `Reentry` passed in at construction (src/shard/loop.ts wires it).
@@ -20,10 +20,11 @@ import {
   type ShardContext,
   ShardStats,
 } from "../commands/context.ts";
-import { BatchBuilder, BatchReader } from "./wire.ts";
+import { BatchReader } from "./wire.ts";
+import { Peers } from "./peers.ts";
 import { type LockReq, LockTable, type Tx, WatchTable } from "./locks.ts";
 import { watchKey } from "./plan.ts";
-import { Client, MAX_WAITING, type Slot } from "./client.ts";
+import { Client } from "./client.ts";
 import { ClientLimits } from "./limits.ts";
 import { fromLatin1 } from "../util/bytes.ts";
 import { collectGarbage, heapBytes } from "../util/gc.ts";
@@ -36,9 +37,6 @@ import { Aof } from "../persist/aof.ts";
 import { copyOf } from "../store/transfer.ts";
 import type { LoadTarget } from "../persist/load.ts";
 
-const EMPTY = new Uint8Array(0);
-/** A peer's batch this big leaves mid-turn (flushEarly). */
-const EARLY_FLUSH_BYTES = 8 * 1024;
 /**
  * Big values dropped since the last GC that make a quiet tick run one (see src/util/gc.ts). The
  * GC is a full, blocking one (24 to 45 ms with a small heap), so it waits for a tick that saw no
@@ -105,12 +103,6 @@ export interface Deferred {
   lock?: LockReq;
 }
 
-interface Waiting {
-  slot: Slot;
-  part: number;
-  client: Client;
-}
-
 export class Shard implements ShardContext {
   readonly id: number;
   readonly n: number;
@@ -132,11 +124,6 @@ export class Shard implements ShardContext {
   readonly remoteW = new ReplyWriter(4096);
   /** the context handed to handlers: one object, refilled for every command */
   readonly ctx: Ctx;
-  private readonly batches: BatchBuilder[];
-  private readonly dirty: boolean[];
-  private readonly waiting = new Map<number, Waiting>();
-  private readonly calls = new Map<number, (body: Uint8Array) => void>();
-  private nextToken = 1;
   private nextClient = 0;
   /** requests and peer records seen, and their count at the last tick: a quiet tick saw none */
   work = 0;
@@ -144,6 +131,8 @@ export class Shard implements ShardContext {
   /** the V8 heap's size after the last forced collection (tick) */
   private heapAfterGc = 0;
   readonly reader = new BatchReader();
+  /** what goes to the other shards this turn, and the requests waiting for their replies */
+  readonly peers: Peers;
   /** transactions: locks granted here, WATCHed keys here, and the ones this shard coordinates */
   readonly locks = new LockTable();
   readonly watches = new WatchTable();
@@ -240,12 +229,14 @@ export class Shard implements ShardContext {
     );
     this.aof = new Aof(this.id, this.n, this.dbs, this.config, (db, r) => copyOf(db, r));
     this.persistence.useAof(this.aof); // BGREWRITEAOF moves the AOF's appends
-    this.batches = [];
-    this.dirty = [];
-    for (let i = 0; i < init.n; i++) {
-      this.batches.push(new BatchBuilder());
-      this.dirty.push(false);
-    }
+    this.peers = new Peers(
+      this.n,
+      this.mesh,
+      this.stats,
+      this.remoteW,
+      this.aof,
+      (c) => this.resume(c),
+    );
     this.startupBytes = this.keyspace.usedBytes();
     this.peakBytes = this.startupBytes;
     this.ctx = {
@@ -336,8 +327,7 @@ export class Shard implements ShardContext {
 
   /** Count what connections and batches hold (once a tick: it walks every connection). */
   private countOverhead(): void {
-    let n = this.scratch.buf.length + this.remoteW.buf.length;
-    for (const b of this.batches) n += b.buf.length;
+    let n = this.scratch.buf.length + this.remoteW.buf.length + this.peers.bufferBytes();
     let clients = 0;
     for (const c of this.conns.values()) clients += c.memoryBytes();
     this.clientBytes = clients;
@@ -421,7 +411,7 @@ export class Shard implements ShardContext {
   shrinkBuffers(all: boolean): number {
     let n = 0;
     n += this.scratch.shrink(all) + this.remoteW.shrink(all);
-    for (let t = 0; t < this.n; t++) if (!this.dirty[t]) n += this.batches[t].shrink(all);
+    n += this.peers.shrink(all);
     for (const c of this.conns.values()) n += c.shrinkBuffers(all);
     return n;
   }
@@ -470,146 +460,6 @@ export class Shard implements ShardContext {
     if (!c.parsing) this.reentry.resumeInput(c);
     c.drain();
     if (c.out.len > 0) c.transport.flush();
-  }
-
-  /** Queue a request for `target`; its reply fills part `part` of `slot`. */
-  forward(
-    target: number,
-    client: Client,
-    slot: Slot,
-    part: number,
-    argv: Uint8Array[],
-    argc: number,
-    pos: number[] | null,
-  ): void {
-    const token = this.takeToken();
-    this.stats.forwarded++;
-    this.waiting.set(token, { slot, part, client });
-    this.batches[target].request(
-      token,
-      client.db,
-      client.proto,
-      argv,
-      argc,
-      pos,
-      client.txid,
-      client.inExec ? 1 : 0, // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
-      client.id,
-    );
-    this.dirty[target] = true;
-  }
-
-  private takeToken(): number {
-    const token = this.nextToken;
-    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
-    return token;
-  }
-
-  /** The batch going to `target` this iteration (for transaction control items). */
-  batch(target: number): BatchBuilder {
-    this.dirty[target] = true;
-    return this.batches[target];
-  }
-
-  /**
-   * An internal round trip to peer `target`: `build` appends an item carrying the token; the
-   * peer's reply item for that token goes to `cb`.
-   */
-  call(
-    target: number,
-    build: (b: BatchBuilder, token: number) => void,
-    cb: (body: Uint8Array) => void,
-  ): void {
-    const token = this.takeToken();
-    this.calls.set(token, cb);
-    build(this.batch(target), token);
-  }
-
-  /** Reply to a request of peer `source`. */
-  replyTo(source: number, token: number, body: Uint8Array): void {
-    this.batches[source].reply(token, body);
-    this.dirty[source] = true;
-  }
-
-  /** Reply to a request of peer `source` with what remoteW holds. */
-  replyRemote(source: number, token: number): void {
-    this.batches[source].replyFrom(token, this.remoteW.buf, this.remoteW.len);
-    this.dirty[source] = true;
-  }
-
-  /** A peer's reply to one of this shard's requests or calls. */
-  completePart(token: number, body: Uint8Array): void {
-    const cb = this.calls.get(token);
-    if (cb !== undefined) {
-      this.calls.delete(token);
-      return cb(body.slice());
-    }
-    const wt = this.waiting.get(token);
-    if (wt === undefined) return;
-    this.waiting.delete(token);
-    const c = wt.client;
-    const slot = wt.slot;
-    if (
-      slot.remaining === 1 && slot.done === null && slot.onReady === null && !c.closed &&
-      c.queue.first() === slot
-    ) {
-      // the usual case, a whole forwarded command whose reply is next in line: straight out
-      c.out.raw(body);
-      slot.bytes = EMPTY;
-      slot.remaining = 0;
-      c.queue.shift();
-      c.drain();
-      c.transport.flush();
-      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
-      return;
-    }
-    // the last part is folded at once, straight from the ring record: no copy of it is held
-    slot.parts[wt.part] = slot.remaining === 1 && slot.done !== null ? body : c.hold(body);
-    if (--slot.remaining > 0) return;
-    // folded even for a client gone meanwhile: a fold may end a transaction
-    slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
-    if (slot.onReady !== null) slot.onReady();
-    if (c.closed) return;
-    if (c.queue.first() === slot) {
-      c.drain();
-      c.transport.flush();
-      // input held while too many replies were outstanding: go on once half of them are in
-      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
-    }
-  }
-
-  /**
-   * A batch to a peer that has grown past EARLY_FLUSH_BYTES goes out now rather than at the end
-   * of the turn, so the peer works on it while this shard goes on: with every shard holding its
-   * batches for a whole turn, two shards took turns being idle. Not while the AOF is on: a
-   * message must not leave before the writes it follows are in the file, and a turn's writes
-   * go out in one piece (src/persist/aof.ts).
-   */
-  flushEarly(): void {
-    if (this.aof.on) return;
-    let sent = false;
-    for (let t = 0; t < this.n; t++) {
-      const b = this.batches[t];
-      if (b.len < EARLY_FLUSH_BYTES) continue;
-      sent = true;
-      this.mesh.send(t, b.view());
-      b.reset();
-    }
-    if (sent) this.mesh.wakePeers();
-  }
-
-  /** Send this iteration's batches, retry backlogs, wake parked peers. Returns true if a backlog remains. */
-  flushPeers(): boolean {
-    for (let t = 0; t < this.n; t++) {
-      if (!this.dirty[t]) continue;
-      this.dirty[t] = false;
-      const b = this.batches[t];
-      if (b.len > 0) this.mesh.send(t, b.view());
-      b.reset();
-    }
-    const more = this.mesh.flush();
-    this.mesh.wakePeers();
-    return more;
   }
 
   /** WATCH's part here: register `key` of database `db` for client `clientId`. */

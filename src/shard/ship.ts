@@ -136,7 +136,7 @@ function shipUnder(
   for (const byDb of remote.values()) waiting += byDb.size;
   for (const [s, byDb] of remote) {
     for (const [d, ks] of byDb) {
-      shard.call(s, (b, token) => b.fetch(token, d, ks), (body) => {
+      shard.peers.call(s, (b, token) => b.fetch(token, d, ks), (body) => {
         for (const e of decodeEntries(body)) if (e !== null) fetched.push([d, e]);
         if (--waiting === 0) run();
       });
@@ -206,7 +206,7 @@ function runOnCopies(
       }
       waiting++;
       const payload = encodeStore(keys, entries);
-      shard.call(s, (b, token) => b.store(token, d, payload), () => {
+      shard.peers.call(s, (b, token) => b.store(token, d, payload), () => {
         if (--waiting === 0) done(reply);
       });
     }
@@ -228,7 +228,7 @@ export function onShipItem(
       const ref = db.lookup(fromLatin1(k), now);
       return ref === 0 ? null : copyOf(db, ref);
     });
-    shard.replyTo(source, r.token, encodeEntries(entries));
+    shard.peers.replyTo(source, r.token, encodeEntries(entries));
     return;
   }
   // the decoded values are views into what is decoded, and the store keeps big ones: they must
@@ -238,5 +238,5 @@ export function onShipItem(
     installEntry(db, keys[i], copies[i], now);
     shard.aof.prop.stored(r.db < shard.dbs.length ? r.db : 0, keys[i], copies[i]);
   }
-  shard.replyTo(source, r.token, EMPTY);
+  shard.peers.replyTo(source, r.token, EMPTY);
 }

@@ -101,7 +101,7 @@ function askNext(shard: Shard, tx: Tx): void {
   const flags = (p.all ? LOCK_ALL : 0) | (tx.shared ? LOCK_SHARED : 0) |
     (finalStep(tx) ? LOCK_FINAL : 0);
   if (t === shard.id) return lockHere(shard, t, tx.txid, tx.client.id, flags, p.keys);
-  shard.batch(t).lock(tx.txid, tx.client.id, flags, p.keys);
+  shard.peers.batch(t).lock(tx.txid, tx.client.id, flags, p.keys);
   if (tx.hooks !== null) tx.hooks.sent(tx, t);
 }
 
@@ -127,7 +127,7 @@ export function releaseTx(shard: Shard, tx: Tx): void {
   for (let i = 0; i < asked; i++) {
     const s = tx.order[i];
     if (s === shard.id) here = true;
-    else shard.batch(s).small(ITEM_RELEASE, tx.txid);
+    else shard.peers.batch(s).small(ITEM_RELEASE, tx.txid);
   }
   if (here) releaseHere(shard, tx.txid);
 }
@@ -219,7 +219,7 @@ function expiredNow(shard: Shard, lk: string, now: number): boolean {
 
 function answer(shard: Shard, target: number, txid: number, status: number): void {
   if (target === shard.id) onGrant(shard, txid, status);
-  else shard.batch(target).small(ITEM_GRANT, txid, status);
+  else shard.peers.batch(target).small(ITEM_GRANT, txid, status);
 }
 
 /** Coordinator: a shard granted its locks; ask the next one, or run. */
@@ -405,7 +405,7 @@ function runOne(shard: Shard, d: Deferred, now: number): void {
     rw.reset();
     rw.proto = d.proto === 3 ? 3 : 2;
     runForwarded(shard, d.db, d.argv, d.argc, now, d.clientId);
-    shard.replyTo(d.source, d.token, rw.take());
+    shard.peers.replyTo(d.source, d.token, rw.take());
     if (d.txid !== 0) partRan(shard, d.txid);
     return;
   }
@@ -438,7 +438,7 @@ export function clearWatches(shard: Shard, id: number): void {
 export function unwatchAll(shard: Shard, c: Client): void {
   for (const s of c.watchShards) {
     if (s === shard.id) clearWatches(shard, c.id);
-    else shard.batch(s).small(ITEM_UNWATCH, c.id);
+    else shard.peers.batch(s).small(ITEM_UNWATCH, c.id);
   }
   c.watchShards.clear();
 }

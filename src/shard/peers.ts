@@ -1,0 +1,200 @@
+/**
+ * A shard's side of the ring mesh within a loop turn: the batch going to each peer (requests,
+ * replies, transaction control), the tokens of its requests and calls still waiting for a
+ * peer's reply, and the reply that completes them. Batches leave at the end of the turn
+ * (`flushPeers`), or earlier once big (`flushEarly`).
+ */
+import type { Mesh } from "../mesh/mesh.ts";
+import type { ShardStats } from "../commands/context.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Aof } from "../persist/aof.ts";
+import { BatchBuilder } from "./wire.ts";
+import { type Client, MAX_WAITING, type Slot } from "./client.ts";
+
+const EMPTY = new Uint8Array(0);
+/** A peer's batch this big leaves mid-turn (flushEarly). */
+const EARLY_FLUSH_BYTES = 8 * 1024;
+
+interface Waiting {
+  slot: Slot;
+  part: number;
+  client: Client;
+}
+
+export class Peers {
+  private readonly batches: BatchBuilder[] = [];
+  private readonly dirty: boolean[] = [];
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly calls = new Map<number, (body: Uint8Array) => void>();
+  private nextToken = 1;
+
+  constructor(
+    readonly n: number,
+    private readonly mesh: Mesh,
+    private readonly stats: ShardStats,
+    /** where forwarded requests are executed (their reply leaves from it) */
+    private readonly remoteW: ReplyWriter,
+    private readonly aof: Aof,
+    /** let a client whose input waited on its replies go on (Shard.resume) */
+    private readonly resume: (c: Client) => void,
+  ) {
+    for (let i = 0; i < n; i++) {
+      this.batches.push(new BatchBuilder());
+      this.dirty.push(false);
+    }
+  }
+
+  /** Queue a request for `target`; its reply fills part `part` of `slot`. */
+  forward(
+    target: number,
+    client: Client,
+    slot: Slot,
+    part: number,
+    argv: Uint8Array[],
+    argc: number,
+    pos: number[] | null,
+  ): void {
+    const token = this.takeToken();
+    this.stats.forwarded++;
+    this.waiting.set(token, { slot, part, client });
+    this.batches[target].request(
+      token,
+      client.db,
+      client.proto,
+      argv,
+      argc,
+      pos,
+      client.txid,
+      client.inExec ? 1 : 0, // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
+      client.id,
+    );
+    this.dirty[target] = true;
+  }
+
+  private takeToken(): number {
+    const token = this.nextToken;
+    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    return token;
+  }
+
+  /** The batch going to `target` this iteration (for transaction control items). */
+  batch(target: number): BatchBuilder {
+    this.dirty[target] = true;
+    return this.batches[target];
+  }
+
+  /**
+   * An internal round trip to peer `target`: `build` appends an item carrying the token; the
+   * peer's reply item for that token goes to `cb`.
+   */
+  call(
+    target: number,
+    build: (b: BatchBuilder, token: number) => void,
+    cb: (body: Uint8Array) => void,
+  ): void {
+    const token = this.takeToken();
+    this.calls.set(token, cb);
+    build(this.batch(target), token);
+  }
+
+  /** Reply to a request of peer `source`. */
+  replyTo(source: number, token: number, body: Uint8Array): void {
+    this.batches[source].reply(token, body);
+    this.dirty[source] = true;
+  }
+
+  /** Reply to a request of peer `source` with what remoteW holds. */
+  replyRemote(source: number, token: number): void {
+    this.batches[source].replyFrom(token, this.remoteW.buf, this.remoteW.len);
+    this.dirty[source] = true;
+  }
+
+  /** A peer's reply to one of this shard's requests or calls. */
+  completePart(token: number, body: Uint8Array): void {
+    const cb = this.calls.get(token);
+    if (cb !== undefined) {
+      this.calls.delete(token);
+      return cb(body.slice());
+    }
+    const wt = this.waiting.get(token);
+    if (wt === undefined) return;
+    this.waiting.delete(token);
+    const c = wt.client;
+    const slot = wt.slot;
+    if (
+      slot.remaining === 1 && slot.done === null && slot.onReady === null && !c.closed &&
+      c.queue.first() === slot
+    ) {
+      // the usual case, a whole forwarded command whose reply is next in line: straight out
+      c.out.raw(body);
+      slot.bytes = EMPTY;
+      slot.remaining = 0;
+      c.queue.shift();
+      c.drain();
+      c.transport.flush();
+      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
+      return;
+    }
+    // the last part is folded at once, straight from the ring record: no copy of it is held
+    slot.parts[wt.part] = slot.remaining === 1 && slot.done !== null ? body : c.hold(body);
+    if (--slot.remaining > 0) return;
+    // folded even for a client gone meanwhile: a fold may end a transaction
+    slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
+    if (slot.onReady !== null) slot.onReady();
+    if (c.closed) return;
+    if (c.queue.first() === slot) {
+      c.drain();
+      c.transport.flush();
+      // input held while too many replies were outstanding: go on once half of them are in
+      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
+    }
+  }
+
+  /**
+   * A batch to a peer that has grown past EARLY_FLUSH_BYTES goes out now rather than at the end
+   * of the turn, so the peer works on it while this shard goes on: with every shard holding its
+   * batches for a whole turn, two shards took turns being idle. Not while the AOF is on: a
+   * message must not leave before the writes it follows are in the file, and a turn's writes
+   * go out in one piece (src/persist/aof.ts).
+   */
+  flushEarly(): void {
+    if (this.aof.on) return;
+    let sent = false;
+    for (let t = 0; t < this.n; t++) {
+      const b = this.batches[t];
+      if (b.len < EARLY_FLUSH_BYTES) continue;
+      sent = true;
+      this.mesh.send(t, b.view());
+      b.reset();
+    }
+    if (sent) this.mesh.wakePeers();
+  }
+
+  /** Send this iteration's batches, retry backlogs, wake parked peers. Returns true if a backlog remains. */
+  flushPeers(): boolean {
+    for (let t = 0; t < this.n; t++) {
+      if (!this.dirty[t]) continue;
+      this.dirty[t] = false;
+      const b = this.batches[t];
+      if (b.len > 0) this.mesh.send(t, b.view());
+      b.reset();
+    }
+    const more = this.mesh.flush();
+    this.mesh.wakePeers();
+    return more;
+  }
+
+  /** Bytes the batches hold (memory accounting). */
+  bufferBytes(): number {
+    let n = 0;
+    for (const b of this.batches) n += b.buf.length;
+    return n;
+  }
+
+  /** Give back batch buffers grown for a burst, once idle (all: whatever their size). */
+  shrink(all: boolean): number {
+    let n = 0;
+    for (let t = 0; t < this.n; t++) if (!this.dirty[t]) n += this.batches[t].shrink(all);
+    return n;
+  }
+}
