@@ -30,6 +30,8 @@ export interface Session {
   readonly closing: boolean;
   /** replies still being computed (on other shards, or waiting for locks) */
   readonly owedReplies: number;
+  /** the replies in `out` should go after this read (false: they wait for owed ones) */
+  readonly sendable: boolean;
   /** received bytes not parsed yet (kept while the client does not read its replies) */
   readonly queryBytes: number;
   /** when a command was last read or a reply written (ms; the `timeout` idle check) */

@@ -219,7 +219,7 @@ export class ListenEngine implements Engine {
       if (n === null) break;
       if (!h.input(s, buf.subarray(0, n), false)) break;
       h.flushPeers();
-      if (s.out.len > 0) t.flush();
+      if (s.sendable) t.flush();
       // a read of buffered data resolves at once: a client streaming a big pipeline would
       // keep this loop going and starve every other connection (and the accept loop)
       sinceYield += n;

@@ -248,7 +248,7 @@ export class UringEngine implements Engine {
       const keep = this.host.input(s, chunk, true);
       ring.recycle(bid);
       if (!keep) return this.closeConn(conn);
-      if (s.out.len > 0) conn.flush();
+      if (s.sendable) conn.flush();
       if ((flags & MORE) === 0 && !conn.closed) {
         ring.prepRecvMultishot(conn.fd, tagOf(conn.slot, conn.gen, OP_RECV));
       }

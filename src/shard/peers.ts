@@ -15,18 +15,20 @@ const EMPTY = new Uint8Array(0);
 /** A peer's batch this big leaves mid-turn (flushEarly). */
 const EARLY_FLUSH_BYTES = 8 * 1024;
 
-interface Waiting {
-  slot: Slot;
-  part: number;
-  client: Client;
-}
-
 export class Peers {
   private readonly batches: BatchBuilder[] = [];
   private readonly dirty: boolean[] = [];
-  private readonly waiting = new Map<number, Waiting>();
-  private readonly calls = new Map<number, (body: Uint8Array) => void>();
-  private nextToken = 1;
+  /**
+   * What each token in flight waits for, by token: a part of a client's reply slot, or an
+   * internal call's callback. Tokens are indexes reused once their reply is in (every request
+   * gets one), so a round trip allocates nothing: a Map of objects per token left V8's young
+   * generation full of survivors and cost 10 ms scavenges under a write load on 2 shards.
+   */
+  private readonly tokSlot: (Slot | null)[] = [null];
+  private readonly tokClient: (Client | null)[] = [null];
+  private readonly tokCall: (((body: Uint8Array) => void) | null)[] = [null];
+  private tokPart = new Int32Array(1024);
+  private readonly freeTokens: number[] = [];
 
   constructor(
     readonly n: number,
@@ -56,7 +58,9 @@ export class Peers {
   ): void {
     const token = this.takeToken();
     this.stats.forwarded++;
-    this.waiting.set(token, { slot, part, client });
+    this.tokSlot[token] = slot;
+    this.tokClient[token] = client;
+    this.tokPart[token] = part;
     this.batches[target].request(
       token,
       client.db,
@@ -72,9 +76,22 @@ export class Peers {
   }
 
   private takeToken(): number {
-    const token = this.nextToken;
-    this.nextToken = (this.nextToken + 1) >>> 0 || 1;
+    if (this.freeTokens.length > 0) return this.freeTokens.pop()!;
+    const token = this.tokSlot.length;
+    this.tokSlot.push(null);
+    this.tokClient.push(null);
+    this.tokCall.push(null);
+    if (token >= this.tokPart.length) {
+      const grown = new Int32Array(this.tokPart.length * 2);
+      grown.set(this.tokPart);
+      this.tokPart = grown;
+    }
     return token;
+  }
+
+  /** Requests and calls still waiting for a peer's reply. */
+  get inFlight(): number {
+    return this.tokSlot.length - 1 - this.freeTokens.length;
   }
 
   /** The batch going to `target` this iteration (for transaction control items). */
@@ -93,7 +110,7 @@ export class Peers {
     cb: (body: Uint8Array) => void,
   ): void {
     const token = this.takeToken();
-    this.calls.set(token, cb);
+    this.tokCall[token] = cb;
     build(this.batch(target), token);
   }
 
@@ -111,16 +128,20 @@ export class Peers {
 
   /** A peer's reply to one of this shard's requests or calls. */
   completePart(token: number, body: Uint8Array): void {
-    const cb = this.calls.get(token);
-    if (cb !== undefined) {
-      this.calls.delete(token);
+    if (token <= 0 || token >= this.tokSlot.length) return;
+    const cb = this.tokCall[token];
+    if (cb !== null) {
+      this.tokCall[token] = null;
+      this.freeTokens.push(token);
       return cb(body.slice());
     }
-    const wt = this.waiting.get(token);
-    if (wt === undefined) return;
-    this.waiting.delete(token);
-    const c = wt.client;
-    const slot = wt.slot;
+    const slot = this.tokSlot[token];
+    const c = this.tokClient[token];
+    if (slot === null || c === null) return;
+    const part = this.tokPart[token];
+    this.tokSlot[token] = null;
+    this.tokClient[token] = null;
+    this.freeTokens.push(token);
     if (
       slot.remaining === 1 && slot.done === null && slot.onReady === null && !c.closed &&
       c.queue.first() === slot
@@ -136,7 +157,7 @@ export class Peers {
       return;
     }
     // the last part is folded at once, straight from the ring record: no copy of it is held
-    slot.parts[wt.part] = slot.remaining === 1 && slot.done !== null ? body : c.hold(body);
+    slot.parts[part] = slot.remaining === 1 && slot.done !== null ? body : c.hold(body);
     if (--slot.remaining > 0) return;
     // folded even for a client gone meanwhile: a fold may end a transaction
     slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);

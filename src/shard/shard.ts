@@ -459,7 +459,7 @@ export class Shard implements ShardContext {
     // granted at once, inside the parse loop: that loop goes on by itself
     if (!c.parsing) this.reentry.resumeInput(c);
     c.drain();
-    if (c.out.len > 0) c.transport.flush();
+    if (c.sendable) c.transport.flush();
   }
 
   /** WATCH's part here: register `key` of database `db` for client `clientId`. */

@@ -224,16 +224,18 @@ export class BatchReader {
       const n = dv.getUint32(o + 12, true);
       o += 16;
       this.argc = n;
+      // the constructor is cheaper than subarray (no species lookup): one view per argument
+      const buf = r.buffer, base = r.byteOffset;
       for (let i = 0; i < n; i++) {
         const l = dv.getUint32(o, true);
         o += 4;
-        this.argv[i] = r.subarray(o, o + l);
+        this.argv[i] = new Uint8Array(buf, base + o, l);
         o += l;
       }
     } else if (kind === ITEM_REPLY) {
       const l = dv.getUint32(o, true);
       o += 4;
-      this.body = r.subarray(o, o + l);
+      this.body = new Uint8Array(r.buffer, r.byteOffset + o, l);
       o += l;
     } else if (kind === ITEM_FETCH) {
       this.db = dv.getUint16(o, true);
