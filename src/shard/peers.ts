@@ -89,11 +89,6 @@ export class Peers {
     return token;
   }
 
-  /** Requests and calls still waiting for a peer's reply. */
-  get inFlight(): number {
-    return this.tokSlot.length - 1 - this.freeTokens.length;
-  }
-
   /** The batch going to `target` this iteration (for transaction control items). */
   batch(target: number): BatchBuilder {
     this.dirty[target] = true;

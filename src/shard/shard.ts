@@ -327,7 +327,7 @@ export class Shard implements ShardContext {
 
   /** Count what connections and batches hold (once a tick: it walks every connection). */
   private countOverhead(): void {
-    let n = this.scratch.buf.length + this.remoteW.buf.length + this.peers.bufferBytes();
+    const n = this.scratch.buf.length + this.remoteW.buf.length + this.peers.bufferBytes();
     let clients = 0;
     for (const c of this.conns.values()) clients += c.memoryBytes();
     this.clientBytes = clients;
