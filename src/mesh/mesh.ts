@@ -192,7 +192,7 @@ export class Mesh {
 
   /** The next txid of the global sequence (never 0). */
   nextTxid(): number {
-    const v = (Atomics.add(this.ctl, CTRL_TXID, 1) + 1) | 0;
+    const v = (Atomics.add(this.ctl, CTRL_TXID, 1) + 1) >>> 0;
     return v === 0 ? this.nextTxid() : v;
   }
 

@@ -9,6 +9,7 @@
  * EXEC).
  */
 import { LockKeys } from "./lock_keys.ts";
+import { IdMap } from "../util/id_map.ts";
 
 /** The client a transaction runs for, as the protocol needs it. */
 export interface TxClient {
@@ -142,7 +143,7 @@ export class LockTable {
   private readers = new LockKeys();
   /** txid holding the whole shard, 0 if none */
   private allHolder = 0;
-  private granted = new Map<number, LockReq>();
+  private granted = new IdMap<LockReq>();
   /** the requests waiting here (tx.ts keeps them in the shard's deferred queue) */
   readonly waiting = new WaitSet();
 

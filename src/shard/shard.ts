@@ -5,6 +5,7 @@
  * transaction protocol) lives in the modules beside this one and reaches back to the top of it
  * only through the `Reentry` passed in at construction (src/shard/loop.ts wires it).
  */
+import { IdMap } from "../util/id_map.ts";
 import { type Db, Keyspace } from "../store/keyspace.ts";
 import { EVICT_FAIL, EVICT_OK, Evictor } from "../store/eviction.ts";
 import { type DefragConfig, Defragger } from "../store/defrag.ts";
@@ -136,7 +137,7 @@ export class Shard implements ShardContext {
   /** transactions: locks granted here, WATCHed keys here, and the ones this shard coordinates */
   readonly locks = new LockTable();
   readonly watches = new WatchTable();
-  readonly txs = new Map<number, Tx>();
+  readonly txs = new IdMap<Tx>();
   /** requests waiting for locks, in arrival order */
   deferred: Deferred[] = [];
   /**
@@ -151,7 +152,7 @@ export class Shard implements ShardContext {
    * Per client: how many requests its shard sent (lock requests, forwarded commands) wait in
    * `deferred`; what the client sends next waits behind them, so its commands keep their order.
    */
-  readonly waitingOf = new Map<number, number>();
+  readonly waitingOf = new IdMap<number>();
   /** runDeferred is running (what it runs may release locks and ask for another pass) */
   deferredDraining = false;
   deferredAgain = false;
