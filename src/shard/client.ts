@@ -25,6 +25,9 @@ export const MAX_WAITING = 2048;
  * A reply that is not ready yet. Parts are filled as the shards answer; when the last part
  * arrives the fold (or the single part) produces `bytes`.
  */
+/** An argument a held split command no longer needs (Client.holdArgs). */
+const NO_ARG = new Uint8Array(0);
+
 /** Ready replies held for owed ones (Client.sendable) go out anyway past this size. */
 const HOLD_BYTES = 64 * 1024;
 
@@ -266,16 +269,28 @@ export class Client implements Session, ClientContext {
   }
 
   /**
-   * Keep a copy of a command's arguments until it runs (it waits for a lock elsewhere): they
-   * go where the held replies go, and stay while its slot is queued.
+   * Keep a copy of the arguments a split command's parts still need (the positions
+   * `pos[order[i]]` for i from `from`) until they run: the others are not copied. They go
+   * where the held replies go, and stay while its slot is queued.
    */
-  holdArgs(argv: Uint8Array[], argc: number): Uint8Array[] {
+  holdArgs(
+    argv: Uint8Array[],
+    argc: number,
+    pos: number[][],
+    order: number[],
+    from: number,
+  ): Uint8Array[] {
     const w = this.holdWriter();
-    const out: Uint8Array[] = new Array(argc);
-    for (let i = 0; i < argc; i++) {
-      const start = w.len;
-      w.raw(argv[i]);
-      out[i] = w.buf.subarray(start, w.len);
+    const out: Uint8Array[] = new Array(argc).fill(NO_ARG);
+    for (let s = from; s < order.length; s++) {
+      const p = pos[order[s]];
+      for (let j = 0; j < p.length; j++) {
+        const i = p[j];
+        if (out[i] !== NO_ARG) continue;
+        const start = w.len;
+        w.raw(argv[i]);
+        out[i] = new Uint8Array(w.buf.buffer, w.buf.byteOffset + start, w.len - start);
+      }
     }
     return out;
   }

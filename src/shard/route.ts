@@ -103,6 +103,9 @@ function forwardWhole(
   shard.peers.forward(target, c, s, 0, argv, argc, null);
 }
 
+/** Keys per shard while a split is planned (reused). */
+const splitCounts = new Int32Array(1024);
+
 /** Split a multi-key command per owning shard; the command's fold joins the parts. */
 function split(
   shard: Shard,
@@ -113,19 +116,31 @@ function split(
   p: Plan,
   now: number,
 ): void {
-  const byShard: number[][] = [];
-  const keysByShard: number[][] = [];
+  // exact sizes first: arrays grown by push reallocate their backing store several times
+  const stride = cmd.keyStride + 1;
+  const counts = splitCounts;
+  counts.fill(0, 0, shard.n);
   const order: number[] = [];
+  for (let i = 0; i < p.keys; i++) {
+    const t = p.owner[i];
+    if (counts[t]++ === 0) order.push(t);
+  }
+  const byShard: number[][] = new Array(shard.n);
+  const keysByShard: number[][] = new Array(shard.n);
+  for (let i = 0; i < order.length; i++) {
+    const t = order[i];
+    byShard[t] = new Array(1 + counts[t] * stride);
+    byShard[t][0] = 0;
+    keysByShard[t] = new Array(counts[t]);
+    counts[t] = 0;
+  }
   for (let i = 0; i < p.keys; i++) {
     const pos = p.pos[i];
     const t = p.owner[i];
-    if (byShard[t] === undefined) {
-      byShard[t] = [0];
-      keysByShard[t] = [];
-      order.push(t);
-    }
-    for (let j = 0; j <= cmd.keyStride; j++) byShard[t].push(pos + j);
-    keysByShard[t].push(pos);
+    const k = counts[t]++;
+    keysByShard[t][k] = pos;
+    const at = 1 + k * stride;
+    for (let j = 0; j < stride; j++) byShard[t][at + j] = pos + j;
   }
   // parts in ascending shard order: the order a transaction takes its locks in
   for (let i = 1; i < order.length; i++) {
@@ -178,9 +193,9 @@ function chain(
   }
   c.chains++;
   beginOrdered(shard, c, order, parts, noop, ch, !cmd.write);
-  // the steps usually all ran in beginTx, on the request's own bytes; one left waiting for a
-  // grant needs a copy (kept with the client's held replies: no buffer of its own)
-  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc);
+  // the steps usually all ran in beginTx, on the request's own bytes; those left waiting for
+  // a grant need a copy of their arguments (kept with the client's held replies)
+  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc, pos, order, ch.handled);
 }
 
 /** The local part's arguments while it runs (a split part keeps no reference to its argv). */
@@ -191,6 +206,8 @@ const EMPTY_ARG = new Uint8Array(0);
 class Chain extends Slot implements TxHooks {
   tx: Tx | null = null;
   sentAll = false;
+  /** steps whose part was sent or ran (order[0..handled)) */
+  handled = 0;
   readonly db: number;
 
   constructor(
@@ -216,6 +233,7 @@ class Chain extends Slot implements TxHooks {
     const outer = c.txid;
     c.txid = t.txid;
     const pos = this.pos[target];
+    this.handled++;
     this.shard.peers.forward(
       target,
       c,
@@ -232,6 +250,7 @@ class Chain extends Slot implements TxHooks {
   local(t: Tx): void {
     const c = this.c, shard = this.shard;
     this.tx = t;
+    this.handled++;
     const w = c.holdWriter();
     const start = w.len;
     const p = this.pos[shard.id];
@@ -347,7 +366,7 @@ function exclusive(
   const parts: TxPart[] = order.map(() => ({ keys: [], all: true }));
   c.chains++;
   beginOrdered(shard, c, order, parts, noop, ch, false);
-  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc);
+  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc, pos, order, ch.handled);
 }
 
 function runParts(
