@@ -200,7 +200,7 @@ async function infoShards(port: number, shards: number): Promise<void> {
     const info = await r.info("shards");
     const lines = [
       ...info.matchAll(
-        /^shard_(\d+):slots=(\d+)-(\d+),keys=(\d+),connections=(\d+),used_memory=(\d+),maxmemory=(\d+),forwarded=(\d+),transactions=(\d+),lock_waits=(\d+),deferred=(\d+),parks=(\d+),wakes=(\d+)\r$/gm,
+        /^shard_(\d+):slots=(\d+)-(\d+),keys=(\d+),connections=(\d+),used_memory=(\d+),maxmemory=(\d+),forwarded=(\d+),transactions=(\d+),split_commands=(\d+),single_hop=(\d+),lock_waits=(\d+),deferred=(\d+),parks=(\d+),wakes=(\d+)\r$/gm,
       ),
     ];
     assert.equal(lines.length, shards, `INFO shards section:\n${info}`);

@@ -11,10 +11,15 @@
  *   EXISTS on a pair must answer 0 or 2, never 1.
  * - A token moves between keys on different shards by RENAME and COPY+DEL inside MULTI: at
  *   every moment exactly one of them exists (EXISTS over all of them answers 1).
+ * - Pipelines of 16 mixed commands (split MSET/DEL/MGET/EXISTS, plain SET and GET) on the
+ *   shared pairs and counters, and on keys of the client's own: the shared invariants hold, and
+ *   the own keys read back exactly what the client's earlier commands of the pipeline wrote
+ *   (the split commands of a pipeline are squashed and may run in one hop, ahead of nothing
+ *   the client sent before them).
  */
 
 import assert from "node:assert/strict";
-import { type Reply, RespConn, str } from "./helpers/resp.ts";
+import { type Arg, parse, type Reply, RespConn, str } from "./helpers/resp.ts";
 import { spreadKeys } from "./helpers/keys.ts";
 import { type ServerHandle, startRedis, startUnderTest } from "./helpers/server.ts";
 
@@ -150,6 +155,70 @@ async function tokens(port: number, until: number, p: Progress): Promise<void> {
   }
 }
 
+async function pipelines(port: number, until: number, p: Progress, id: number): Promise<void> {
+  const own = spreadKeys(`own${id}:`, 2);
+  const c = await RespConn.connect(port);
+  let a: string | null = null, b: string | null = null, v = 0;
+  try {
+    while (Date.now() < until && p.failures.length === 0) {
+      const cmds: Arg[][] = [];
+      const checks: ((r: Reply) => string | null)[] = [];
+      for (let i = 0; i < 16; i++) {
+        const pick = rnd(8);
+        if (pick === 0) {
+          const val = String(++v);
+          cmds.push(["MSET", own[0], val, own[1], val]);
+          a = b = val;
+          checks.push(() => null);
+        } else if (pick === 1) {
+          const val = String(++v);
+          cmds.push(["SET", own[rnd(2)], val]);
+          if (cmds[cmds.length - 1][1] === own[0]) a = val;
+          else b = val;
+          checks.push(() => null);
+        } else if (pick === 2) {
+          cmds.push(["DEL", ...own]);
+          a = b = null;
+          checks.push(() => null);
+        } else if (pick === 3) {
+          const want = JSON.stringify([a, b]);
+          cmds.push(["MGET", ...own]);
+          checks.push((r) => {
+            const got = JSON.stringify((r as Reply[]).map((x) => x === null ? null : str(x)));
+            return got === want ? null : `own MGET saw ${got}, wrote ${want}`;
+          });
+        } else if (pick === 4) {
+          const want = (a === null ? 0 : 1) + (b === null ? 0 : 1);
+          cmds.push(["EXISTS", ...own]);
+          checks.push((r) => r === want ? null : `own EXISTS answered ${r}, wrote ${want}`);
+        } else if (pick === 5) {
+          cmds.push(["MGET", ...COUNTERS]);
+          checks.push((r) => sum(r) === TOTAL ? null : `pipelined MGET saw a sum of ${sum(r)}`);
+        } else if (pick === 6) {
+          const pair = PAIRS[rnd(PAIRS.length)];
+          cmds.push(["EXISTS", ...pair]);
+          checks.push((r) => r === 0 || r === 2 ? null : `pipelined EXISTS on a pair: ${r}`);
+        } else {
+          const pair = PAIRS[rnd(PAIRS.length)];
+          cmds.push(Math.random() < 0.5 ? ["MSET", pair[0], "x", pair[1], "y"] : ["DEL", ...pair]);
+          checks.push(() => null);
+        }
+      }
+      const raw = await c.pipeline(cmds);
+      for (let i = 0; i < raw.length; i++) {
+        const r = parse(raw[i]);
+        const bad = r !== null && typeof r === "object" && "error" in r
+          ? `${cmds[i][0]} replied ${r.error}`
+          : checks[i](r);
+        if (bad !== null) p.failures.push(bad);
+      }
+      p.ops++;
+    }
+  } finally {
+    c.close();
+  }
+}
+
 async function run(server: ServerHandle): Promise<void> {
   const setup = await RespConn.connect(server.port);
   try {
@@ -180,6 +249,7 @@ async function run(server: ServerHandle): Promise<void> {
     for (let i = 0; i < 2; i++) add(readers(server.port, until, p));
     for (let i = 0; i < 2; i++) add(pairs(server.port, until, p));
     for (let i = 0; i < 2; i++) add(tokens(server.port, until, p));
+    for (let i = 0; i < 3; i++) add(pipelines(server.port, until, p, i));
     // a deadlocked server never answers: the watchdog's verdict ends the wait
     await Promise.race([
       Promise.all(jobs),

@@ -25,6 +25,10 @@ export class ShardStats {
   forwarded = 0;
   /** cross-shard transactions this shard coordinated (split commands, EXEC, shipping) */
   transactions = 0;
+  /** commands split over shards (a pipeline's are squashed into fewer transactions) */
+  splitCommands = 0;
+  /** transactions that took every lock at once and ran in one trip (single_hop.ts) */
+  singleHop = 0;
   /** lock requests that had to wait here, and requests held behind locks here */
   lockWaits = 0;
   deferred = 0;

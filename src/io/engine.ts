@@ -76,6 +76,11 @@ export interface ShardHost {
   turn(): boolean;
   /** send the batches built since the last turn (after input, so forwarded requests leave at once) */
   flushPeers(): void;
+  /**
+   * Between connections' input within one turn: take in the peers' records that arrived
+   * meanwhile and send this turn's batches so far (a no-op while the AOF is on).
+   */
+  midTurn(): void;
   /** replies are about to be sent: the writes they acknowledge go to the AOF first */
   persist(): void;
   /** active expiry and housekeeping, called hz times per second */

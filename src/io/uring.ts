@@ -176,12 +176,16 @@ export class UringEngine implements Engine {
 
   private completions(n: number): void {
     const ring = this.ring;
+    // between two connections' reads, the mesh is looked at (ShardHost.midTurn)
+    const meshed = this.host.mesh.n > 1;
     for (let i = 0; i < n; i++) {
       const tag = ring.tag(i) >>> 0;
       const res = ring.res(i);
       const op = tag & 7;
-      if (op === OP_RECV) this.onRecv(tag, res, ring.flags(i), ring.bid(i));
-      else if (op === OP_SEND) this.onSend(tag, res);
+      if (op === OP_RECV) {
+        this.onRecv(tag, res, ring.flags(i), ring.bid(i));
+        if (meshed) this.host.midTurn();
+      } else if (op === OP_SEND) this.onSend(tag, res);
       else if (op === OP_ACCEPT) this.onAccept(res, ring.flags(i));
       else if (op === OP_WAKE) {
         if (!this.stopping || res >= 0) {

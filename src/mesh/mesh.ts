@@ -13,7 +13,10 @@
  *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i
  *   16 + 16*i + 1 wake          shard i: wake counter; wakers add 1 and notify, shard i waits on it
  *   16 + 16*i + 2 oom           shard i: 1 while it is over its maxmemory share and cannot evict
- *   16 + 16*i + 3..15           reserved per shard
+ *   16 + 16*i + 3 held          shard i: its key lock slots taken by split commands in flight
+ *   16 + 16*i + 4 all           shard i: 1 while a transaction holds every key of it
+ *   16 + 16*i + 5..15           reserved per shard
+ *   keyLockBase(n) + KEY_SLOTS*i + j   shard i's key lock slot j (src/shard/key_locks.ts)
  *
  * Each shard's words sit on their own 64-byte cache line.
  *
@@ -56,9 +59,31 @@ export function oomWord(shard: number): number {
   return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 2;
 }
 
+/** Word index of shard `shard`'s count of key lock slots held by split commands. */
+export function heldWord(shard: number): number {
+  return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 3;
+}
+
+/** Word index of shard `shard`'s whole-shard lock flag. */
+export function allWord(shard: number): number {
+  return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 4;
+}
+
+/**
+ * Key lock slots per shard: a key's lock hash picks one of its shard's (src/shard/key_locks.ts).
+ * Keys that share a slot share a lock (a needless wait at worst); a shard's slots are untouched
+ * pages until split commands take them.
+ */
+export const KEY_SLOTS = 1 << 16;
+
+/** Word index of shard 0's first key lock slot. */
+export function keyLockBase(n: number): number {
+  return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * n;
+}
+
 /** Byte size of the control SAB for `n` shards. */
 export function controlByteLength(n: number): number {
-  return (CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * n) * 4;
+  return (keyLockBase(n) + KEY_SLOTS * n) * 4;
 }
 
 /** Everything a shard needs to talk to its peers. Built in each Worker from the SABs passed at startup. */
@@ -188,6 +213,11 @@ export class Mesh {
   /** Whether shards expire keys actively (read once per tick). */
   get activeExpire(): boolean {
     return Atomics.load(this.ctl, CTRL_NO_ACTIVE_EXPIRE) === 0;
+  }
+
+  /** The control words (key locks live there: src/shard/key_locks.ts). */
+  get control(): Int32Array {
+    return this.ctl;
   }
 
   /** The next txid of the global sequence (never 0). */

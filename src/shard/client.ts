@@ -41,6 +41,12 @@ export class Slot {
   onReady: (() => void) | null = null;
 }
 
+/** A pipeline's split commands gathered while its input is parsed (squash.ts's Squash). */
+export interface OpenSquash {
+  /** start their transaction */
+  start(): void;
+}
+
 /** A command queued between MULTI and EXEC (arguments copied out of the receive buffer). */
 export interface Queued {
   argv: Uint8Array[];
@@ -138,6 +144,12 @@ export class Client implements Session, ClientContext {
   chains = 0;
   /** the shards of those split commands (a bit each; they all span the same shards) */
   chainShards = 0;
+  /** its commands forwarded whole or in parts outside a transaction, not yet answered */
+  forwardsOut = 0;
+  /** its split commands taking their locks by messages (tx.ts), not yet answered */
+  locking = 0;
+  /** its split commands of this parse loop, squashed under one transaction (squash.ts) */
+  squash: OpenSquash | null = null;
   /** may its first bytes be the TLS terminator's preamble (src/shard/preamble.ts): 0 no */
   gate = 0;
   /** the start of a preamble, while its line is still arriving */

@@ -10,6 +10,7 @@ import type { Client } from "./client.ts";
 import { nextDispatch, Plan, plan, planCommand } from "./plan.ts";
 import { deferLocal, unwatchAll } from "./tx.ts";
 import { held, mayChain, route } from "./route.ts";
+import { flushSquash, squashable } from "./squash.ts";
 import { control, RUN_IN_MULTI } from "./exec.ts";
 import { EVICT_FAIL } from "../store/eviction.ts";
 import { OOM } from "../commands/errors.ts";
@@ -68,6 +69,8 @@ export function dispatch(
   }
   // DEBUG RELOAD: the same command, run on every shard under one lock
   if (cmd.every !== null && cmd.every.test(argv, argc)) cmd = cmd.every.cmd;
+  // the split commands squashed so far start before anything else of this client runs
+  if (c.squash !== null && !squashable(c, cmd)) flushSquash(c);
   c.lastCommand = cmd.fullName;
   if (!arityOk(cmd, argc)) {
     if (c.multi !== null) c.multi.error = true;
@@ -106,6 +109,7 @@ export function dispatch(
   }
   // a transaction holds locks here: a command touching them waits (and its client with it)
   if (c.txid === 0 && shard.locks.active && mustWait(shard, c, cmd, argv, argc)) {
+    flushSquash(c);
     return deferLocal(shard, c, argv, argc);
   }
   route(shard, c, cmd, argv, argc, now);

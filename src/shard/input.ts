@@ -7,6 +7,7 @@ import { log } from "../util/log.ts";
 import { type Client, MAX_WAITING } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { dispatch } from "./dispatch.ts";
+import { flushSquash } from "./squash.ts";
 import { clientInfoLine } from "../commands/server/client_info.ts";
 
 /**
@@ -87,6 +88,8 @@ function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
       break;
     }
   }
+  // before the receive buffer goes: the squashed commands' arguments are views into it
+  flushSquash(c);
   c.parsing = false;
   if (borrowed) p.release();
 }

@@ -10,6 +10,7 @@
  */
 import { LockKeys } from "./lock_keys.ts";
 import { IdMap } from "../util/id_map.ts";
+import { KeyLocks } from "./key_locks.ts";
 
 /** The client a transaction runs for, as the protocol needs it. */
 export interface TxClient {
@@ -82,6 +83,8 @@ export interface LockReq {
   /** LOCK_* bits */
   flags: number;
   keys: number[];
+  /** its key lock slots here once granted (key_locks.ts) */
+  slots: number[] | null;
 }
 
 /**
@@ -134,29 +137,29 @@ function count(m: LockKeys, keys: number[], d: number): void {
  * The locks granted on this shard. Requests that cannot be granted at once wait in the
  * shard's deferred queue, in arrival order (tx.ts): a transaction takes its shards one at a
  * time in ascending shard order, so a holder only ever waits on higher shards and waits
- * cannot form a cycle (TRANSACTIONS.md).
+ * cannot form a cycle (TRANSACTIONS.md). The keys' locks themselves are slots in shared memory
+ * (key_locks.ts), where the split commands that take them in one hop see them too.
  */
 export class LockTable {
-  /** key -> txid holding it exclusively */
-  private writers = new LockKeys();
-  /** key -> how many transactions share it */
-  private readers = new LockKeys();
   /** txid holding the whole shard, 0 if none */
   private allHolder = 0;
   private granted = new IdMap<LockReq>();
   /** the requests waiting here (tx.ts keeps them in the shard's deferred queue) */
   readonly waiting = new WaitSet();
 
+  constructor(readonly keyLocks: KeyLocks = KeyLocks.standalone()) {}
+
   /** Give back the key tables' room once a burst is over (the shard's tick). */
   trim(): void {
-    this.writers.trim();
-    this.readers.trim();
     this.waiting.trim();
   }
 
-  /** True while some transaction holds locks here: plain commands must check them. */
+  /**
+   * True while some transaction holds locks here (or a split command in flight holds some of
+   * its keys): plain commands must check them.
+   */
   get active(): boolean {
-    return this.granted.size > 0;
+    return this.granted.size > 0 || this.keyLocks.heldHere() > 0;
   }
 
   holds(txid: number): boolean {
@@ -170,21 +173,33 @@ export class LockTable {
 
   /**
    * Can `r` be granted now: no granted lock conflicts, nor a request that arrived before it
-   * and still waits (`earlier`)?
+   * and still waits (`earlier`)? tryGrant may still find a slot taken meanwhile.
    */
   grantable(r: LockReq, earlier: WaitSet): boolean {
     if (this.allHolder !== 0) return false;
     if (r.flags & LOCK_ALL) {
-      if (this.granted.size > 0) return false;
+      if (this.granted.size > 0 || this.keyLocks.heldHere() > 0) return false;
     } else if (this.blocks(r.keys, (r.flags & LOCK_SHARED) === 0)) return false;
     return !earlier.conflicts(r);
   }
 
-  grant(r: LockReq): void {
+  /**
+   * Grant a grantable request: false when a split command on another shard took one of its
+   * slots since (it runs its part here soon and gives them back; the request waits until then).
+   */
+  tryGrant(r: LockReq): boolean {
+    const kl = this.keyLocks;
+    if (r.flags & LOCK_ALL) {
+      if (!kl.tryAllHere()) return false;
+      this.allHolder = r.txid;
+    } else {
+      const shared = (r.flags & LOCK_SHARED) !== 0;
+      const slots = kl.slotsOf(kl.self, r.keys, shared);
+      if (!kl.takeHere(slots, shared)) return false;
+      r.slots = slots;
+    }
     this.granted.set(r.txid, r);
-    if (r.flags & LOCK_ALL) this.allHolder = r.txid;
-    else if (r.flags & LOCK_SHARED) count(this.readers, r.keys, 1);
-    else for (const k of r.keys) this.writers.set(k, r.txid);
+    return true;
   }
 
   /** Drop a transaction's granted locks (the caller runs what waited for them). */
@@ -192,9 +207,10 @@ export class LockTable {
     const r = this.granted.get(txid);
     if (r === undefined) return;
     this.granted.delete(txid);
-    if (r.flags & LOCK_ALL) this.allHolder = 0;
-    else if (r.flags & LOCK_SHARED) count(this.readers, r.keys, -1);
-    else for (const k of r.keys) this.writers.delete(k);
+    if (r.flags & LOCK_ALL) {
+      this.allHolder = 0;
+      this.keyLocks.releaseAllHere();
+    } else this.keyLocks.releaseHere(r.slots!, (r.flags & LOCK_SHARED) !== 0);
   }
 
   /**
@@ -202,12 +218,9 @@ export class LockTable {
    * waits only for writers; a writer for readers too.
    */
   blocks(keys: number[] | null, write = true): boolean {
-    if (this.granted.size === 0) return false;
+    if (!this.active) return false;
     if (keys === null || this.allHolder !== 0) return true;
-    for (const k of keys) {
-      if (this.writers.has(k) || (write && this.readers.has(k))) return true;
-    }
-    return false;
+    return this.keyLocks.blocks(keys, write);
   }
 }
 

@@ -11,7 +11,8 @@ import { Shard, type ShardInit } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
 import { onInput, resumeInput } from "./input.ts";
-import { ITEM_FETCH, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE } from "./wire.ts";
+import { ITEM_FETCH, ITEM_HELD, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE, REQ_MORE } from "./wire.ts";
+import { hopPartRan, onHeld, underHop } from "./single_hop.ts";
 import {
   mustDeferRemote,
   onTxItem,
@@ -40,6 +41,8 @@ export class ShardLoop implements ShardHost {
   private readonly gate: TlsGate | null;
   /** the startup load, run a bounded step per turn while the shard serves (null: done) */
   private load: StartupLoad | null = null;
+  /** the shard's command count when the mesh was last looked at (midTurn) */
+  private lookedAt = 0;
 
   constructor(init: ShardInit, waker?: Waker) {
     this.gate = init.tlsSecret === "" ? null : new TlsGate(init.tlsSecret, init.tlsOnly);
@@ -140,6 +143,7 @@ export class ShardLoop implements ShardHost {
       if (!loading) this.load = null;
     }
     const polled = this.shard.mesh.poll(this.onRecord);
+    this.lookedAt = this.shard.stats.commands;
     this.shard.work += polled;
     runDueDeferred(this.shard);
     // a background save writes a bounded batch of keys per turn and keeps the loop awake
@@ -156,6 +160,24 @@ export class ShardLoop implements ShardHost {
     runDueDeferred(this.shard);
     this.shard.aof.flush();
     this.shard.peers.flushPeers();
+  }
+
+  /**
+   * A turn that reads many connections takes long; a cross-shard lock held here waits a whole
+   * round trip for its release, and each turn of that trip is as long as the turn. Taking in
+   * the peers' grants, replies and releases between connections (and sending what is ready)
+   * shortens the time locks are held, and with it the queues behind them under contention.
+   * Not while the AOF is on: a turn's writes reach the file before any message leaves.
+   */
+  midTurn(): void {
+    const shard = this.shard;
+    // only when commands ran since the last look (on 2 shards, 10-key MSET -P 16 went from
+    // 115k/s to 142k/s; waiting for 32 commands between looks gave 130k/s)
+    if (shard.aof.on || shard.stats.commands === this.lookedAt) return;
+    this.lookedAt = shard.stats.commands;
+    shard.work += shard.mesh.poll(this.onRecord);
+    runDueDeferred(shard);
+    shard.peers.flushPeers();
   }
 
   persist(): void {
@@ -193,7 +215,8 @@ export class ShardLoop implements ShardHost {
     const now = Date.now();
     while ((kind = r.next()) !== 0) {
       if (kind === ITEM_REQUEST) {
-        if (mustDeferRemote(shard, source, r)) continue;
+        const hop = underHop(shard, source);
+        if (!hop && mustDeferRemote(shard, source, r)) continue;
         const w = shard.remoteW;
         w.reset();
         w.proto = r.proto === 3 ? 3 : 2;
@@ -201,10 +224,13 @@ export class ShardLoop implements ShardHost {
         runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
         shard.aof.prop.forward(0, 0);
         shard.peers.replyRemote(source, r.token);
-        if (r.txid !== 0) partRan(shard, r.txid);
+        if (hop) hopPartRan(shard, source, r.flags);
+        else if (r.txid !== 0 && (r.flags & REQ_MORE) === 0) partRan(shard, r.txid);
         shard.peers.flushEarly();
       } else if (kind === ITEM_REPLY) {
         shard.peers.completePart(r.token, r.body);
+      } else if (kind === ITEM_HELD) {
+        onHeld(shard, source, r.flags, r.lockKeys);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
         onShipItem(shard, source, kind, r, now);
       } else {

@@ -8,7 +8,7 @@ import type { Mesh } from "../mesh/mesh.ts";
 import type { ShardStats } from "../commands/context.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Aof } from "../persist/aof.ts";
-import { BatchBuilder } from "./wire.ts";
+import { BatchBuilder, REQ_IN_EXEC, REQ_MORE } from "./wire.ts";
 import { type Client, MAX_WAITING, type Slot } from "./client.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -28,6 +28,8 @@ export class Peers {
   private readonly tokClient: (Client | null)[] = [null];
   private readonly tokCall: (((body: Uint8Array) => void) | null)[] = [null];
   private tokPart = new Int32Array(1024);
+  /** 1: the token's request is outside a transaction (Client.forwardsOut counts it) */
+  private tokPlain = new Uint8Array(1024);
   private readonly freeTokens: number[] = [];
 
   constructor(
@@ -55,12 +57,18 @@ export class Peers {
     argv: Uint8Array[],
     argc: number,
     pos: number[] | null,
+    /** more parts of the same transaction follow for `target` (its final lock stays) */
+    more = false,
   ): void {
     const token = this.takeToken();
     this.stats.forwarded++;
     this.tokSlot[token] = slot;
     this.tokClient[token] = client;
     this.tokPart[token] = part;
+    if (client.txid === 0) {
+      client.forwardsOut++;
+      this.tokPlain[token] = 1;
+    } else this.tokPlain[token] = 0;
     this.batches[target].request(
       token,
       client.db,
@@ -69,7 +77,8 @@ export class Peers {
       argc,
       pos,
       client.txid,
-      client.inExec ? 1 : 0, // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
+      // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
+      (client.inExec ? REQ_IN_EXEC : 0) | (more ? REQ_MORE : 0),
       client.id,
     );
     this.dirty[target] = true;
@@ -85,6 +94,9 @@ export class Peers {
       const grown = new Int32Array(this.tokPart.length * 2);
       grown.set(this.tokPart);
       this.tokPart = grown;
+      const plain = new Uint8Array(grown.length);
+      plain.set(this.tokPlain);
+      this.tokPlain = plain;
     }
     return token;
   }
@@ -134,6 +146,7 @@ export class Peers {
     const c = this.tokClient[token];
     if (slot === null || c === null) return;
     const part = this.tokPart[token];
+    if (this.tokPlain[token] === 1) c.forwardsOut--;
     this.tokSlot[token] = null;
     this.tokClient[token] = null;
     this.freeTokens.push(token);

@@ -9,9 +9,11 @@ import { type Command, ROUTE_ALL, ROUTE_KEYS, type SplitPlan } from "../commands
 import { latin1 } from "../util/bytes.ts";
 import type { Shard } from "./shard.ts";
 import { type Client, Slot } from "./client.ts";
-import { commandPlan, lockHash, nextDispatch, type Plan, planCommand } from "./plan.ts";
-import type { Tx, TxHooks, TxPart } from "./locks.ts";
-import { beginOrdered, deferLocal, releaseTx, runDeferred } from "./tx.ts";
+import { commandPlan, nextDispatch, type Plan, planCommand } from "./plan.ts";
+import type { TxPart } from "./locks.ts";
+import { beginOrdered, deferLocal } from "./tx.ts";
+import { Chain, foldHeld, noop, startChain } from "./chain.ts";
+import { flushSquash, joinSquash, squashable } from "./squash.ts";
 import { ship } from "./ship.ts";
 import { execute } from "./execute.ts";
 
@@ -65,6 +67,7 @@ function routeKeys(
   // fast paths: one shard owns everything; a command with exactly one key
   if (shard.n === 1) return runLocal(shard, c, cmd, argv, argc, now);
   if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && !cmd.movable) {
+    flushSquash(c);
     const t = shard.slots.ownerOf(argv[cmd.firstKey]);
     if (t === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, t, argv, argc);
@@ -77,11 +80,13 @@ function routeKeys(
   const nk = p.keys;
   const target = nk > 0 ? p.owner[0] : p.target >= 0 ? p.target : shard.id;
   if (nk === 0 || p.singleOwner() === target) {
+    flushSquash(c);
     if (held(shard, c, argv, argc)) return;
     if (target === shard.id) return runLocal(shard, c, cmd, argv, argc, now);
     return forwardWhole(shard, c, target, argv, argc);
   }
   if (cmd.fold === undefined) {
+    flushSquash(c);
     // all its values in one place: ship the keys here under a transaction (ship.ts)
     const keys: string[] = [];
     for (let i = 0; i < nk; i++) keys.push(latin1(argv[p.pos[i]]));
@@ -153,6 +158,15 @@ function split(
   if (!mayChain(c, cmd)) {
     return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
   }
+  shard.stats.splitCommands++;
+  // a pipeline's split commands go under one transaction (squash.ts)
+  if (squashable(c, cmd) && (c.squash !== null || c.chains === 0)) {
+    const ch = new Chain(shard, c, cmd, argv.slice(0, argc), argc, order, byShard, sp);
+    if (joinSquash(shard, c, ch, keysByShard)) {
+      c.queue.push(ch);
+      return;
+    }
+  }
   // Chains of a client over the same shards ask them in the same order, so each shard takes
   // their parts in request order. One over other shards could reach a shard before an earlier
   // chain still waiting for a grant elsewhere: it waits until those are all sent.
@@ -160,140 +174,9 @@ function split(
   for (const t of order) mask |= 1 << t;
   if ((mask !== c.chainShards || shard.n > 30) && held(shard, c, argv, argc)) return;
   c.chainShards = mask;
-  chain(shard, c, cmd, argv, argc, order, byShard, keysByShard, sp);
-}
-
-/**
- * An atomic command split over shards: each shard's locks are asked for in ascending shard
- * order with that shard's part in the same message, so the part runs as soon as its locks are
- * granted and its reply comes back in the same trip; the local part runs when the local locks
- * are granted. Once every part answered, the fold writes the reply and the locks go with a
- * one-way release. The client's next split commands over the same shards go out meanwhile
- * (each shard takes them in order); any other command waits until every part of these was sent.
- */
-function chain(
-  shard: Shard,
-  c: Client,
-  cmd: Command,
-  argv: Uint8Array[],
-  argc: number,
-  order: number[],
-  pos: number[][],
-  keysByShard: number[][],
-  sp: SplitPlan,
-): void {
-  const ch = new Chain(shard, c, cmd, argv, argc, order, pos, sp);
+  const ch = new Chain(shard, c, cmd, argv, argc, order, byShard, sp);
   c.queue.push(ch);
-  const parts: TxPart[] = new Array(order.length);
-  for (let i = 0; i < order.length; i++) {
-    const ks = keysByShard[order[i]];
-    const keys: number[] = new Array(ks.length);
-    for (let j = 0; j < ks.length; j++) keys[j] = lockHash(ch.db, argv[ks[j]]);
-    parts[i] = { keys, all: false };
-  }
-  c.chains++;
-  beginOrdered(shard, c, order, parts, noop, ch, !cmd.write);
-  // the steps usually all ran in beginTx, on the request's own bytes; those left waiting for
-  // a grant need a copy of their arguments (kept with the client's held replies)
-  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc, pos, order, ch.handled);
-}
-
-/** The local part's arguments while it runs (a split part keeps no reference to its argv). */
-const localArgs: Uint8Array[] = [];
-const EMPTY_ARG = new Uint8Array(0);
-
-/** A split atomic command in flight: its reply slot, and the hooks that run its parts. */
-class Chain extends Slot implements TxHooks {
-  tx: Tx | null = null;
-  sentAll = false;
-  /** steps whose part was sent or ran (order[0..handled)) */
-  handled = 0;
-  readonly db: number;
-
-  constructor(
-    readonly shard: Shard,
-    readonly c: Client,
-    readonly cmd: Command,
-    public args: Uint8Array[],
-    readonly argc: number,
-    readonly order: number[],
-    readonly pos: number[][],
-    readonly sp: SplitPlan,
-  ) {
-    super();
-    this.db = c.db;
-    this.remaining = order.length;
-    this.parts = new Array(order.length).fill(null);
-    this.done = foldChain;
-  }
-
-  sent(t: Tx, target: number): void {
-    const c = this.c;
-    this.tx = t;
-    const outer = c.txid;
-    c.txid = t.txid;
-    const pos = this.pos[target];
-    this.handled++;
-    this.shard.peers.forward(
-      target,
-      c,
-      this,
-      this.order.indexOf(target),
-      this.args,
-      this.argc,
-      pos,
-    );
-    c.txid = outer;
-    if (t.step === t.order.length - 1) this.sentAll = chainSent(this.shard, c);
-  }
-
-  local(t: Tx): void {
-    const c = this.c, shard = this.shard;
-    this.tx = t;
-    this.handled++;
-    const w = c.holdWriter();
-    const start = w.len;
-    const p = this.pos[shard.id];
-    const av = localArgs;
-    for (let i = 0; i < p.length; i++) av[i] = this.args[p[i]];
-    execute(shard, c, this.cmd, av, p.length, Date.now(), w, this.db, c.id);
-    av.fill(EMPTY_ARG, 0, p.length);
-    this.parts[this.order.indexOf(shard.id)] = c.heldView(start);
-    if (--this.remaining === 0) {
-      this.bytes = this.done!(this.parts as Uint8Array[]);
-      if (!c.closed && c.queue.first() === this) {
-        c.drain();
-        c.transport.flush();
-      }
-    }
-    if (t.step === t.order.length - 1) this.sentAll = chainSent(shard, c);
-  }
-}
-
-/** Every part is in: the locks go, the fold writes the reply (a Chain's `done`). */
-function foldChain(this: Chain, parts: Uint8Array[]): Uint8Array {
-  if (this.tx !== null) releaseTx(this.shard, this.tx);
-  return foldHeld(this.c, this.cmd, parts, this.sp);
-}
-
-/** The fold of `parts`, written where the client's replies wait their turn. */
-function foldHeld(c: Client, cmd: Command, parts: Uint8Array[], sp: SplitPlan): Uint8Array {
-  const w = c.holdWriter();
-  const start = w.len;
-  cmd.fold!(parts, w, sp);
-  return c.heldView(start);
-}
-
-function noop(): void {}
-
-/** Every part of one of the client's split commands is out: its held commands may go. */
-function chainSent(shard: Shard, c: Client): true {
-  // inside a pass over the deferred queue (a lock granted there sent the last part) the queue
-  // is taken out and looks empty: asking again makes the pass go round once more
-  if (--c.chains === 0 && (shard.deferred.length > 0 || shard.deferredDraining)) {
-    runDeferred(shard);
-  }
-  return true;
+  startChain(ch, keysByShard);
 }
 
 /**
@@ -365,8 +248,9 @@ function exclusive(
   c.queue.push(ch);
   const parts: TxPart[] = order.map(() => ({ keys: [], all: true }));
   c.chains++;
+  c.locking++;
   beginOrdered(shard, c, order, parts, noop, ch, false);
-  if (!ch.sentAll) ch.args = c.holdArgs(argv, argc, pos, order, ch.handled);
+  if (!ch.sentAll) ch.holdRest();
 }
 
 function runParts(

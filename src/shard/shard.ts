@@ -12,6 +12,7 @@ import { type DefragConfig, Defragger } from "../store/defrag.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../resp/parser.ts";
 import { Mesh, type MeshInit, type Waker } from "../mesh/mesh.ts";
+import { KeyLocks } from "./key_locks.ts";
 import { ConfigStore } from "../config/mod.ts";
 import { SlotMap } from "../cluster/slots.ts";
 import {
@@ -100,8 +101,11 @@ export interface Deferred {
   argc: number;
   /** the transaction a forwarded part runs under (0: a plain command) */
   txid: number;
-  /** a lock request */
-  lock?: LockReq;
+  /** a forwarded request's REQ_* flags (wire.ts) */
+  flags: number;
+  /** a lock request, or null (every Deferred has the same fields, so one shape: a pass over
+   * the queue saw mixed shapes and deoptimized) */
+  lock: LockReq | null;
 }
 
 export class Shard implements ShardContext {
@@ -135,7 +139,7 @@ export class Shard implements ShardContext {
   /** what goes to the other shards this turn, and the requests waiting for their replies */
   readonly peers: Peers;
   /** transactions: locks granted here, WATCHed keys here, and the ones this shard coordinates */
-  readonly locks = new LockTable();
+  readonly locks: LockTable;
   readonly watches = new WatchTable();
   readonly txs = new IdMap<Tx>();
   /** requests waiting for locks, in arrival order */
@@ -164,6 +168,9 @@ export class Shard implements ShardContext {
   blockedPlain = 0;
   /** lock requests released while a pass over `deferred` held them: the pass drops them */
   readonly cancelledLocks = new Set<number>();
+  /** per peer: the key lock slots its single hop now arriving took here (single_hop.ts) */
+  readonly hopSlots: (number[] | null)[];
+  readonly hopShared: boolean[];
   readonly bind: string;
   readonly port: number;
   /** maxmemory: this shard's share in bytes (0: no limit), and how it evicts */
@@ -205,6 +212,9 @@ export class Shard implements ShardContext {
     this.defrag = new Defragger(this.keyspace);
     this.slots = new SlotMap(init.n);
     this.mesh = new Mesh(init.mesh, waker);
+    this.locks = new LockTable(new KeyLocks(this.mesh.control, this.mesh.n, this.mesh.self));
+    this.hopSlots = new Array(this.mesh.n).fill(null);
+    this.hopShared = new Array(this.mesh.n).fill(false);
     this.config = new ConfigStore(new Map(init.params));
     this.server = {
       port: init.tlsOnly ? 0 : init.port,
@@ -495,6 +505,9 @@ export class Shard implements ShardContext {
     }
     this.keyspace.arena.trim();
     this.locks.trim();
+    // a whole-shard lock, or a grant racing a single hop's take, can find a slot or count
+    // taken that is then given back elsewhere without a word: a pass now and then re-checks
+    if (this.deferred.length > 0) this.deferredDue = true;
     // buffers given back are garbage: they count toward the next GC as dropped values do
     this.keyspace.objects.released += this.shrinkBuffers(false);
     this.limits.cron(this.conns, now, this.hz);

@@ -16,6 +16,7 @@ import {
   ITEM_LOCK,
   ITEM_RELEASE,
   ITEM_UNWATCH,
+  REQ_MORE,
 } from "./wire.ts";
 import {
   LOCK_ALL,
@@ -145,11 +146,11 @@ function lockHere(
   flags: number,
   keys: number[],
 ): void {
-  const req: LockReq = { txid, source, client, flags, keys };
-  if (!shard.waitingOf.has(client) && shard.locks.grantable(req, shard.locks.waiting)) {
-    shard.locks.grant(req);
-    return announce(shard, req);
-  }
+  const req: LockReq = { txid, source, client, flags, keys, slots: null };
+  if (
+    !shard.waitingOf.has(client) && shard.locks.grantable(req, shard.locks.waiting) &&
+    shard.locks.tryGrant(req)
+  ) return announce(shard, req);
   shard.stats.lockWaits++;
   shard.locks.waiting.add(req);
   wait(shard, {
@@ -162,6 +163,7 @@ function lockHere(
     argv: [],
     argc: 0,
     txid,
+    flags: 0,
     lock: req,
   });
 }
@@ -180,8 +182,9 @@ function releaseHere(shard: Shard, txid: number): void {
   // holds the queue itself, so it is told to drop the request
   if (shard.deferredDraining) shard.cancelledLocks.add(txid);
   for (let i = 0; i < q.length; i++) {
-    if (q[i].lock?.txid !== txid) continue;
-    shard.locks.waiting.remove(q[i].lock!);
+    const l = q[i].lock;
+    if (l === null || l.txid !== txid) continue;
+    shard.locks.waiting.remove(l);
     unwait(shard, q[i].clientId);
     q.splice(i, 1);
     break;
@@ -287,6 +290,8 @@ export function mustDeferRemote(shard: Shard, source: number, r: BatchReader): b
     argv: copyArgs(r.argv, r.argc),
     argc: r.argc,
     txid: r.txid,
+    flags: r.flags,
+    lock: null,
   });
   return true;
 }
@@ -309,6 +314,8 @@ export function deferLocal(shard: Shard, c: Client, argv: Uint8Array[], argc: nu
     argv: copyArgs(argv, argc),
     argc,
     txid: 0,
+    flags: 0,
+    lock: null,
   });
 }
 
@@ -353,16 +360,17 @@ function runDeferredOnce(shard: Shard): void {
     const d = list[i];
     // a held command of a local client is later than its chains' lock requests: its own key
     const src = d.source >= 0 ? d.clientId : -1 - d.clientId;
-    if (d.lock !== undefined) {
+    if (d.lock !== null) {
       if (shard.cancelledLocks.delete(d.txid)) {
         unwait(shard, d.clientId);
         shard.locks.waiting.remove(d.lock);
         continue;
       }
-      if (!stuck.has(src) && shard.locks.grantable(d.lock, earlier)) {
+      if (
+        !stuck.has(src) && shard.locks.grantable(d.lock, earlier) && shard.locks.tryGrant(d.lock)
+      ) {
         unwait(shard, d.clientId);
         shard.locks.waiting.remove(d.lock);
-        shard.locks.grant(d.lock);
         announce(shard, d.lock);
       } else {
         stuck.add(src);
@@ -406,7 +414,7 @@ function runOne(shard: Shard, d: Deferred, now: number): void {
     rw.proto = d.proto === 3 ? 3 : 2;
     runForwarded(shard, d.db, d.argv, d.argc, now, d.clientId);
     shard.peers.replyTo(d.source, d.token, rw.take());
-    if (d.txid !== 0) partRan(shard, d.txid);
+    if (d.txid !== 0 && (d.flags & REQ_MORE) === 0) partRan(shard, d.txid);
     return;
   }
   const c = d.client!;

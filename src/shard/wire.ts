@@ -13,9 +13,12 @@
  *   unwatch: [6][client u32]
  *   fetch:   [7][token u32][db u16][n u32] then n x ([len u32][key])   (reply: entries)
  *   store:   [8][token u32][db u16][len u32][entries]                   (reply: empty)
+ *   held:    [9][txid u32][0 u32][flags u8][n u32] then n x [key lock slot u32]
+ *            (a single hop's slots taken here: its requests follow; single_hop.ts)
  *
  * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot. A
- * request with a txid runs under that transaction's locks (a LOCK_FINAL lock goes once it ran).
+ * request with a txid runs under that transaction's locks (a LOCK_FINAL lock goes once it ran,
+ * unless its flags say REQ_MORE: then after the last of the transaction's requests).
  */
 import { latin1 } from "../util/bytes.ts";
 
@@ -27,6 +30,12 @@ export const ITEM_RELEASE = 5;
 export const ITEM_UNWATCH = 6;
 export const ITEM_FETCH = 7;
 export const ITEM_STORE = 8;
+export const ITEM_HELD = 9;
+
+/** request flags: it runs inside EXEC (src/persist/propagate.ts) */
+export const REQ_IN_EXEC = 1;
+/** request flags: more parts of its transaction follow here, so a final lock stays (squash.ts) */
+export const REQ_MORE = 2;
 
 export const GRANTED = 0;
 export const GRANTED_DIRTY = 1;
@@ -119,9 +128,10 @@ export class BatchBuilder {
     }
   }
 
-  lock(txid: number, client: number, flags: number, keys: number[]): void {
+  /** A lock request, or (kind ITEM_HELD) the slots a single hop took there. */
+  lock(txid: number, client: number, flags: number, keys: number[], kind = ITEM_LOCK): void {
     this.ensure(14 + 4 * keys.length);
-    this.u8(ITEM_LOCK);
+    this.u8(kind);
     this.u32(txid);
     this.u32(client);
     this.u8(flags);
@@ -246,7 +256,7 @@ export class BatchReader {
       o += 6;
       this.body = r.subarray(o, o + l);
       o += l;
-    } else if (kind === ITEM_LOCK) {
+    } else if (kind === ITEM_LOCK || kind === ITEM_HELD) {
       this.client = dv.getUint32(o, true);
       this.flags = r[o + 4];
       const n = dv.getUint32(o + 5, true);

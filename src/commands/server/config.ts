@@ -52,6 +52,8 @@ export function configResetstat(ctx: Ctx): void {
   st.netOutput = 0;
   st.forwarded = 0;
   st.transactions = 0;
+  st.splitCommands = 0;
+  st.singleHop = 0;
   st.lockWaits = 0;
   st.deferred = 0;
   st.expiredKeysBase = ctx.shard.expiredKeys();

@@ -88,6 +88,8 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
     mesh: {
       forwarded: st.forwarded,
       transactions: st.transactions,
+      split_commands: st.splitCommands,
+      single_hop: st.singleHop,
       lock_waits: st.lockWaits,
       deferred: st.deferred,
       parks: sh.meshParks,

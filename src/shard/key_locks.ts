@@ -1,0 +1,177 @@
+/**
+ * Key locks in shared memory: one Int32 slot per lock hash and shard, in the mesh's control SAB
+ * (0 free, n > 0 held by n readers, -1 held by a writer). They let a command split over shards
+ * take every lock it needs on every shard at once, from its coordinating shard, without a
+ * message: the parts then go out in one trip, each shard runs its part on arrival and gives its
+ * slots back right after, and no release message follows (TRANSACTIONS.md, "Single hop").
+ *
+ * A take is all or nothing and never waits, so a split command never holds a lock while it
+ * waits for another: no cycle can form with the lock requests of the message protocol, which
+ * take the same slots when they are granted (owner side) and so see, and are seen by, the
+ * single-hop commands. Only a slot's owning shard gives it back, so the shard whose keys were
+ * held is the one that learns they are free, and runs what waited for them.
+ *
+ * A whole-shard lock (FLUSHALL inside EXEC, an exclusive fan-out) raises the shard's `all` word
+ * and then checks that no split command holds slots there; a split command adds its slots to
+ * the shard's `held` count and then checks `all` (both sequentially consistent, so at least one
+ * of the two sees the other and backs off).
+ */
+import { allWord, heldWord, KEY_SLOTS, keyLockBase } from "../mesh/mesh.ts";
+
+const WRITER = -1;
+const MASK = KEY_SLOTS - 1;
+
+export class KeyLocks {
+  private readonly base: number;
+  private readonly heldHereIdx: number;
+  private readonly allHereIdx: number;
+  /** slotsOf's scratch: the generation that last saw each slot index */
+  private readonly seen = new Int32Array(KEY_SLOTS);
+  private gen = 0;
+
+  constructor(
+    /** the mesh's control words */
+    private readonly w: Int32Array,
+    readonly n: number,
+    readonly self: number,
+  ) {
+    this.base = keyLockBase(n);
+    this.heldHereIdx = heldWord(self);
+    this.allHereIdx = allWord(self);
+  }
+
+  /** Key locks of one shard alone (a lock table outside a mesh: tests). */
+  static standalone(): KeyLocks {
+    const words = new Int32Array(new SharedArrayBuffer((keyLockBase(1) + KEY_SLOTS) * 4));
+    return new KeyLocks(words, 1, 0);
+  }
+
+  /**
+   * The slots of lock hashes `hashes` on shard `s`. A writer takes each once (a second take of
+   * its own slot would fail); readers count one per hash, taken and given back alike.
+   */
+  slotsOf(s: number, hashes: number[], shared: boolean): number[] {
+    const base = this.base + s * KEY_SLOTS;
+    const n = hashes.length;
+    const out: number[] = new Array(n);
+    if (shared || n === 1) {
+      for (let i = 0; i < n; i++) out[i] = base + (hashes[i] & MASK);
+      return out;
+    }
+    // each slot once, by a generation stamp per slot (no search through the list)
+    const seen = this.seen, gen = ++this.gen;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const j = hashes[i] & MASK;
+      if (seen[j] === gen) continue;
+      seen[j] = gen;
+      out[k++] = base + j;
+    }
+    out.length = k;
+    if (gen === 0x7fffffff) {
+      seen.fill(0);
+      this.gen = 0;
+    }
+    return out;
+  }
+
+  /** Slots of this shard's keys that split commands in flight hold. */
+  heldHere(): number {
+    return Atomics.load(this.w, this.heldHereIdx);
+  }
+
+  /**
+   * A split command's coordinator: take `slots[i]` on shard `order[i]` for every i, all or
+   * none (false: none taken, something holds one of them).
+   */
+  tryTake(order: number[], slots: number[][], shared: boolean): boolean {
+    const w = this.w;
+    // announced first, so that a whole-shard lock being granted there sees them (see above)
+    for (let i = 0; i < order.length; i++) Atomics.add(w, heldWord(order[i]), slots[i].length);
+    let ok = true;
+    for (let i = 0; i < order.length && ok; i++) {
+      if (Atomics.load(w, allWord(order[i])) !== 0) ok = false;
+    }
+    let i = 0, j = 0;
+    for (; ok && i < order.length; i++) {
+      const ss = slots[i];
+      for (j = 0; j < ss.length; j++) {
+        if (!this.take1(ss[j], shared)) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+    }
+    if (ok) return true;
+    // give back what was taken: slots[0..i) whole, slots[i][0..j)
+    for (let a = 0; a <= i && a < order.length; a++) {
+      const ss = slots[a];
+      const end = a < i ? ss.length : j;
+      for (let b = 0; b < end; b++) this.give1(ss[b], shared);
+    }
+    for (let a = 0; a < order.length; a++) Atomics.sub(w, heldWord(order[a]), slots[a].length);
+    return false;
+  }
+
+  /** This shard ran the part of a split command that took `slots` here: give them back. */
+  releaseHeld(slots: number[], shared: boolean): void {
+    for (let i = 0; i < slots.length; i++) this.give1(slots[i], shared);
+    Atomics.sub(this.w, this.heldHereIdx, slots.length);
+  }
+
+  /** A lock request granted here (message protocol): take its slots, all or none. */
+  takeHere(slots: number[], shared: boolean): boolean {
+    for (let i = 0; i < slots.length; i++) {
+      if (this.take1(slots[i], shared)) continue;
+      for (let b = 0; b < i; b++) this.give1(slots[b], shared);
+      return false;
+    }
+    return true;
+  }
+
+  /** A granted lock request's release (message protocol). */
+  releaseHere(slots: number[], shared: boolean): void {
+    for (let i = 0; i < slots.length; i++) this.give1(slots[i], shared);
+  }
+
+  /** Raise this shard's whole-shard lock unless a split command holds slots here. */
+  tryAllHere(): boolean {
+    Atomics.store(this.w, this.allHereIdx, 1);
+    if (Atomics.load(this.w, this.heldHereIdx) === 0) return true;
+    Atomics.store(this.w, this.allHereIdx, 0);
+    return false;
+  }
+
+  releaseAllHere(): void {
+    Atomics.store(this.w, this.allHereIdx, 0);
+  }
+
+  /**
+   * Would a command on these lock hashes of this shard have to wait? A reader waits only for a
+   * writer, a writer for readers too.
+   */
+  blocks(hashes: number[], write: boolean): boolean {
+    const w = this.w, base = this.base + this.self * KEY_SLOTS;
+    for (let i = 0; i < hashes.length; i++) {
+      const v = Atomics.load(w, base + (hashes[i] & MASK));
+      if (v < 0 || (write && v > 0)) return true;
+    }
+    return false;
+  }
+
+  private take1(slot: number, shared: boolean): boolean {
+    const w = this.w;
+    if (!shared) return Atomics.compareExchange(w, slot, 0, WRITER) === 0;
+    for (;;) {
+      const v = Atomics.load(w, slot);
+      if (v < 0) return false;
+      if (Atomics.compareExchange(w, slot, v, v + 1) === v) return true;
+    }
+  }
+
+  private give1(slot: number, shared: boolean): void {
+    if (shared) Atomics.sub(this.w, slot, 1);
+    else Atomics.store(this.w, slot, 0);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Key locks in shared memory (src/shard/key_locks.ts), as two shards see them over one control
+ * SAB: a coordinator's take is all or nothing, readers share and writers exclude, only the
+ * owner gives slots back, the lock table of the message protocol and the single hops see each
+ * other, and a whole-shard lock and a take in flight never both win.
+ */
+import assert from "node:assert/strict";
+import { controlByteLength } from "../src/mesh/mesh.ts";
+import { KeyLocks } from "../src/shard/key_locks.ts";
+import { LOCK_ALL, LOCK_SHARED, type LockReq, LockTable, WaitSet } from "../src/shard/locks.ts";
+import { lockHash } from "../src/shard/plan.ts";
+
+const enc = new TextEncoder();
+const h = (k: string) => lockHash(0, enc.encode(k));
+
+function twoShards(): [KeyLocks, KeyLocks] {
+  const words = new Int32Array(new SharedArrayBuffer(controlByteLength(2)));
+  return [new KeyLocks(words, 2, 0), new KeyLocks(words, 2, 1)];
+}
+
+Deno.test("key locks: a take is all or nothing, and only what it took comes back", () => {
+  const [s0, s1] = twoShards();
+  const a = s0.slotsOf(0, [h("a"), h("b")], false);
+  const b = s0.slotsOf(1, [h("c")], false);
+  assert.ok(s0.tryTake([0, 1], [a, b], false));
+  assert.equal(s0.heldHere(), 2, "shard 0 counts the two slots taken there");
+  assert.equal(s1.heldHere(), 1);
+  assert.ok(s0.blocks([h("a")], false), "a reader waits for the writer");
+  assert.ok(s1.blocks([h("c")], true));
+  // another take that needs one held slot takes nothing at all
+  const free0 = s1.slotsOf(0, [h("z")], false);
+  const held1 = s1.slotsOf(1, [h("c")], false);
+  assert.equal(s1.tryTake([0, 1], [free0, held1], false), false);
+  assert.equal(s0.blocks([h("z")], true), false, "the free slot it got first was given back");
+  assert.equal(s0.heldHere(), 2);
+  assert.equal(s1.heldHere(), 1);
+  // each owner gives back its own part's slots after running it
+  s0.releaseHeld(a, false);
+  s1.releaseHeld(b, false);
+  assert.equal(s0.heldHere() + s1.heldHere(), 0);
+  assert.equal(s0.blocks([h("a"), h("b")], true) || s1.blocks([h("c")], true), false);
+  assert.ok(s1.tryTake([0, 1], [free0, held1], false), "now it goes through");
+});
+
+Deno.test("key locks: readers share a slot, a writer waits for all of them", () => {
+  const [s0] = twoShards();
+  const r = s0.slotsOf(0, [h("k"), h("k")], true);
+  assert.equal(r.length, 2, "readers count once per key, taken and given back alike");
+  assert.ok(s0.tryTake([0], [r], true));
+  assert.ok(s0.tryTake([0], [s0.slotsOf(0, [h("k")], true)], true), "a second reader");
+  assert.equal(s0.blocks([h("k")], false), false, "a plain read passes readers");
+  assert.ok(s0.blocks([h("k")], true), "a plain write waits");
+  const w = s0.slotsOf(0, [h("k"), h("k")], false);
+  assert.equal(w.length, 1, "a writer takes its slot once, however often the key appears");
+  assert.equal(s0.tryTake([0], [w], false), false);
+  s0.releaseHeld(r, true);
+  assert.equal(s0.tryTake([0], [w], false), false, "one reader left");
+  s0.releaseHeld(s0.slotsOf(0, [h("k")], true), true);
+  assert.ok(s0.tryTake([0], [w], false));
+  assert.equal(s0.tryTake([0], [s0.slotsOf(0, [h("k")], true)], true), false, "a writer holds");
+});
+
+function req(keys: string[], flags: number, txid: number): LockReq {
+  return { txid, source: 0, client: 1, flags, keys: keys.map(h), slots: null };
+}
+
+Deno.test("key locks: the message protocol's grants and the single hops exclude each other", () => {
+  const [s0, s1] = twoShards();
+  const table = new LockTable(s0);
+  const none = new WaitSet();
+  // a single hop from shard 1 holds "a" on shard 0: a lock request for it is not grantable
+  const hop = s1.slotsOf(0, [h("a")], false);
+  assert.ok(s1.tryTake([0], [hop], false));
+  assert.ok(table.active, "plain commands must look: a split command holds a key here");
+  const r = req(["a"], 0, 1);
+  assert.equal(table.grantable(r, none), false);
+  s0.releaseHeld(hop, false);
+  assert.equal(table.active, false);
+  assert.ok(table.grantable(r, none) && table.tryGrant(r));
+  // and a granted lock keeps single hops off its keys until released
+  assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("a")], true)], true), false);
+  table.release(1);
+  assert.ok(s1.tryTake([0], [s1.slotsOf(0, [h("a")], true)], true));
+  // a grant that loses the race for a slot takes nothing, and the request keeps waiting
+  const r2 = req(["b", "a"], 0, 2);
+  assert.equal(table.tryGrant(r2), false);
+  assert.equal(table.holds(2), false);
+  assert.equal(s0.blocks([h("b")], true), false, "its first slot was given back");
+  const shared = req(["a"], LOCK_SHARED, 3);
+  assert.ok(table.tryGrant(shared), "readers share with the single hop's readers");
+});
+
+Deno.test("key locks: a whole-shard lock and a take in flight never both hold", () => {
+  const [s0, s1] = twoShards();
+  const table = new LockTable(s0);
+  const none = new WaitSet();
+  const all = req([], LOCK_ALL, 9);
+  // a single hop holds a slot on shard 0: the whole shard cannot be locked
+  const hop = s1.slotsOf(0, [h("x")], false);
+  assert.ok(s1.tryTake([0], [hop], false));
+  assert.equal(table.grantable(all, none), false);
+  assert.equal(s0.tryAllHere(), false, "and the raced grant backs off");
+  s0.releaseHeld(hop, false);
+  assert.ok(table.grantable(all, none) && table.tryGrant(all));
+  // while it holds, a single hop over that shard takes nothing (on any shard)
+  const elsewhere = s1.slotsOf(1, [h("y")], false);
+  assert.equal(s1.tryTake([0, 1], [s1.slotsOf(0, [h("x")], false), elsewhere], false), false);
+  assert.equal(s0.heldHere() + s1.heldHere(), 0, "its announced counts were taken back");
+  assert.equal(s1.blocks([h("y")], true), false);
+  table.release(9);
+  assert.ok(s1.tryTake([0, 1], [s1.slotsOf(0, [h("x")], false), elsewhere], false));
+});
