@@ -1,6 +1,6 @@
 /**
  * Key locks in shared memory: one Int32 slot per lock hash and shard, in the mesh's control SAB
- * (0 free, n > 0 held by n readers, -1 held by a writer). They let a command split over shards
+ * (0 free, n > 0 held by n readers, negative held by a writer). They let a command split over shards
  * take every lock it needs on every shard at once, from its coordinating shard, without a
  * message: the parts then go out in one trip, each shard runs its part on arrival and gives its
  * slots back right after, and no release message follows (TRANSACTIONS.md, "Single hop").
@@ -18,7 +18,8 @@
  */
 import { allWord, heldWord, KEY_SLOTS, keyLockBase } from "../mesh/mesh.ts";
 
-const WRITER = -1;
+/** a writer's mark: readers add 1 each, so it stays negative while any writer holds */
+const WRITER = -(1 << 30);
 const MASK = KEY_SLOTS - 1;
 
 export class KeyLocks {
@@ -163,15 +164,15 @@ export class KeyLocks {
   private take1(slot: number, shared: boolean): boolean {
     const w = this.w;
     if (!shared) return Atomics.compareExchange(w, slot, 0, WRITER) === 0;
-    for (;;) {
-      const v = Atomics.load(w, slot);
-      if (v < 0) return false;
-      if (Atomics.compareExchange(w, slot, v, v + 1) === v) return true;
-    }
+    // one add, and one more to take it back if a writer holds the slot: WRITER is far enough
+    // below 0 that readers passing through never bring it up to 0
+    if (Atomics.add(w, slot, 1) >= 0) return true;
+    Atomics.sub(w, slot, 1);
+    return false;
   }
 
   private give1(slot: number, shared: boolean): void {
-    if (shared) Atomics.sub(this.w, slot, 1);
-    else Atomics.store(this.w, slot, 0);
+    // a writer adds back what it took: a reader passing through may have added 1 meanwhile
+    Atomics.sub(this.w, slot, shared ? 1 : WRITER);
   }
 }

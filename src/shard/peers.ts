@@ -199,8 +199,11 @@ export class Peers {
     if (sent) this.mesh.wakePeers();
   }
 
-  /** Send this iteration's batches, retry backlogs, wake parked peers. Returns true if a backlog remains. */
-  flushPeers(): boolean {
+  /**
+   * Send this iteration's batches, retry backlogs, wake parked peers (unless `wake` is false:
+   * the end of the turn does it). Returns true if a backlog remains.
+   */
+  flushPeers(wake = true): boolean {
     for (let t = 0; t < this.n; t++) {
       if (!this.dirty[t]) continue;
       this.dirty[t] = false;
@@ -209,7 +212,7 @@ export class Peers {
       b.reset();
     }
     const more = this.mesh.flush();
-    this.mesh.wakePeers();
+    if (wake) this.mesh.wakePeers();
     return more;
   }
 

@@ -56,9 +56,26 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
   }
 
   add(ch: Chain, keysByShard: number[][]): void {
-    if (this.chains.length === 0) this.firstKeys = keysByShard;
     this.chains.push(ch);
     if (ch.cmd.write) this.shared = false;
+    // a squash of one (every unpipelined command) runs as a plain chain: hash its keys once
+    // another joins
+    if (this.chains.length === 1) {
+      this.firstKeys = keysByShard;
+      for (const t of ch.order) {
+        this.mask |= 1 << t;
+        this.keyCount += keysByShard[t].length;
+      }
+      return;
+    }
+    if (this.chains.length === 2) {
+      this.keyCount = 0;
+      this.union(this.chains[0], this.firstKeys);
+    }
+    this.union(ch, keysByShard);
+  }
+
+  private union(ch: Chain, keysByShard: number[][]): void {
     for (const t of ch.order) {
       const ks = keysByShard[t];
       let out = this.keys[t];
@@ -160,7 +177,6 @@ export function joinSquash(shard: Shard, c: Client, ch: Chain, keysByShard: numb
     if (c.chains > 0) return false;
     c.squash = sq = new Squash(shard, c);
   }
-  ch.args = ch.args.slice(0, ch.argc);
   sq.add(ch, keysByShard);
   return true;
 }
