@@ -179,7 +179,7 @@ export class ShardLoop implements ShardHost {
     runDueDeferred(shard);
     // a peer asleep is woken at the end of the turn: a wake here cost an eventfd write per
     // read under -P 1 (5x the wakes of forwarded MGETs)
-    shard.peers.flushPeers(false);
+    shard.peers.flushPeers();
   }
 
   persist(): void {

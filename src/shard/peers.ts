@@ -199,11 +199,8 @@ export class Peers {
     if (sent) this.mesh.wakePeers();
   }
 
-  /**
-   * Send this iteration's batches, retry backlogs, wake parked peers (unless `wake` is false:
-   * the end of the turn does it). Returns true if a backlog remains.
-   */
-  flushPeers(wake = true): boolean {
+  /** Send this iteration's batches, retry backlogs, wake parked peers. Returns true if a backlog remains. */
+  flushPeers(): boolean {
     for (let t = 0; t < this.n; t++) {
       if (!this.dirty[t]) continue;
       this.dirty[t] = false;
@@ -212,7 +209,7 @@ export class Peers {
       b.reset();
     }
     const more = this.mesh.flush();
-    if (wake) this.mesh.wakePeers();
+    this.mesh.wakePeers();
     return more;
   }
 
