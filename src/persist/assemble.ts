@@ -12,7 +12,10 @@ import { SyncAside } from "./sync_aside.ts";
 import { crc64Bytes, crc64Init, type Crc64State, crc64Update } from "./rdb/crc64.ts";
 import { eofBytes, type HeaderFacts, writeHeader } from "./rdb/file.ts";
 
-/** Bytes copied (and checksummed) from the parts per step of a background save: under a ms. */
+/**
+ * A step's budget in a background save: there, the steps only wait for the helper thread,
+ * which joins the parts, while SAVE (an unbounded budget) joins them on the shard's thread.
+ */
 export const ASSEMBLE_STEP_BYTES = 1 << 18;
 
 export interface SnapshotPaths {
@@ -51,9 +54,10 @@ export class Assembler {
   }
 
   /**
-   * Copy up to `budget` bytes; true when the file is in place (or failed: see `error`). A
-   * bounded budget is a background save's: its fsync and rename go to a helper thread
-   * (sync_aside.ts) and later steps wait for it; SAVE's unbounded one does them here.
+   * True when the file is in place (or failed: see `error`). A bounded budget is a background
+   * save's: the join, fsync, rename and the parts' removal go to a helper thread (sync_aside.ts)
+   * and later steps wait for it (writes into a file being written back blocked the shard 5-10
+   * ms at a time, unlinking a part 6 ms); SAVE's unbounded one does everything here.
    */
   step(budget = ASSEMBLE_STEP_BYTES): boolean {
     try {
@@ -62,6 +66,15 @@ export class Assembler {
         this.syncing = null;
         this.cleanup(false);
         return true;
+      }
+      // a background save hands the whole join to the helper thread (sync_worker.ts)
+      if (budget !== Infinity) {
+        this.syncing = new SyncAside(tempPath(this.paths.dir), this.finalPath(), this.paths.dir, {
+          parts: Array.from({ length: this.parts }, (_, i) => partPath(this.paths.dir, i)),
+          header: this.header(),
+          checksum: this.crc !== null,
+        });
+        return false;
       }
       if (this.out === null) this.start();
       while (this.part < this.parts) {
@@ -77,12 +90,23 @@ export class Assembler {
         budget -= n;
         if (budget <= 0) return false;
       }
-      if (this.finish(budget !== Infinity)) return false;
+      this.finish();
     } catch (e) {
       this.error = (e as Error).message;
       this.cleanup(true);
     }
     return true;
+  }
+
+  private finalPath(): string {
+    return `${this.paths.dir}/${this.paths.dbfilename}`;
+  }
+
+  private header(): Uint8Array | null {
+    if (this.facts === null) return null;
+    const w = new RdbWriter();
+    writeHeader(w, this.facts);
+    return w.take();
   }
 
   private start(): void {
@@ -91,10 +115,8 @@ export class Assembler {
       create: true,
       truncate: true,
     });
-    if (this.facts === null) return;
-    const w = new RdbWriter();
-    writeHeader(w, this.facts);
-    this.write(w.take());
+    const h = this.header();
+    if (h !== null) this.write(h);
   }
 
   private write(b: Uint8Array): void {
@@ -104,8 +126,8 @@ export class Assembler {
     this.bytes += b.length;
   }
 
-  /** EOF, then fsync, rename, directory fsync: here, or (`aside`) on a helper (true then). */
-  private finish(aside: boolean): boolean {
+  /** EOF, then fsync, rename, directory fsync. */
+  private finish(): void {
     if (this.facts !== null) {
       const eof = eofBytes(null);
       if (this.crc !== null) {
@@ -117,19 +139,12 @@ export class Assembler {
       this.bytes += 9;
     }
     const dir = this.paths.dir;
-    if (aside) {
-      this.out!.close();
-      this.out = null;
-      this.syncing = new SyncAside(tempPath(dir), `${dir}/${this.paths.dbfilename}`, dir);
-      return true;
-    }
     this.out!.syncSync();
     this.out!.close();
     this.out = null;
-    Deno.renameSync(tempPath(dir), `${dir}/${this.paths.dbfilename}`);
+    Deno.renameSync(tempPath(dir), this.finalPath());
     syncDir(dir);
     this.cleanup(false);
-    return false;
   }
 
   /** Remove the part files (and, after a failure, the temp file). */

@@ -11,13 +11,17 @@ import { log } from "../util/log.ts";
 export const EXIT_SHARD_CRASH = 70;
 
 /** What a shard's Worker posts to the supervisor (src/shard/worker.ts). */
+import type { SyncJob } from "../persist/sync_job.ts";
+
 export interface ShardMessage {
-  type: "listening" | "ready" | "error" | "fatal" | "stopped";
+  type: "listening" | "ready" | "error" | "fatal" | "stopped" | "sync";
   shard: number;
   /** "error": why the shard could not start */
   message?: string;
   /** "fatal": the stack of what was thrown */
   stack?: string;
+  /** "sync": a background save's last step, for a helper Worker (src/persist/sync_aside.ts) */
+  job?: SyncJob;
 }
 
 /** The first line of a report (a startup error stays one line). */

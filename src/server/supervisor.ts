@@ -9,6 +9,7 @@ import type { Config } from "../config/mod.ts";
 import { log } from "../util/log.ts";
 import { fitMaxclients } from "../util/fds.ts";
 import { firstLine, shardCrashed, type ShardMessage } from "./failure.ts";
+import { startSyncHelper } from "../persist/sync_aside.ts";
 import { startTerminator, type TlsTerminator } from "./tls.ts";
 import { planTls, TlsConfigError, type TlsPlan } from "./tls_plan.ts";
 import {
@@ -134,6 +135,7 @@ export async function startServer(cfg: Config): Promise<Server> {
           else if (m.type === "ready") resolve();
           else if (m.type === "error") failed(i, m.message ?? "unknown error");
           else if (m.type === "fatal") failed(i, m.stack ?? "unknown error");
+          else if (m.type === "sync" && m.job !== undefined) startSyncHelper(m.job);
         };
         // what the Worker's own handlers could not report (an error while loading its modules)
         w.onerror = (e) => {
