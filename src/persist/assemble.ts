@@ -37,7 +37,8 @@ export class Assembler {
   private crc: Crc64State | null;
   private part = 0;
   private src: Deno.FsFile | null = null;
-  private readonly buf = new Uint8Array(1 << 20);
+  /** SAVE's copy buffer (a background save's join runs on the helper) */
+  private buf: Uint8Array | null = null;
   /** the helper making the finished file durable (a background save's last step) */
   private syncing: SyncAside | null = null;
   error: string | null = null;
@@ -79,14 +80,15 @@ export class Assembler {
       if (this.out === null) this.start();
       while (this.part < this.parts) {
         if (this.src === null) this.src = Deno.openSync(partPath(this.paths.dir, this.part));
-        const n = this.src.readSync(this.buf);
+        const buf = this.buf ??= new Uint8Array(1 << 20);
+        const n = this.src.readSync(buf);
         if (n === null || n === 0) {
           this.src.close();
           this.src = null;
           this.part++;
           continue;
         }
-        this.write(this.buf.subarray(0, n));
+        this.write(buf.subarray(0, n));
         budget -= n;
         if (budget <= 0) return false;
       }

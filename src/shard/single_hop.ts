@@ -54,8 +54,7 @@ export function singleHop(
   }
   if (local >= 0) {
     parts.runLocalParts();
-    kl.releaseHeld(slots[local], shared);
-    if (shard.deferred.length > 0) shard.deferredDue = true;
+    giveBack(shard, slots[local], shared);
   }
   return true;
 }
@@ -76,7 +75,11 @@ export function hopPartRan(shard: Shard, source: number, flags: number): void {
   if ((flags & REQ_MORE) !== 0) return;
   const slots = shard.hopSlots[source]!;
   shard.hopSlots[source] = null;
-  shard.locks.keyLocks.releaseHeld(slots, shard.hopShared[source]);
-  // what waited for these keys may run at the end of the turn
+  giveBack(shard, slots, shard.hopShared[source]);
+}
+
+/** This shard's slots of a single hop go back; what waited for them runs at the turn's end. */
+function giveBack(shard: Shard, slots: number[], shared: boolean): void {
+  shard.locks.keyLocks.releaseHeld(slots, shared);
   if (shard.deferred.length > 0) shard.deferredDue = true;
 }
