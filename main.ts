@@ -57,15 +57,17 @@ async function main(args: string[]): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
+  // before the ready line, as Redis does: whoever waits for that line may read the pidfile
+  if (pidfile !== "") writePidFile(pidfile);
   try {
     server = await startServer(cfg);
   } catch (e) {
+    if (pidfile !== "") removePidFile(pidfile);
     if (e instanceof StartupError) fail(e.message);
     throw e;
   }
   // SHUTDOWN (or a signal's, once saved): the same clean exit
   server.onShutdown = (why) => shutdown(why);
-  if (pidfile !== "") writePidFile(pidfile);
 }
 
 /** Redis's createPidFile: a failure is logged, not fatal. */
