@@ -57,6 +57,7 @@ export function standaloneCtx(): Ctx {
       access: keyspace.access,
       state: persistence.state,
     }),
+    claimForwarded: () => false,
   };
   return {
     shard,

@@ -5,6 +5,7 @@
  */
 
 import type { Column } from "./report.ts";
+import { SlotMap } from "../src/cluster/slots.ts";
 import { type Head, mib, ms, ratioRow, type Row, table } from "./keyspace_report.ts";
 import {
   call,
@@ -21,6 +22,14 @@ const MiB = 1024 * 1024;
 export const BIG_VALUES = [{ key: "big1", size: 100 * MiB }, { key: "big2", size: 512 * MiB }];
 const TIMEOUT_MS = 300_000;
 const FILL = 0x78; // "x"
+/**
+ * Memory touched by a helper process before each column. On a VM, the first touch of guest
+ * memory the host has not backed yet costs ~2 s per GiB (measured here: 3 GiB in 6.5 s), several
+ * times the cost of zeroing a page the guest already has; which server got such memory
+ * depended on the order of the columns (the last one inherited the first ones' freed pages).
+ * Touched and freed first, the memory the next server allocates is backed for every column.
+ */
+const WARM_GIB = 4;
 
 /** A timed operation: its milliseconds, or why it did not succeed. */
 export type Timing = { ms: number } | { error: string };
@@ -35,6 +44,26 @@ export interface BigResult {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A connection to the column's server. With several shards, one held by a shard that does not
+ * own `key` (a client id names its shard: id mod shards), so the value always crosses the mesh:
+ * the kernel spreads connections over the shards, and a value that happened to be local made
+ * runs of the same build differ by 5x.
+ */
+async function connectAcross(c: Column, key: string): Promise<Wire> {
+  const port = c.server.port;
+  if (c.redis || c.shards < 2) return await Wire.connect(port);
+  const owner = new SlotMap(c.shards).ownerOfLatin1(key);
+  for (let tries = 0; tries < 100; tries++) {
+    const w = await Wire.connect(port);
+    await w.write(encode(["CLIENT", "ID"]));
+    const id = await w.reply();
+    if (typeof id === "number" && id % c.shards !== owner) return w;
+    w.close();
+  }
+  throw new Error(`no connection off the shard owning ${key} in 100 tries`);
 }
 
 /** `SET key <size bytes of "x">` as one RESP request. */
@@ -53,9 +82,9 @@ function setRequest(key: string, size: number): Uint8Array {
  * Times from the first byte written to +OK. The reply is read while the request is still
  * being written, so a server that refuses the value early (and closes) is reported as such.
  */
-async function timedSet(port: number, key: string, size: number): Promise<Timing> {
+async function timedSet(c: Column, key: string, size: number): Promise<Timing> {
   const req = setRequest(key, size);
-  const w = await Wire.connect(port);
+  const w = await connectAcross(c, key);
   try {
     const t0 = performance.now();
     const reply = w.reply();
@@ -80,9 +109,9 @@ async function timedSet(port: number, key: string, size: number): Promise<Timing
  * reply: its length, and the first and last byte of every piece read (a check of every byte
  * would put seconds of client work into the time measured).
  */
-async function timedGet(port: number, key: string, size: number): Promise<Timing> {
+async function timedGet(c: Column, key: string, size: number): Promise<Timing> {
   const chunk = new Uint8Array(16 * MiB);
-  const w = await Wire.connect(port);
+  const w = await connectAcross(c, key);
   try {
     const t0 = performance.now();
     await w.write(encode(["GET", key]));
@@ -107,9 +136,25 @@ async function timedGet(port: number, key: string, size: number): Promise<Timing
   }
 }
 
-/** RSS; SET and GET each big value; DEL them, wait 2 s, MEMORY PURGE, wait 1 s, RSS again. */
+/** Touch `gib` GiB in a process of its own, which then exits and frees it (see WARM_GIB). */
+async function warmMemory(gib: number): Promise<void> {
+  const code = `const kept = []; ` +
+    `for (let i = 0; i < ${gib * 2}; i++) kept.push(new Uint8Array(1 << 29).fill(i + 1));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`warming ${gib} GiB of memory failed`);
+}
+
+/**
+ * Memory warmed; RSS; SET and GET each big value; DEL them, wait 2 s, MEMORY PURGE, wait 1 s,
+ * RSS again.
+ */
 export async function bigValues(c: Column): Promise<BigResult> {
   const { port, proc } = c.server;
+  await warmMemory(WARM_GIB);
   await delay(1000);
   const rssBefore = await rss(proc.pid);
   const peak = rssPeak(proc.pid);
@@ -118,9 +163,9 @@ export async function bigValues(c: Column): Promise<BigResult> {
   let rssMax = 0;
   try {
     for (const { key, size } of BIG_VALUES) {
-      const s = await timedSet(port, key, size);
+      const s = await timedSet(c, key, size);
       set.push(s);
-      get.push("ms" in s ? await timedGet(port, key, size) : { error: "not stored" });
+      get.push("ms" in s ? await timedGet(c, key, size) : { error: "not stored" });
       const how = (t: Timing) => "ms" in t ? `${t.ms.toFixed(0)} ms` : t.error;
       console.error(
         `  ${c.label} ${key} (${size / MiB} MiB): SET ${how(s)}, GET ${how(get.at(-1)!)}`,
@@ -163,7 +208,11 @@ export function bigTable(heads: Head[], rs: BigResult[]): string {
 
 /** How the bigvalues table was measured, for the report. */
 export function bigMethod(): string {
-  return `A freshly started server per column, alone: 1 s, RSS; SET big1 with a 100 MiB value ` +
+  return `A freshly started server per column, alone; a helper process touches and frees ` +
+    `${WARM_GIB} GiB (on a VM the first touch of memory the host has not backed yet cost ` +
+    `several times a warm page, and went to whichever column came first); 1 s, RSS; with ` +
+    `several shards every SET and GET below comes on a connection held by a shard that does ` +
+    `not own the key, so the value crosses shards; SET big1 with a 100 MiB value ` +
     `from one prebuilt RESP request, timed from its first byte written to +OK; GET big1, timed ` +
     `until the whole reply is read (its length and bytes sampled from every piece checked); ` +
     `the same for big2 with 512 MiB (the default proto-max-bulk-len, the largest value ` +

@@ -4,7 +4,9 @@
  * SETRANGE growing a small value past it, SETBIT and BITFIELD extending one, a value coming
  * back under it), and when keys move (COPY, RENAME, MOVE, cross-shard MSET and MGET). Replies
  * are compared byte for byte with redis-server in RESP2 and RESP3 against Skua with 1 and 3
- * shards; the final values are read back in full.
+ * shards; the final values are read back in full. Values of several MiB cross the mesh in
+ * records of their own (a big SET's value is kept from the peer's record, a big GET's reply is
+ * sent from the record it came in), alone and several to a pipeline.
  */
 
 import { assertSame, type Cmd, withDiffTargets } from "./helpers/diff.ts";
@@ -12,6 +14,7 @@ import { spreadKeys } from "./helpers/keys.ts";
 
 const [A, B, C, D, E] = spreadKeys("big:", 5);
 const KiB = 1024;
+const MiB = 1024 * KiB;
 const x = (n: number, c = "x") => c.repeat(n);
 
 const GROUPS: Record<string, Cmd[]> = {
@@ -82,6 +85,24 @@ const GROUPS: Record<string, Cmd[]> = {
     ["SELECT", "0"],
     ["DEL", A, B, C, E],
     ["DBSIZE"],
+  ],
+  "values of several MiB across shards": [
+    ["SET", A, x(6 * MiB, "a")],
+    ["SET", B, x(5 * MiB, "b")],
+    ["STRLEN", A],
+    ["GET", B],
+    ["SETRANGE", A, "100", "zz"],
+    ["GETRANGE", A, "98", "103"],
+    ["APPEND", B, "tail"],
+    ["GETRANGE", B, "-6", "-1"],
+    ["MSET", C, x(5 * MiB, "c"), D, x(5 * MiB, "d")],
+    ["MGET", C, D],
+    ["SET", E, x(5 * MiB, "e"), "GET"],
+    ["SET", E, "small", "GET"],
+    ["GETDEL", A],
+    ["EXISTS", A],
+    ["GET", B],
+    ["DEL", B, C, D, E],
   ],
 };
 

@@ -197,7 +197,7 @@ Deno.test("ring: randomized interleaving against a model", () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  for (const cap of [8, 16, 64, 256, 4096]) {
+  for (const cap of [16, 32, 64, 256, 4096]) {
     const ring = newRing(cap, rand(2) ? -rand(10_000) * 4 : 0);
     const sent: Uint8Array[] = [];
     const got: Uint8Array[] = [];
@@ -382,4 +382,30 @@ Deno.test("mesh: stop flag and config epoch through the control SAB", () => {
   assert.ok(a.stopRequested && b.stopRequested);
   assert.equal(b.beginPark(), false, "a stopping shard does not sleep");
   b.parkSync(10_000); // returns at once
+});
+
+Deno.test("ring: a big record is assembled once, in a buffer of its own that the ring lets go", () => {
+  const ring = newRing(1024);
+  const big = pattern(5, 5 * 1024 * 1024 + 3);
+  const small = pattern(6, 100);
+  let pos = 0;
+  let got: Uint8Array | null = null;
+  while (pos < big.length) {
+    const r = ring.write(big, pos);
+    if (r >= 0) pos = r;
+    const rec = ring.read();
+    if (rec !== null) got = rec;
+  }
+  got ??= ring.read();
+  assert.ok(got !== null);
+  assert.ok(ring.detached);
+  // allocated at the announced size: no doubling, no slack
+  assert.equal(got.buffer.byteLength, big.length);
+  assert.deepEqual(got, big);
+  const keep = got.slice();
+  assert.equal(ring.write(small), small.length);
+  assert.deepEqual(ring.read(), small);
+  assert.equal(ring.detached, false);
+  // the big record's buffer is not written again
+  assert.deepEqual(got, keep);
 });

@@ -157,6 +157,12 @@ export interface ShardContext {
   readonly persistence: Persistence;
   /** what loading an RDB file into this shard needs (DEBUG RELOAD) */
   loadTarget(): LoadTarget;
+  /**
+   * Keep `arg`, a big argument of a command a peer sent (or a peer's reply), as the caller's
+   * own bytes: true when
+   * the ring record holding it has a buffer of its own that it fills (no copy needed).
+   */
+  claimForwarded(arg: Uint8Array): boolean;
 }
 
 /** Everything a handler gets besides its arguments. */

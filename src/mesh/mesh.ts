@@ -255,20 +255,27 @@ export class Mesh {
 
   /**
    * Queue a whole record for `target`. Never blocks, never drops: what does not fit in the ring
-   * now (or everything, if a backlog for `target` already exists, to keep order) is copied into
-   * the target's FIFO backlog, so the caller may reuse its buffer.
+   * now (or everything, if a backlog for `target` already exists, to keep order) waits in the
+   * target's FIFO backlog: a copy, so the caller may reuse its buffer, unless `owned` says the
+   * caller gives `rec` away (a big batch: copying it cost a pass over fresh memory).
    */
-  send(target: number, rec: Uint8Array): void {
+  send(target: number, rec: Uint8Array, owned = false): void {
     const ring = this.out[target];
     if (!ring) throw new RangeError(`no ring from shard ${this.self} to ${target}`);
     if (this.backlogHead[target] < this.backlog[target].length) {
-      this.enqueue(target, rec.slice());
+      this.enqueue(target, owned ? rec : rec.slice());
       return;
     }
     const r = ring.write(rec, 0);
     if (r >= 0) this.markDirty(target);
     if (r === rec.length) return;
-    this.enqueue(target, r <= 0 ? rec.slice() : rec.slice(r));
+    if (!owned) return this.enqueue(target, r <= 0 ? rec.slice() : rec.slice(r));
+    // the head of the backlog, part written
+    this.enqueue(target, rec);
+    if (r > 0) {
+      this.backlogPos[target] = r;
+      this.backlogSize[target] -= r;
+    }
   }
 
   private enqueue(target: number, copy: Uint8Array): void {
@@ -357,11 +364,15 @@ export class Mesh {
   }
 
   /**
-   * Drain inbound rings: calls onRecord(source, bytes) for each complete record (bytes valid only
-   * during the call). Round-robin over sources, starting one further each call; at most `max`
-   * records per call. Returns the number of records delivered.
+   * Drain inbound rings: calls onRecord(source, bytes, detached) for each complete record
+   * (bytes valid only during the call, unless `detached`: then they have a buffer of their own
+   * and views into them may be kept). Round-robin over sources, starting one further each call;
+   * at most `max` records per call. Returns the number of records delivered.
    */
-  poll(onRecord: (source: number, rec: Uint8Array) => void, max = Infinity): number {
+  poll(
+    onRecord: (source: number, rec: Uint8Array, detached: boolean) => void,
+    max = Infinity,
+  ): number {
     const n = this.n;
     let delivered = 0;
     let s = this.rr;
@@ -371,7 +382,7 @@ export class Mesh {
       let rec: Uint8Array | null;
       while (delivered < max && (rec = ring.read()) !== null) {
         delivered++;
-        onRecord(s, rec);
+        onRecord(s, rec, ring.detached);
       }
       if (ring.takeSpaceRequest()) this.markDirty(s);
       if (delivered >= max) break;

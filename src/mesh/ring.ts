@@ -6,7 +6,7 @@
  *   0    head         Int32, written by the producer only (bytes published so far)
  *   4    spaceWanted  Int32, producer sets 1 when a write could not complete; consumer clears it
  *   64   tail         Int32, written by the consumer only (bytes released so far)
- *   128  data region  `capacity` bytes, capacity a power of two in [8, 2^30]
+ *   128  data region  `capacity` bytes, capacity a power of two in [16, 2^30]
  *
  * head and tail live on separate 64-byte cache lines so the two sides do not false-share.
  * Both are free-running byte counters that wrap at 2^32 (stored as Int32, all arithmetic is `| 0`).
@@ -15,9 +15,12 @@
  *
  * Every fragment is `[Int32 word][payload][pad to 4 bytes]`, always starting at a 4-byte aligned
  * offset, so the word is never split by the end of the data region (the payload may be: it
- * continues at offset 0). The word's low 31 bits are the fragment's payload length; bit 31 (MORE)
+ * continues at offset 0). The word's low 30 bits are the fragment's payload length; bit 31 (MORE)
  * says "further fragments of this record follow". A record that does not fit is written as
  * several fragments which the consumer concatenates, so any record size passes through any ring.
+ * The first of them sets bit 30 (FIRST) and starts its payload with the whole record's length
+ * (Int32), so the consumer allocates a big record once, at its size: doubling a reassembly
+ * buffer to 512 MiB copied and faulted in twice the record's bytes.
  *
  * Memory order: the producer fills the data with plain stores and then publishes with
  * `Atomics.store(head)`; the consumer reads `head` with `Atomics.load` before touching the data,
@@ -31,12 +34,16 @@ const TAIL = 16;
 /** Bytes before the data region. */
 export const RING_HEADER_BYTES = 128;
 const MORE = 0x80000000 | 0;
-const LEN_MASK = 0x7fffffff;
-const MIN_CAPACITY = 8;
+const FIRST = 0x40000000;
+const LEN_MASK = 0x3fffffff;
+const MIN_CAPACITY = 16;
 const MAX_CAPACITY = 1 << 30;
 /** Copies up to this size are done with a byte loop, which avoids allocating subarray views. */
 const SMALL_COPY = 32;
-/** A reassembly buffer grown past this for a big record is dropped once that record is read. */
+/**
+ * A record longer than this is assembled in a buffer of its own, which the ring lets go of once
+ * it returned the record (`detached`): the consumer may keep views into it.
+ */
 const SCRATCH_KEEP = 4 * 1024 * 1024;
 
 function isPowerOfTwo(n: number): boolean {
@@ -76,8 +83,11 @@ export class SpscRing {
   private tail = 0;
   private headSeen = 0;
   private scratch: Uint8Array;
+  /** the buffer the record being reassembled goes to: `scratch`, or its own when big */
+  private into: Uint8Array;
   private assembled = 0;
   private freed = false;
+  private lastDetached = false;
 
   /** `capacity` defaults to what the buffer holds after the header. */
   constructor(sab: SharedArrayBuffer, capacity = sab.byteLength - RING_HEADER_BYTES) {
@@ -92,6 +102,7 @@ export class SpscRing {
     this.words = new Int32Array(sab, RING_HEADER_BYTES, capacity >> 2);
     this.minFragment = Math.max(4, Math.min(capacity >>> 2, 16384));
     this.scratch = new Uint8Array(Math.min(capacity, 4096));
+    this.into = this.scratch;
     // Either side may attach to a ring the other side already uses.
     this.head = Atomics.load(this.ctl, HEAD);
     this.tailSeen = this.tail = this.headSeen = Atomics.load(this.ctl, TAIL);
@@ -130,18 +141,33 @@ export class SpscRing {
       this.midRecord = false;
       return rec.length;
     }
-    const room = (free - 4) & ~3;
+    // the first fragment carries the record's length ahead of its bytes
+    const first = !this.midRecord;
+    const room = (free - (first ? 8 : 4)) & ~3;
     if (room < this.minFragment) return -1;
-    this.put(rec, start, room, MORE);
+    if (first) this.putFirst(rec, start, room);
+    else this.put(rec, start, room, MORE);
     this.midRecord = true;
     return start + room;
   }
 
-  /** Copies one fragment into the data region and publishes it. */
+  /** The first fragment of a record that does not fit: its total length, then `len` bytes. */
+  private putFirst(rec: Uint8Array, start: number, len: number): void {
+    const off = this.head & this.mask;
+    this.words[off >> 2] = (len + 4) | MORE | FIRST;
+    this.words[((off + 4) & this.mask) >> 2] = rec.length - start;
+    this.head = (this.head + 4) | 0;
+    this.put(rec, start, len, -1);
+  }
+
+  /**
+   * Copies one fragment into the data region and publishes it (flag -1: its word and length
+   * are already written, by putFirst).
+   */
   private put(rec: Uint8Array, start: number, len: number, flag: number): void {
     const cap = this.capacity;
     const off = this.head & this.mask;
-    this.words[off >> 2] = len | flag;
+    if (flag !== -1) this.words[off >> 2] = len | flag;
     const p = (off + 4) & this.mask;
     const first = Math.min(len, cap - p);
     if (len <= SMALL_COPY) {
@@ -170,12 +196,14 @@ export class SpscRing {
   /**
    * Consumer side: the next COMPLETE record (reassembled if fragmented) or null. The returned
    * array is a view into a reusable scratch buffer (a plain ArrayBuffer, not the SAB) valid until
-   * the next read() call. A record whose fragments have not all arrived stays buffered here.
+   * the next read() call, unless `detached` says the record has a buffer of its own. A record
+   * whose fragments have not all arrived stays buffered here.
    */
   read(): Uint8Array | null {
-    // a big record's scratch (the last one returned is no longer in use) is given back
+    this.lastDetached = false;
+    // a scratch grown for a record that fit a big ring whole is given back
     if (this.assembled === 0 && this.scratch.length > SCRATCH_KEEP) {
-      this.scratch = new Uint8Array(Math.min(this.capacity, 4096));
+      this.into = this.scratch = new Uint8Array(Math.min(this.capacity, 4096));
     }
     for (;;) {
       if (this.headSeen === this.tail) {
@@ -184,28 +212,53 @@ export class SpscRing {
       }
       const off = this.tail & this.mask;
       const word = this.words[off >> 2];
-      const len = word & LEN_MASK;
+      let len = word & LEN_MASK;
       if (len > this.capacity - 4 || len > ((this.headSeen - this.tail) | 0) - 4) {
         throw new Error(`corrupt ring: fragment length ${len} at offset ${off}`);
       }
+      let p = (off + 4) & this.mask;
+      if ((word & FIRST) !== 0) {
+        this.begin(this.words[p >> 2]);
+        p = (p + 4) & this.mask;
+        len -= 4;
+      }
       const at = this.assembled;
-      if (at + len > this.scratch.length) this.growScratch(at + len);
-      this.take((off + 4) & this.mask, len, at);
-      this.tail = (this.tail + 4 + ((len + 3) & ~3)) | 0;
+      if (at + len > this.into.length) this.growInto(at + len);
+      this.take(p, len, at);
+      this.tail = (this.tail + 4 + (((word & LEN_MASK) + 3) & ~3)) | 0;
       Atomics.store(this.ctl, TAIL, this.tail);
       this.freed = true;
       if ((word & MORE) !== 0) {
         this.assembled = at + len;
         continue;
       }
+      const into = this.into;
       this.assembled = 0;
-      return this.scratch.subarray(0, at + len);
+      if (into !== this.scratch) {
+        this.into = this.scratch;
+        this.lastDetached = true;
+      }
+      return into.subarray(0, at + len);
     }
+  }
+
+  /**
+   * True when the record read() last returned lives in a buffer of its own, which the ring
+   * does not use again: views into it may be kept.
+   */
+  get detached(): boolean {
+    return this.lastDetached;
+  }
+
+  /** A fragmented record of `total` bytes starts: a big one gets a buffer of its own. */
+  private begin(total: number): void {
+    if (total > SCRATCH_KEEP) this.into = new Uint8Array(total);
+    else if (total > this.scratch.length) this.into = this.scratch = new Uint8Array(total);
   }
 
   /** Copies `len` bytes from data offset `p` into the scratch buffer at `at`. */
   private take(p: number, len: number, at: number): void {
-    const scratch = this.scratch;
+    const scratch = this.into;
     const first = Math.min(len, this.capacity - p);
     if (len <= SMALL_COPY) {
       const data = this.data;
@@ -217,12 +270,14 @@ export class SpscRing {
     if (first < len) scratch.set(this.data.subarray(0, len - first), at + first);
   }
 
-  private growScratch(min: number): void {
-    let size = this.scratch.length * 2;
+  /** Room for `min` bytes of the record being assembled (a record that did not announce it). */
+  private growInto(min: number): void {
+    let size = this.into.length * 2;
     while (size < min) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.scratch.subarray(0, this.assembled));
-    this.scratch = next;
+    next.set(this.into.subarray(0, this.assembled));
+    if (this.into === this.scratch) this.scratch = next;
+    this.into = next;
   }
 
   /** Consumer side, cheap: true when no unread bytes are in the ring. */

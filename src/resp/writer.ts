@@ -74,6 +74,17 @@ export class ReplyWriter {
     this.len = 0;
   }
 
+  /**
+   * An empty writer takes `bytes` (whole replies the caller gives away) as its pending output
+   * instead of copying them: the next write goes to a grown copy, never into `bytes`' buffer
+   * past them.
+   */
+  adopt(bytes: Uint8Array): void {
+    if (this.len !== 0) throw new Error("adopt: the writer holds output");
+    this.buf = bytes;
+    this.len = bytes.length;
+  }
+
   /** A copy of the pending bytes; the writer is then empty. */
   take(): Uint8Array {
     const out = this.buf.slice(0, this.len);

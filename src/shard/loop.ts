@@ -209,10 +209,11 @@ export class ShardLoop implements ShardHost {
   }
 
   /** A ring record from peer `source`: requests, replies, transaction control. */
-  private onRecord = (source: number, rec: Uint8Array): void => {
+  private onRecord = (source: number, rec: Uint8Array, detached: boolean): void => {
     const shard = this.shard;
     const r = shard.reader;
     r.reset(rec);
+    shard.forwardedBuffer = detached ? rec.buffer : null;
     let kind: number;
     const now = Date.now();
     while ((kind = r.next()) !== 0) {
@@ -230,7 +231,7 @@ export class ShardLoop implements ShardHost {
         else if (r.txid !== 0 && (r.flags & REQ_MORE) === 0) partRan(shard, r.txid);
         shard.peers.flushEarly();
       } else if (kind === ITEM_REPLY) {
-        shard.peers.completePart(r.token, r.body);
+        shard.peers.completePart(r.token, r.body, shard.claimForwarded(r.body));
       } else if (kind === ITEM_HELD) {
         onHeld(shard, source, r.flags, r.lockKeys);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
@@ -239,5 +240,7 @@ export class ShardLoop implements ShardHost {
         onTxItem(shard, source, kind, r);
       }
     }
+    shard.forwardedBuffer = null;
+    if (detached) r.release();
   };
 }

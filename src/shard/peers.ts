@@ -127,14 +127,18 @@ export class Peers {
     this.dirty[source] = true;
   }
 
-  /** Reply to a request of peer `source` with what remoteW holds. */
+  /** Reply to a request of peer `source` with what remoteW holds, which is then empty. */
   replyRemote(source: number, token: number): void {
     this.batches[source].replyFrom(token, this.remoteW.buf, this.remoteW.len);
+    this.remoteW.reset();
     this.dirty[source] = true;
   }
 
-  /** A peer's reply to one of this shard's requests or calls. */
-  completePart(token: number, body: Uint8Array): void {
+  /**
+   * A peer's reply to one of this shard's requests or calls. `own`: the reply fills most of a
+   * ring record with a buffer of its own, so it may be kept without a copy.
+   */
+  completePart(token: number, body: Uint8Array, own = false): void {
     if (token <= 0 || token >= this.tokSlot.length) return;
     const cb = this.tokCall[token];
     if (cb !== null) {
@@ -155,7 +159,9 @@ export class Peers {
       c.queue.first() === slot
     ) {
       // the usual case, a whole forwarded command whose reply is next in line: straight out
-      c.out.raw(body);
+      // (a big one as it is: a 512 MiB GET's copy cost a pass over fresh memory)
+      if (own && c.out.len === 0) c.out.adopt(body);
+      else c.out.raw(body);
       slot.bytes = EMPTY;
       slot.remaining = 0;
       c.queue.shift();
@@ -193,8 +199,7 @@ export class Peers {
       const b = this.batches[t];
       if (b.len < EARLY_FLUSH_BYTES) continue;
       sent = true;
-      this.mesh.send(t, b.view());
-      b.reset();
+      this.send(t, b);
     }
     if (sent) this.mesh.wakePeers();
   }
@@ -205,12 +210,20 @@ export class Peers {
       if (!this.dirty[t]) continue;
       this.dirty[t] = false;
       const b = this.batches[t];
-      if (b.len > 0) this.mesh.send(t, b.view());
+      if (b.len > 0) this.send(t, b);
       b.reset();
     }
     const more = this.mesh.flush();
     this.mesh.wakePeers();
     return more;
+  }
+
+  /** A batch goes out; a big one gives its buffer away rather than being copied. */
+  private send(t: number, b: BatchBuilder): void {
+    const big = b.detach();
+    if (big !== null) return this.mesh.send(t, big, true);
+    this.mesh.send(t, b.view());
+    b.reset();
   }
 
   /** Bytes the batches hold (memory accounting). */

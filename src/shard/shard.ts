@@ -127,6 +127,11 @@ export class Shard implements ShardContext {
   readonly scratch = new ReplyWriter(4096);
   /** where forwarded requests are executed */
   readonly remoteW = new ReplyWriter(4096);
+  /**
+   * The buffer of the peer's ring record being run, while it is the record's own (Mesh.poll's
+   * `detached`): a big value in it is kept without a copy (claimForwarded).
+   */
+  forwardedBuffer: ArrayBufferLike | null = null;
   /** the context handed to handlers: one object, refilled for every command */
   readonly ctx: Ctx;
   private nextClient = 0;
@@ -370,10 +375,6 @@ export class Shard implements ShardContext {
     };
   }
 
-  /**
-   * CONFIG RESETSTAT's part kept outside ShardStats: evicted_keys and active_defrag_hits/misses
-   * back to zero, as Redis's resetServerStats does.
-   */
   get meshParks(): number {
     return this.mesh.parks;
   }
@@ -382,6 +383,17 @@ export class Shard implements ShardContext {
     return this.mesh.wakes;
   }
 
+  claimForwarded(arg: Uint8Array): boolean {
+    const b = this.forwardedBuffer;
+    if (b === null || arg.buffer !== b || arg.length * 2 < b.byteLength) return false;
+    this.forwardedBuffer = null;
+    return true;
+  }
+
+  /**
+   * CONFIG RESETSTAT's part kept outside ShardStats: evicted_keys and active_defrag_hits/misses
+   * back to zero, as Redis's resetServerStats does.
+   */
   resetStats(): void {
     this.mesh.parks = 0;
     this.mesh.wakes = 0;

@@ -413,7 +413,7 @@ function runOne(shard: Shard, d: Deferred, now: number): void {
     rw.reset();
     rw.proto = d.proto === 3 ? 3 : 2;
     runForwarded(shard, d.db, d.argv, d.argc, now, d.clientId);
-    shard.peers.replyTo(d.source, d.token, rw.take());
+    shard.peers.replyRemote(d.source, d.token);
     if (d.txid !== 0 && (d.flags & REQ_MORE) === 0) partRan(shard, d.txid);
     return;
   }

@@ -40,6 +40,9 @@ export const REQ_MORE = 2;
 export const GRANTED = 0;
 export const GRANTED_DIRTY = 1;
 
+/** A batch past this leaves in its own buffer instead of being copied (BatchBuilder.detach). */
+const DETACH_FROM = 1 << 20;
+
 /** A growable little-endian byte builder for one batch. */
 export class BatchBuilder {
   buf = new Uint8Array(4096);
@@ -86,6 +89,19 @@ export class BatchBuilder {
 
   reset(): void {
     this.len = 0;
+  }
+
+  /**
+   * The batch, for the caller to keep, when it is big (the builder starts over on a fresh
+   * buffer); null when it is small enough to copy.
+   */
+  detach(): Uint8Array | null {
+    if (this.len <= DETACH_FROM) return null;
+    const b = this.buf.subarray(0, this.len);
+    this.buf = new Uint8Array(4096);
+    this.dv = new DataView(this.buf.buffer);
+    this.len = 0;
+    return b;
   }
 
   /** Give back a buffer that grew for a big batch, once empty (all: down to the minimum). */
@@ -192,6 +208,8 @@ export class BatchBuilder {
   }
 }
 
+const EMPTY_RECORD = new Uint8Array(0);
+
 /** Reads the items of one batch record. Views into `rec` are valid only during the callback. */
 export class BatchReader {
   private rec: Uint8Array = new Uint8Array(0);
@@ -215,6 +233,14 @@ export class BatchReader {
     this.rec = rec;
     this.dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     this.off = 0;
+  }
+
+  /** Let go of the record read (a big one's buffer would otherwise stay alive while idle). */
+  release(): void {
+    this.reset(EMPTY_RECORD);
+    this.body = EMPTY_RECORD;
+    this.argv.fill(EMPTY_RECORD);
+    this.argc = 0;
   }
 
   /** Next item's kind (ITEM_*), or 0 at the end. Fields are decoded into this. */

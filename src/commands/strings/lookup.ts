@@ -25,11 +25,15 @@ export function replyString(ctx: Ctx, ref: number): void {
 }
 
 /**
- * SET's write: a big value that arrived in a request buffer of its own is kept as it is, with
- * no copy (Redis does the same with a big bulk's query buffer); else the bytes are copied.
+ * SET's write: a big value that arrived in a request buffer of its own, or in a ring record of
+ * its own from a peer, is kept as it is, with no copy (Redis does the same with a big bulk's
+ * query buffer); else the bytes are copied.
  */
 export function storeValue(ctx: Ctx, key: Uint8Array, val: Uint8Array, keepTtl: boolean): number {
-  if (val.length > BIG_STRING && ctx.client !== null && ctx.client.claim(val)) {
+  if (
+    val.length > BIG_STRING &&
+    (ctx.client !== null ? ctx.client.claim(val) : ctx.shard.claimForwarded(val))
+  ) {
     return ctx.db.setOwned(key, val, ctx.now, keepTtl);
   }
   return ctx.db.setString(key, val, 0, val.length, ctx.now, keepTtl);
