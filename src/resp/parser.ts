@@ -70,6 +70,11 @@ const BIG_ARG = 32 * 1024;
 const RESERVE_FROM = 1024 * 1024;
 /** A buffer given away with a big argument may hold this much besides it (the command head). */
 const TAKE_SLACK = 64 * 1024;
+/**
+ * Bytes a reserved buffer keeps in front of its command: a shard that forwards the command
+ * with its big value given away writes the peer's request header there (no copy of the value).
+ */
+const HEADROOM = 256;
 
 /** Returned by readNumber when the line is not complete yet. */
 const NEED_MORE = -Infinity;
@@ -267,13 +272,15 @@ export class RequestParser {
     const max = need <= whole ? whole : need + INITIAL_CAPACITY;
     const len = Math.min(size, max);
     const ab = had.buffer;
-    if (ab instanceof ArrayBuffer && ab.resizable && ab.maxByteLength >= len) {
-      ab.resize(len); // `had` tracks the length
+    const at = had.byteOffset;
+    if (ab instanceof ArrayBuffer && ab.resizable && ab.maxByteLength >= at + len) {
+      ab.resize(at + len); // `had` tracks the length
       return had;
     }
     if (len < RESERVE_FROM) return new Uint8Array(len);
     try {
-      return new Uint8Array(new ArrayBuffer(len, { maxByteLength: max }));
+      const room = HEADROOM;
+      return new Uint8Array(new ArrayBuffer(room + len, { maxByteLength: room + max }), room);
     } catch {
       // the address space was not to be had: plain buffers, copied at each doubling
       return new Uint8Array(len);

@@ -54,9 +54,21 @@ export class ReplyWriter {
 
   private readonly minCapacity: number;
 
-  constructor(initialCapacity = 16 * 1024) {
+  /**
+   * `headroom`: bytes a grown buffer keeps in front of the output, for a header its owner may
+   * write there to send the output on in place (a shard's replies to its peers).
+   */
+  constructor(initialCapacity = 16 * 1024, private readonly headroom = 0) {
     this.minCapacity = Math.max(64, initialCapacity);
     this.buf = new Uint8Array(this.minCapacity);
+  }
+
+  /** The pending output, given away: the writer starts over, empty, on a small buffer. */
+  giveAway(): Uint8Array {
+    const out = this.buf.subarray(0, this.len);
+    this.buf = new Uint8Array(this.minCapacity);
+    this.len = 0;
+    return out;
   }
 
   /**
@@ -282,7 +294,8 @@ export class ReplyWriter {
   private grow(n: number): void {
     let cap = this.buf.length * 2;
     while (cap < this.len + n) cap *= 2;
-    const b = new Uint8Array(cap);
+    const h = this.headroom;
+    const b = h === 0 ? new Uint8Array(cap) : new Uint8Array(new ArrayBuffer(h + cap), h, cap);
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
   }

@@ -8,7 +8,7 @@ import type { Mesh } from "../mesh/mesh.ts";
 import type { ShardStats } from "../commands/context.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Aof } from "../persist/aof.ts";
-import { BatchBuilder, REQ_IN_EXEC, REQ_MORE } from "./wire.ts";
+import { BatchBuilder, DETACH_FROM, REQ_IN_EXEC, REQ_MORE } from "./wire.ts";
 import { type Client, MAX_WAITING, type Slot } from "./client.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -69,6 +69,24 @@ export class Peers {
       client.forwardsOut++;
       this.tokPlain[token] = 1;
     } else this.tokPlain[token] = 0;
+    // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
+    const flags = (client.inExec ? REQ_IN_EXEC : 0) | (more ? REQ_MORE : 0);
+    this.dirty[target] = true;
+    const last = argv[argc - 1];
+    // a big value whose request buffer the client gives away crosses with no copy
+    if (pos === null && argc > 1 && last.length > DETACH_FROM && client.claim(last)) {
+      const rec = BatchBuilder.requestInPlace(
+        token,
+        client.db,
+        client.proto,
+        argv,
+        argc,
+        client.txid,
+        flags,
+        client.id,
+      );
+      if (rec !== null) return this.batches[target].seal(rec);
+    }
     this.batches[target].request(
       token,
       client.db,
@@ -77,11 +95,9 @@ export class Peers {
       argc,
       pos,
       client.txid,
-      // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
-      (client.inExec ? REQ_IN_EXEC : 0) | (more ? REQ_MORE : 0),
+      flags,
       client.id,
     );
-    this.dirty[target] = true;
   }
 
   private takeToken(): number {
@@ -129,9 +145,18 @@ export class Peers {
 
   /** Reply to a request of peer `source` with what remoteW holds, which is then empty. */
   replyRemote(source: number, token: number): void {
-    this.batches[source].replyFrom(token, this.remoteW.buf, this.remoteW.len);
-    this.remoteW.reset();
+    const w = this.remoteW;
     this.dirty[source] = true;
+    if (w.len > DETACH_FROM) {
+      // a big reply goes on in the writer's own buffer, its item header in the headroom
+      const rec = BatchBuilder.replyInPlace(token, w.buf.subarray(0, w.len));
+      if (rec !== null) {
+        w.giveAway();
+        return this.batches[source].seal(rec);
+      }
+    }
+    this.batches[source].replyFrom(token, w.buf, w.len);
+    w.reset();
   }
 
   /**
@@ -197,7 +222,7 @@ export class Peers {
     let sent = false;
     for (let t = 0; t < this.n; t++) {
       const b = this.batches[t];
-      if (b.len < EARLY_FLUSH_BYTES) continue;
+      if (b.len < EARLY_FLUSH_BYTES && b.sealed.length === 0) continue;
       sent = true;
       this.send(t, b);
     }
@@ -210,7 +235,7 @@ export class Peers {
       if (!this.dirty[t]) continue;
       this.dirty[t] = false;
       const b = this.batches[t];
-      if (b.len > 0) this.send(t, b);
+      if (b.len > 0 || b.sealed.length > 0) this.send(t, b);
       b.reset();
     }
     const more = this.mesh.flush();
@@ -218,8 +243,15 @@ export class Peers {
     return more;
   }
 
-  /** A batch goes out; a big one gives its buffer away rather than being copied. */
+  /**
+   * A batch goes out, behind the records sealed in it; a big one gives its buffer away rather
+   * than being copied.
+   */
   private send(t: number, b: BatchBuilder): void {
+    const sealed = b.sealed;
+    for (let i = 0; i < sealed.length; i++) this.mesh.send(t, sealed[i], true);
+    sealed.length = 0;
+    if (b.len === 0) return;
     const big = b.detach();
     if (big !== null) return this.mesh.send(t, big, true);
     this.mesh.send(t, b.view());

@@ -126,7 +126,8 @@ export class Shard implements ShardContext {
   /** where local parts and queued replies are rendered before they are copied into a slot */
   readonly scratch = new ReplyWriter(4096);
   /** where forwarded requests are executed */
-  readonly remoteW = new ReplyWriter(4096);
+  /** replies to peers' requests; a big one goes on in place, behind a reply item's header */
+  readonly remoteW = new ReplyWriter(4096, 16);
   /**
    * The buffer of the peer's ring record being run, while it is the record's own (Mesh.poll's
    * `detached`): a big value in it is kept without a copy (claimForwarded).

@@ -41,13 +41,18 @@ export const GRANTED = 0;
 export const GRANTED_DIRTY = 1;
 
 /** A batch past this leaves in its own buffer instead of being copied (BatchBuilder.detach). */
-const DETACH_FROM = 1 << 20;
+export const DETACH_FROM = 1 << 20;
 
 /** A growable little-endian byte builder for one batch. */
 export class BatchBuilder {
   buf = new Uint8Array(4096);
   len = 0;
   private dv = new DataView(this.buf.buffer);
+  /**
+   * Whole records that go out before `buf`, in order: a big item built in place in its value's
+   * buffer (seal), after the items ahead of it.
+   */
+  readonly sealed: Uint8Array[] = [];
 
   ensure(extra: number): void {
     const need = this.len + extra;
@@ -89,6 +94,61 @@ export class BatchBuilder {
 
   reset(): void {
     this.len = 0;
+  }
+
+  /**
+   * `rec`, one whole item in a buffer of its own, goes as a record of its own after the items
+   * appended so far (which are sealed into a record first).
+   */
+  seal(rec: Uint8Array): void {
+    if (this.len > 0) {
+      this.sealed.push(this.buf.slice(0, this.len));
+      this.len = 0;
+    }
+    this.sealed.push(rec);
+  }
+
+  /**
+   * A request item for argv[0..argc) built in place in front of its last argument, a big value
+   * whose buffer the caller owns and whose headroom holds the item's header and the other
+   * arguments; null when they do not fit there.
+   */
+  static requestInPlace(
+    token: number,
+    db: number,
+    proto: number,
+    argv: Uint8Array[],
+    argc: number,
+    txid: number,
+    flags: number,
+    client: number,
+  ): Uint8Array | null {
+    const val = argv[argc - 1];
+    let head = 21 + 4;
+    for (let i = 0; i < argc - 1; i++) head += 4 + argv[i].length;
+    if (val.byteOffset < head) return null;
+    // the other arguments may lie in the headroom's bytes: the header is built aside first
+    const b = new BatchBuilder();
+    b.request(token, db, proto, argv, argc - 1, null, txid, flags, client);
+    b.setU32(17, argc);
+    b.u32(val.length);
+    const rec = new Uint8Array(val.buffer, val.byteOffset - head, head + val.length);
+    rec.set(b.view());
+    return rec;
+  }
+
+  /**
+   * A reply item for `token` built in place in front of `body`, the whole reply in a buffer the
+   * caller gives away; null without 9 bytes of room there.
+   */
+  static replyInPlace(token: number, body: Uint8Array): Uint8Array | null {
+    if (body.byteOffset < 9) return null;
+    const rec = new Uint8Array(body.buffer, body.byteOffset - 9, body.length + 9);
+    const dv = new DataView(rec.buffer, rec.byteOffset, 9);
+    rec[0] = ITEM_REPLY;
+    dv.setUint32(1, token, true);
+    dv.setUint32(5, body.length, true);
+    return rec;
   }
 
   /**
