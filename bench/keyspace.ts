@@ -249,7 +249,9 @@ async function shared(o: Options, specs: Spec[], f: Findings, inv: Invocations):
       });
       await f.run("probe", methods.probe, async () => {
         const rs = [];
-        for (const c of cols) rs.push(await probe(c, inv));
+        for (const [i, c] of cols.entries()) {
+          rs.push(await probe(c, inv, cols.length > 1 ? cols[(i + 1) % cols.length] : undefined));
+        }
         return probeTable(cols, rs);
       });
     });

@@ -2,7 +2,9 @@
  * Scenario "probe": what one light client sees while the keyspace grows. redis-benchmark loads
  * about 4M distinct keys in the background while this process, on a connection of its own,
  * sends `GET probe` every 2 ms and times each round trip: stalls (a growing hash table, a
- * collection, a blocked event loop) show up in the tail.
+ * collection, a blocked event loop) show up in the tail. The floor rows probe each server while
+ * it is idle and the same load runs against another one: the tail the machine itself gives
+ * (2 cores shared by the load, its server and this probe), which no server can go below.
  */
 
 import { parseCsv } from "./redis_benchmark.ts";
@@ -18,6 +20,8 @@ export const PROBE_EVERY_MS = 2;
 export interface ProbeResult {
   /** Round-trip times in ms, sorted. */
   latencies: number[];
+  /** Round-trip times in ms, sorted, while idle with the load on another server (the floor). */
+  floor: number[];
   seconds: number;
   loadRps: number;
   keys: number;
@@ -50,12 +54,32 @@ function startLoad(args: string[]): { done: Promise<Deno.CommandOutput>; stop():
   };
 }
 
-/** FLUSHALL; probe every 2 ms for as long as the load runs; DBSIZE and RSS at the end. */
-export async function probe(c: Column, inv: Invocations): Promise<ProbeResult> {
+/**
+ * FLUSHALL; probe every 2 ms for as long as the load runs; DBSIZE and RSS at the end. With
+ * `other`, first the floor: this server probed idle while the load runs against `other`.
+ */
+export async function probe(c: Column, inv: Invocations, other?: Column): Promise<ProbeResult> {
   const { port, proc } = c.server;
+  let floor: number[] = [];
+  if (other !== undefined) {
+    await call(other.server.port, "FLUSHALL");
+    const args = loadArgs(other.server.port, requestsFor(PROBE_KEYS, PROBE_RANGE), PROBE_RANGE);
+    inv.add(args, `${other.label}, load while ${c.label} is probed idle (floor)`);
+    floor = (await probeDuring(port, args)).latencies;
+    await call(other.server.port, "FLUSHALL");
+  }
   await call(port, "FLUSHALL");
   const args = loadArgs(port, requestsFor(PROBE_KEYS, PROBE_RANGE), PROBE_RANGE);
   inv.add(args, `${c.label}, probe load`);
+  const r = await probeDuring(port, args);
+  return { ...r, floor, keys: await dbsize(port), rss: await rss(proc.pid) };
+}
+
+/** GET probe on `port` every 2 ms while redis-benchmark runs with `args`. */
+async function probeDuring(
+  port: number,
+  args: string[],
+): Promise<{ latencies: number[]; seconds: number; loadRps: number }> {
   const wire = await Wire.connect(port);
   const request = new TextEncoder().encode("GET probe\r\n");
   const latencies: number[] = [];
@@ -92,8 +116,6 @@ export async function probe(c: Column, inv: Invocations): Promise<ProbeResult> {
     latencies: latencies.sort((a, b) => a - b),
     seconds,
     loadRps: parseCsv(text).get("SET")?.rps ?? NaN,
-    keys: await dbsize(port),
-    rss: await rss(proc.pid),
   };
 }
 
@@ -110,6 +132,8 @@ export function probeTable(heads: Head[], rs: ProbeResult[]): string {
     ratioRow("p99 Skua/Redis", heads, p99),
     ["p99.9 ms", at(99.9).map(ms)],
     ["max ms", rs.map((r) => ms(r.latencies.at(-1) ?? NaN))],
+    ["floor p99.9 ms (idle, load on another)", rs.map((r) => ms(percentile(r.floor, 99.9)))],
+    ["floor max ms", rs.map((r) => ms(r.floor.at(-1) ?? NaN))],
     ["load seconds", rs.map((r) => fixed(r.seconds, 1))],
     ["load SET req/s", rs.map((r) => int(r.loadRps))],
     ["DBSIZE at end", rs.map((r) => int(r.keys))],
@@ -125,5 +149,7 @@ export function probeMethod(): string {
     `probe, waits for the whole reply and sleeps the rest of ${PROBE_EVERY_MS} ms, until the ` +
     `load exits. Latency is the round trip seen by the driver in ms (nearest-rank ` +
     `percentiles); Skua/Redis above 1: Skua's tail is slower. Driver, redis-benchmark and ` +
-    `server share the machine's ${navigator.hardwareConcurrency} cores.`;
+    `server share the machine's ${navigator.hardwareConcurrency} cores. Floor: before its own ` +
+    `load, each server is probed the same way while idle, with the same load running against ` +
+    `the next column's server: the tail the machine gives an idle server.`;
 }
