@@ -175,6 +175,14 @@ export class Uring {
   prepRead(fd: number, base: Deno.PointerValue, off: number, len: number, tag: number): number {
     return this.#s.sk_prep_read(this.#h, fd, base, off, len, tag);
   }
+  /** A recv of up to `len` bytes into base+off: what the socket holds (0 at EOF). */
+  prepRecv(fd: number, base: Deno.PointerValue, off: number, len: number, tag: number): number {
+    return this.#s.sk_prep_recv(this.#h, fd, base, off, len, tag);
+  }
+  /** Cancels the request tagged `target` (it posts -ECANCELED). */
+  prepCancelTag(target: number, tag: number): number {
+    return this.#s.sk_prep_cancel_tag(this.#h, target, tag);
+  }
   /** Cancels every request on fd; each posts -ECANCELED, this one the count. */
   prepCancelFd(fd: number, tag: number): number {
     return this.#s.sk_prep_cancel_fd(this.#h, fd, tag);

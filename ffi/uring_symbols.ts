@@ -27,6 +27,8 @@ export const SYMBOLS = {
   sk_prep_send: { parameters: ["i32", "i32", "pointer", "u32", "u32", "u32"], result: "i32" },
   sk_prep_read: { parameters: ["i32", "i32", "pointer", "u32", "u32", "u32"], result: "i32" },
   sk_prep_cancel_fd: { parameters: ["i32", "i32", "u32"], result: "i32" },
+  sk_prep_recv: { parameters: ["i32", "i32", "pointer", "u32", "u32", "u32"], result: "i32" },
+  sk_prep_cancel_tag: { parameters: ["i32", "u32", "u32"], result: "i32" },
   sk_prep_close: { parameters: ["i32", "i32", "u32"], result: "i32" },
 
   sk_submit_and_wait: { parameters: ["i32", "u32", "i32"], result: "i32" },

@@ -341,6 +341,26 @@ int32_t sk_prep_read(int32_t h, int32_t fd, void *base, uint32_t off, uint32_t l
 	PREP_END
 }
 
+/* A plain recv into caller memory: the rest of a big argument, read where it
+ * will stay. It completes with what the socket holds (up to len), so each
+ * completion is a point to check limits at, as each read is in Redis. */
+int32_t sk_prep_recv(int32_t h, int32_t fd, void *base, uint32_t off, uint32_t len,
+		     uint32_t tag)
+{
+	PREP_BEGIN
+	io_uring_prep_recv(sqe, fd, (uint8_t *)base + off, len, 0);
+	PREP_END
+}
+
+/* Cancels the request whose tag is `target` (a multishot recv ends with a
+ * final -ECANCELED completion). */
+int32_t sk_prep_cancel_tag(int32_t h, uint32_t target, uint32_t tag)
+{
+	PREP_BEGIN
+	io_uring_prep_cancel64(sqe, (uint64_t)target, 0);
+	PREP_END
+}
+
 int32_t sk_prep_cancel_fd(int32_t h, int32_t fd, uint32_t tag)
 {
 	PREP_BEGIN

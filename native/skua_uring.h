@@ -116,6 +116,11 @@ SK_API int32_t sk_prep_read(int32_t h, int32_t fd, void *base, uint32_t off, uin
 			    uint32_t tag);
 /* Cancel every request on fd: each posts -ECANCELED, this one posts the
  * number cancelled (or -ENOENT / -EBADF). */
+/* recv up to len bytes into base + off (what the socket holds, at least 1;
+ * 0 at EOF). */
+SK_API int32_t sk_prep_recv(int32_t h, int32_t fd, void *base, uint32_t off, uint32_t len,
+			    uint32_t tag);
+SK_API int32_t sk_prep_cancel_tag(int32_t h, uint32_t target, uint32_t tag);
 SK_API int32_t sk_prep_cancel_fd(int32_t h, int32_t fd, uint32_t tag);
 /* close(fd) through the ring. NOTE: closing an fd (this way or sk_close)
  * does NOT end requests that hold it -- an armed multishot recv keeps the

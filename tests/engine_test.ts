@@ -110,17 +110,20 @@ function stalledClients(): Stalled[] {
     const [k, v] = small(cut);
     mk(`cut at ${cut}`, "", encode(["SET", k, v]), cut, k, v);
   }
-  // a value spanning many receive buffers, cut in its middle and in its length line
+  // a value spanning many receive buffers, cut in its middle and in its length line; and one
+  // whose rest (over 1 MiB) io_uring reads straight into the request buffer
   const big = "b".repeat(200_000) + "\xff";
-  mk(
-    "big value, cut mid-value",
-    "",
-    encode(["SET", "stall:big1", big]),
-    100_000,
-    "stall:big1",
-    big,
-  );
-  mk("big value, cut in length", "", encode(["SET", "stall:big2", big]), 20, "stall:big2", big);
+  const huge = "c".repeat(3_000_000) + "\xfe";
+  const bigs: [string, string, string, number][] = [
+    ["big value, cut mid-value", "stall:big1", big, 100_000],
+    ["big value, cut in length", "stall:big2", big, 20],
+    ["huge value, cut mid-value", "stall:big3", huge, 1_500_000],
+  ];
+  for (const [label, key, value, cut] of bigs) {
+    mk(label, "", encode(["SET", key, value]), cut, key, value);
+    // sent in one piece: one byte per write would take minutes
+    out[out.length - 1].trickle = false;
+  }
   // a complete command ahead of the partial one must be answered while the rest is missing
   const [k, v] = small(1000);
   mk("PING then partial SET", "PING\r\n", encode(["SET", k, v]), 12, k, v);

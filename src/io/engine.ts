@@ -65,6 +65,13 @@ export interface ShardHost {
    * Returns false when the connection must be closed (query buffer limit).
    */
   input(s: Session, data: Uint8Array, borrowed: boolean): boolean;
+  /**
+   * Where the rest of a big argument the session is receiving may be read straight into (when
+   * at least `min` bytes of it are still to come), or null.
+   */
+  bigTail(s: Session, min: number): Uint8Array | null;
+  /** `n` bytes were read into the view bigTail gave; false when the connection must close */
+  inputDirect(s: Session, n: number): boolean;
   /** the session's output has gone out: parse input that was held back meanwhile */
   drained(s: Session): void;
   /** the connection is gone */

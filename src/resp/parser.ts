@@ -305,6 +305,28 @@ export class RequestParser {
     return true;
   }
 
+  /**
+   * Room for more of the big bulk being received, once at least `min` of its bytes have come
+   * and at least `min` are still to come: a view into the buffer for the caller to fill (then
+   * filled()), as Redis reads a big bulk straight into its query buffer. The room is never more
+   * than what already arrived (an announced length is not allocated ahead of its bytes). The
+   * view stays valid until filled(): nothing else is pushed meanwhile.
+   */
+  bigTail(min: number): Uint8Array | null {
+    if (this.own !== null || this.mbCount === 0 || this.bulkLen < BIG_ARG) return null;
+    const arrived = this.end - this.pos;
+    const rest = this.pos + this.bulkLen + 2 - this.end;
+    if (arrived < min || rest < min) return null;
+    const n = Math.min(rest, arrived);
+    if (this.end + n > this.buf.length) this.makeRoom(n);
+    return this.buf.subarray(this.end, this.end + n);
+  }
+
+  /** `n` bytes were written at the end of the buffer, into the view bigTail() gave. */
+  filled(n: number): void {
+    this.end += n;
+  }
+
   /** Reads the `*<count>` line at p, then as many arguments as are available. */
   private readCount(p: number): number {
     const ll = this.readNumber(p);

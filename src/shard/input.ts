@@ -43,16 +43,37 @@ export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boo
     log("warning", `Closing client that could not get a query buffer: ${clientInfo(c)}`);
     return false;
   }
-  if (p.unparsed > p.limits.maxQueryLen) {
-    log(
-      "warning",
-      `Closing client that reached max query buffer length: ${clientInfo(c)} ` +
-        `(qbuf initial bytes: ${repr(p.unparsedHead(64))})`,
-    );
+  if (overQueryLimit(c)) {
     if (borrowed && parse) p.release();
     return false;
   }
   if (parse) parseInput(shard, c, borrowed);
+  return true;
+}
+
+/** client-query-buffer-limit: past it, the client is logged and must be closed. */
+function overQueryLimit(c: Client): boolean {
+  const p = c.parser;
+  if (p.unparsed <= p.limits.maxQueryLen) return false;
+  log(
+    "warning",
+    `Closing client that reached max query buffer length: ${clientInfo(c)} ` +
+      `(qbuf initial bytes: ${repr(p.unparsedHead(64))})`,
+  );
+  return true;
+}
+
+/**
+ * `n` bytes were read straight into the client's parser (the rest of a big argument, see
+ * RequestParser.bigTail): the same checks and parsing as onInput.
+ */
+export function onInputDirect(shard: Shard, c: Client, n: number): boolean {
+  if (c.closing) return true;
+  shard.stats.netInput += n;
+  const p = c.parser;
+  p.filled(n);
+  if (overQueryLimit(c)) return false;
+  if (!holding(c)) parseInput(shard, c, false);
   return true;
 }
 

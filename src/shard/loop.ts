@@ -10,7 +10,7 @@ import type { Waker } from "../mesh/mesh.ts";
 import { Shard, type ShardInit } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
-import { onInput, resumeInput } from "./input.ts";
+import { onInput, onInputDirect, resumeInput } from "./input.ts";
 import { ITEM_FETCH, ITEM_HELD, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE, REQ_MORE } from "./wire.ts";
 import { hopPartRan, onHeld, underHop } from "./single_hop.ts";
 import {
@@ -117,6 +117,17 @@ export class ShardLoop implements ShardHost {
     // once per connection: its first bytes only, and only where a preamble may come
     if (c.gate !== 0) return this.gate!.input(this.shard, c, data, borrowed);
     const r = onInput(this.shard, c, data, borrowed);
+    this.shard.peers.flushEarly();
+    return r;
+  }
+
+  bigTail(s: Session, min: number): Uint8Array | null {
+    const c = s as Client;
+    return c.gate !== 0 || c.closing ? null : c.parser.bigTail(min);
+  }
+
+  inputDirect(s: Session, n: number): boolean {
+    const r = onInputDirect(this.shard, s as Client, n);
     this.shard.peers.flushEarly();
     return r;
   }
