@@ -70,6 +70,8 @@ export interface ShardHost {
    * at least `min` bytes of it are still to come), or null.
    */
   bigTail(s: Session, min: number): Uint8Array | null;
+  /** Whether bigTail(s, min) would give room now (a check: nothing is grown) */
+  bigTailDue(s: Session, min: number): boolean;
   /** `n` bytes were read into the view bigTail gave; false when the connection must close */
   inputDirect(s: Session, n: number): boolean;
   /** the session's output has gone out: parse input that was held back meanwhile */

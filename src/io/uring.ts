@@ -283,7 +283,7 @@ export class UringEngine implements Engine {
       if (conn.closed) return;
       if (ended) return this.rearm(conn);
       // a big argument is under way: the multishot recv ends, its rest is read in place
-      if (conn.reading === READ_MULTISHOT && this.host.bigTail(s, TAIL_FROM) !== null) {
+      if (conn.reading === READ_MULTISHOT && this.host.bigTailDue(s, TAIL_FROM)) {
         conn.reading = READ_CANCELLING;
         ring.prepCancelTag(
           tagOf(conn.slot, conn.gen, OP_RECV),

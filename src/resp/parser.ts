@@ -313,13 +313,23 @@ export class RequestParser {
    * view stays valid until filled(): nothing else is pushed meanwhile.
    */
   bigTail(min: number): Uint8Array | null {
-    if (this.own !== null || this.mbCount === 0 || this.bulkLen < BIG_ARG) return null;
-    const arrived = this.end - this.pos;
-    const rest = this.pos + this.bulkLen + 2 - this.end;
-    if (arrived < min || rest < min) return null;
-    const n = Math.min(rest, arrived);
+    const n = this.tailRoom(min);
+    if (n === 0) return null;
     if (this.end + n > this.buf.length) this.makeRoom(n);
     return this.buf.subarray(this.end, this.end + n);
+  }
+
+  /** Whether bigTail(min) has room to give now (nothing is grown to tell). */
+  bigTailDue(min: number): boolean {
+    return this.tailRoom(min) > 0;
+  }
+
+  /** The length of the room bigTail(min) gives, or 0. */
+  private tailRoom(min: number): number {
+    if (this.own !== null || this.mbCount === 0 || this.bulkLen < BIG_ARG) return 0;
+    const arrived = this.end - this.pos;
+    const rest = this.pos + this.bulkLen + 2 - this.end;
+    return arrived < min || rest < min ? 0 : Math.min(rest, arrived);
   }
 
   /** `n` bytes were written at the end of the buffer, into the view bigTail() gave. */

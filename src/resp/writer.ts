@@ -63,12 +63,10 @@ export class ReplyWriter {
     this.buf = new Uint8Array(this.minCapacity);
   }
 
-  /** The pending output, given away: the writer starts over, empty, on a small buffer. */
-  giveAway(): Uint8Array {
-    const out = this.buf.subarray(0, this.len);
+  /** The pending output is given away (the caller keeps the buffer): start over, small. */
+  giveAway(): void {
     this.buf = new Uint8Array(this.minCapacity);
     this.len = 0;
-    return out;
   }
 
   /**

@@ -126,6 +126,11 @@ export class ShardLoop implements ShardHost {
     return c.gate !== 0 || c.closing ? null : c.parser.bigTail(min);
   }
 
+  bigTailDue(s: Session, min: number): boolean {
+    const c = s as Client;
+    return c.gate === 0 && !c.closing && c.parser.bigTailDue(min);
+  }
+
   inputDirect(s: Session, n: number): boolean {
     const r = onInputDirect(this.shard, s as Client, n);
     this.shard.peers.flushEarly();
