@@ -84,17 +84,25 @@ export class KeyLocks {
   /**
    * A split command's coordinator: take `slots[i]` on shard `order[i]` for every i, all or
    * none (false: none taken, something holds one of them).
+   *
+   * Its own shard's slots are only looked at, not taken: its parts here run at once, before
+   * this thread does anything else, so holding them would keep no one out. They are looked at
+   * after every peer's slot is taken (sequentially consistent): a coordinator elsewhere that
+   * marks one of them and then looks at one of ours sees our mark if we do not see its own.
    */
   tryTake(order: number[], slots: number[][], shared: boolean): boolean {
-    const w = this.w;
+    const w = this.w, self = this.self;
     // announced first, so that a whole-shard lock being granted there sees them (see above)
-    for (let i = 0; i < order.length; i++) Atomics.add(w, heldWord(order[i]), slots[i].length);
+    for (let i = 0; i < order.length; i++) {
+      if (order[i] !== self) Atomics.add(w, heldWord(order[i]), slots[i].length);
+    }
     let ok = true;
     for (let i = 0; i < order.length && ok; i++) {
       if (Atomics.load(w, allWord(order[i])) !== 0) ok = false;
     }
     let i = 0, j = 0;
     for (; ok && i < order.length; i++) {
+      if (order[i] === self) continue;
       const ss = slots[i];
       for (j = 0; j < ss.length; j++) {
         if (!this.take1(ss[j], shared)) {
@@ -104,18 +112,34 @@ export class KeyLocks {
       }
       if (!ok) break;
     }
+    for (let a = 0; ok && a < order.length; a++) {
+      if (order[a] === self) ok = this.free(slots[a], shared);
+    }
     if (ok) return true;
     // give back what was taken: slots[0..i) whole, slots[i][0..j)
     for (let a = 0; a <= i && a < order.length; a++) {
+      if (order[a] === self) continue;
       const ss = slots[a];
       const end = a < i ? ss.length : j;
       for (let b = 0; b < end; b++) this.give1(ss[b], shared);
     }
-    for (let a = 0; a < order.length; a++) Atomics.sub(w, heldWord(order[a]), slots[a].length);
+    for (let a = 0; a < order.length; a++) {
+      if (order[a] !== self) Atomics.sub(w, heldWord(order[a]), slots[a].length);
+    }
     return false;
   }
 
-  /** This shard ran the part of a split command that took `slots` here: give them back. */
+  /** Could these slots of this shard be taken now (a reader: no writer; a writer: nobody)? */
+  private free(slots: number[], shared: boolean): boolean {
+    const w = this.w;
+    for (let i = 0; i < slots.length; i++) {
+      const v = Atomics.load(w, slots[i]);
+      if (v < 0 || (!shared && v !== 0)) return false;
+    }
+    return true;
+  }
+
+  /** This shard ran the part of a peer's split command that took `slots` here: give them back. */
   releaseHeld(slots: number[], shared: boolean): void {
     for (let i = 0; i < slots.length; i++) this.give1(slots[i], shared);
     Atomics.sub(this.w, this.heldHereIdx, slots.length);
