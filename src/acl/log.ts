@@ -23,8 +23,10 @@ export interface AclLogEntry {
   context: number;
   object: string;
   username: string;
-  /** milliseconds since the epoch of the last event (with a fraction: the shards' logs merge by it) */
+  /** milliseconds since the epoch of the last event */
   ctime: number;
+  /** the last event's place in the order of every shard's events (the shards' logs merge by it) */
+  seq: number;
   /** the client's CLIENT LIST line at the last event */
   cinfo: string;
 }
@@ -40,8 +42,12 @@ export const CONTEXT_NAMES = ["toplevel", "multi", "lua", "module"];
 export class AclLog {
   entries: AclLogEntry[] = [];
   maxLen = 128;
+  private localSeq = 0;
+  /** Numbers events in the order of every shard's (the mesh's sequence; a counter alone). */
+  sequence: () => number = () => ++this.localSeq;
 
   add(e: AclLogEntry): void {
+    e.seq = this.sequence();
     const n = Math.min(SCAN_ENTRIES, this.entries.length);
     for (let i = 0; i < n; i++) {
       const cur = this.entries[i];
@@ -54,6 +60,7 @@ export class AclLog {
         this.entries.unshift(cur);
         cur.cinfo = e.cinfo;
         cur.ctime = e.ctime;
+        cur.seq = e.seq;
         cur.count++;
         return;
       }

@@ -9,7 +9,8 @@
  *   2             CTRL_TXID     global transaction sequence, taken with Atomics.add
  *   3             CTRL_CLIENTS  connected clients, all shards (maxclients is server-wide)
  *   4             CTRL_NO_ACTIVE_EXPIRE  1: no shard expires keys actively (DEBUG SET-ACTIVE-EXPIRE 0)
- *   5..15                       reserved for further global words (same cache line)
+ *   5             CTRL_EVENT_SEQ  global event sequence (ACL LOG entries), taken with Atomics.add
+ *   6..15                       reserved for further global words (same cache line)
  *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i
  *   16 + 16*i + 1 wake          shard i: wake counter; wakers add 1 and notify, shard i waits on it
  *   16 + 16*i + 2 oom           shard i: 1 while it is over its maxmemory share and cannot evict
@@ -39,6 +40,11 @@ export const CTRL_TXID = 2;
 export const CTRL_CLIENTS = 3;
 /** 1 while active expiry is off on every shard (DEBUG SET-ACTIVE-EXPIRE 0), as Redis's flag */
 export const CTRL_NO_ACTIVE_EXPIRE = 4;
+/**
+ * The order of events that shards log apart and a command merges (ACL LOG): the Workers'
+ * clocks do not agree to the fraction of a millisecond that separates such events.
+ */
+export const CTRL_EVENT_SEQ = 5;
 /** Global words before the per-shard blocks. */
 export const CTRL_GLOBAL_WORDS = 16;
 /** Words per shard block (one 64-byte cache line). */
@@ -224,6 +230,11 @@ export class Mesh {
   nextTxid(): number {
     const v = (Atomics.add(this.ctl, CTRL_TXID, 1) + 1) >>> 0;
     return v === 0 ? this.nextTxid() : v;
+  }
+
+  /** The next number of the global event sequence (CTRL_EVENT_SEQ). */
+  nextEventSeq(): number {
+    return Atomics.add(this.ctl, CTRL_EVENT_SEQ, 1) + 1;
   }
 
   /** A one-word Int32Array view of control word `index` (see the layout above). */

@@ -235,7 +235,7 @@ export class Shard implements ShardContext {
     setLogLevel(this.config.value("loglevel") ?? "notice");
     // main.ts opened it first (a bad path stops startup there)
     setLogFile(this.config.value("logfile") ?? "");
-    initAcl(this.config, init.users ?? []);
+    initAcl(this.config, init.users ?? [], () => this.mesh.nextEventSeq());
     this.persistence = new Persistence(
       this.id,
       this.n,

@@ -21,10 +21,16 @@ function syncOptions(config: ConfigStore): void {
 
 /**
  * Build this Worker's users from the startup configuration; throws with Redis's message when
- * they cannot be loaded (the server does not start).
+ * they cannot be loaded (the server does not start). `sequence` numbers the ACL LOG's events
+ * in the order of every shard's.
  */
-export function initAcl(config: ConfigStore, directives: readonly string[]): void {
+export function initAcl(
+  config: ConfigStore,
+  directives: readonly string[],
+  sequence: () => number,
+): void {
   const users = aclUsers();
+  users.log.sequence = sequence;
   syncOptions(config);
   appliedRequirepass = config.value("requirepass") ?? "";
   if (appliedRequirepass !== "") users.setDefaultPassword(appliedRequirepass);

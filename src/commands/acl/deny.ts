@@ -60,16 +60,14 @@ function addEntry(
   username: string,
 ): void {
   const now = Date.now();
-  // sub-millisecond: the shards' logs are merged by time, and denials a round trip apart on
-  // different shards often share a millisecond
-  const at = performance.timeOrigin + performance.now();
   aclUsers().log.add({
     count: 1,
     reason,
     context: inMulti ? CTX_MULTI : CTX_TOPLEVEL,
     object,
     username,
-    ctime: at,
+    ctime: now,
+    seq: 0,
     cinfo: clientInfoLine(c, now).slice(0, -1),
   });
 }

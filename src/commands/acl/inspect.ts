@@ -118,7 +118,7 @@ export function foldAclLog(parts: Uint8Array[], w: ReplyWriter, _plan: SplitPlan
     count = Math.min(count, Number(r[0]));
     for (let i = 1; i < r.length; i++) all.push(JSON.parse(latin1(r[i] as Uint8Array)));
   }
-  all.sort((a, b) => b.ctime - a.ctime);
+  all.sort((a, b) => b.seq - a.seq);
   if (all.length > count) all.length = count;
   const now = Date.now();
   w.arrayHeader(all.length);
