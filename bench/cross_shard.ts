@@ -34,7 +34,8 @@ const WORKLOADS: Workload[] = [
     {
       name: `MGET 10 keys -P ${p}`,
       args: ["-c", "50", "-P", String(p), "-r", "100000", "mget", ...TEN],
-      n: p === 1 ? 100_000 : 200_000,
+      // a run of at least a second or two at every rate seen (a short one gave ±30%)
+      n: p === 1 ? 100_000 : 600_000,
       keys: 10,
     },
     {
