@@ -203,3 +203,37 @@ Deno.test("INFO shards: a pipeline's split commands share transactions, wake-ups
     assert.ok(dbsize > 1000, `dbsize ${dbsize}`);
   });
 });
+
+Deno.test("INFO shards: pipelined MSETs that meet held keys still share transactions", async () => {
+  await withServers([() => startSkua({ shards: 2 })], async ([s]: ServerHandle[]) => {
+    // 50 clients writing 10 random keys of 100,000 sixteen deep: a pipeline often meets a key
+    // another one holds, and then waits for its locks by messages (tx.ts)
+    const r = await runTool("redis-benchmark", [
+      "-p",
+      String(s.port),
+      "-c",
+      "50",
+      "-P",
+      "16",
+      "-n",
+      "40000",
+      "-r",
+      "100000",
+      "-q",
+      "-t",
+      "mset",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const stats = shardStats(await cli(s.port, "info", "shards"));
+    const sum = (k: string) => stats.reduce((n, m) => n + (m.get(k) ?? NaN), 0);
+    const splits = sum("split_commands");
+    assert.ok(splits > 39_000 && splits <= 40_000, `${splits}`);
+    // the split commands behind one that waits join a squash too (at most 32 keys each, so
+    // about four MSETs): one transaction per command was half of them
+    assert.ok(
+      sum("transactions") * 2.5 < splits,
+      `${sum("transactions")} transactions for ${splits} split commands`,
+    );
+    assert.ok(sum("lock_waits") > 0, "the load met held keys");
+  });
+});

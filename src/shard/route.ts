@@ -159,20 +159,22 @@ function split(
     return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
   }
   shard.stats.splitCommands++;
-  // a pipeline's split commands go under one transaction (squash.ts)
-  if (squashable(c, cmd) && (c.squash !== null || c.chains === 0)) {
-    const ch = new Chain(shard, c, cmd, argv.slice(0, argc), argc, order, byShard, sp);
-    if (joinSquash(shard, c, ch, keysByShard)) {
-      c.queue.push(ch);
-      return;
-    }
-  }
   // Chains of a client over the same shards ask them in the same order, so each shard takes
   // their parts in request order. One over other shards could reach a shard before an earlier
   // chain still waiting for a grant elsewhere: it waits until those are all sent.
   let mask = 0;
   for (const t of order) mask |= 1 << t;
-  if ((mask !== c.chainShards || shard.n > 30) && held(shard, c, argv, argc)) return;
+  const sameShards = mask === c.chainShards && shard.n <= 30;
+  // a pipeline's split commands go under one transaction (squash.ts), behind the client's
+  // chains still out too when it asks the same shards
+  if (squashable(c, cmd) && (c.squash !== null || c.chains === 0 || sameShards)) {
+    const ch = new Chain(shard, c, cmd, argv.slice(0, argc), argc, order, byShard, sp);
+    if (joinSquash(shard, c, ch, keysByShard, sameShards)) {
+      c.queue.push(ch);
+      return;
+    }
+  }
+  if (!sameShards && held(shard, c, argv, argc)) return;
   c.chainShards = mask;
   const ch = new Chain(shard, c, cmd, argv, argc, order, byShard, sp);
   c.queue.push(ch);

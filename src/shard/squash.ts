@@ -163,18 +163,26 @@ export function flushSquash(c: Client): void {
 }
 
 /**
- * Add a split command's chain to the client's squash (one is started when none is open and no
- * earlier split command of the client still waits for a grant). False when it cannot join: the
- * caller runs it alone.
+ * Add a split command's chain to the client's squash, or open one. Behind earlier split
+ * commands of the client still out (waiting for a grant somewhere), only a chain over the same
+ * shards (`sameShards`) joins: its squash asks them in the same ascending order, so every shard
+ * takes its parts after theirs, and a pipeline that met a held key goes on as one transaction
+ * per read, not one per command. False when it cannot join: the caller runs it alone.
  */
-export function joinSquash(shard: Shard, c: Client, ch: Chain, keysByShard: number[][]): boolean {
+export function joinSquash(
+  shard: Shard,
+  c: Client,
+  ch: Chain,
+  keysByShard: number[][],
+  sameShards: boolean,
+): boolean {
   let sq = c.squash as Squash | null;
-  if (sq !== null && sq.full()) {
+  if (sq !== null && (sq.full() || (c.chains > 0 && !sameShards))) {
     flushSquash(c);
     sq = null;
   }
   if (sq === null) {
-    if (c.chains > 0) return false;
+    if (c.chains > 0 && !sameShards) return false;
     c.squash = sq = new Squash(shard, c);
   }
   sq.add(ch, keysByShard);
