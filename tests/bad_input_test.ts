@@ -119,6 +119,36 @@ async function disconnectMidPipeline(t: Target): Promise<void> {
 }
 
 /**
+ * A client pipelines more replies than the server holds for it unread (Skua then keeps its
+ * input unparsed), then a SET, and leaves without reading: the SET still runs, as on
+ * redis-server, which runs everything it read before it sees the connection's end.
+ */
+async function leavesWithInputHeld(t: Target): Promise<void> {
+  await withConn(t.port, async (c) => {
+    await c.call("SET", "held:big", "x".repeat(512 * 1024));
+    await c.call("DEL", "held:after");
+  });
+  let raw = "";
+  for (let i = 0; i < 40; i++) raw += "*2\r\n$3\r\nGET\r\n$8\r\nheld:big\r\n";
+  raw += "*3\r\n$3\r\nSET\r\n$10\r\nheld:after\r\n$1\r\n1\r\n";
+  const gone = await RespConn.connect(t.port);
+  await gone.writeRaw(raw);
+  // everything reaches the server before the close (whose reset could overtake it)
+  await new Promise((r) => setTimeout(r, 200));
+  gone.close();
+  await withConn(t.port, async (c) => {
+    const deadline = Date.now() + 5000;
+    let n = await c.call("EXISTS", "held:after");
+    while (n !== 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      n = await c.call("EXISTS", "held:after");
+    }
+    assert.equal(n, 1, `${t.name}: the SET sent before the client left did not run`);
+  });
+  await assertAlive(t);
+}
+
+/**
  * A client pipelines far more than it reads (about 50 MB of replies) and is closed without
  * reading; meanwhile another client must keep getting prompt answers.
  */
@@ -246,6 +276,12 @@ Deno.test("bad input: malformed RESP gets Redis's exact error and close", async 
         () => disconnectMidPipeline(target),
       );
       await t.step(`${target.name}: client that never reads its replies`, () => neverReads(target));
+    }
+    for (const target of targets) {
+      await t.step(
+        `${target.name}: a client that leaves with its input held still has it run`,
+        () => leavesWithInputHeld(target),
+      );
     }
   });
 });

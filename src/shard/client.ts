@@ -122,6 +122,13 @@ export class Client implements Session, ClientContext {
   obufSoftSince = 0;
   /** input is not parsed while a command of this client waits (locks, a transaction) */
   paused = false;
+  /**
+   * The peer went away while complete commands it sent had not run (one waited for locks,
+   * for replies of other shards, or for the client to read its output): they run, their
+   * replies dropped, and the client ends after them, as Redis runs every command it read
+   * before it sees the connection's end.
+   */
+  finishing = false;
   /** inside the parse loop (a transaction granted at once must not re-enter it) */
   parsing = false;
   multi: MultiState | null = null;

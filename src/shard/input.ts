@@ -8,6 +8,7 @@ import { type Client, MAX_WAITING } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { dispatch } from "./dispatch.ts";
 import { flushSquash } from "./squash.ts";
+import { releaseTx, runDueDeferred, unwatchAll } from "./tx.ts";
 import { clientInfoLine } from "../commands/server/client_info.ts";
 
 /**
@@ -41,10 +42,12 @@ export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boo
     // the allocation failed (RangeError): this client goes, the shard stays
     if (!(e instanceof RangeError)) throw e;
     log("warning", `Closing client that could not get a query buffer: ${clientInfo(c)}`);
+    c.closing = true;
     return false;
   }
   if (overQueryLimit(c)) {
     if (borrowed && parse) p.release();
+    c.closing = true;
     return false;
   }
   if (parse) parseInput(shard, c, borrowed);
@@ -72,7 +75,10 @@ export function onInputDirect(shard: Shard, c: Client, n: number): boolean {
   shard.stats.netInput += n;
   const p = c.parser;
   p.filled(n);
-  if (overQueryLimit(c)) return false;
+  if (overQueryLimit(c)) {
+    c.closing = true;
+    return false;
+  }
   if (!holding(c)) parseInput(shard, c, false);
   return true;
 }
@@ -80,6 +86,46 @@ export function onInputDirect(shard: Shard, c: Client, n: number): boolean {
 /** After the client's output drained: parse the input kept meanwhile. */
 export function resumeInput(shard: Shard, c: Client): void {
   if (c.parser.pending > 0 && !c.closing && !holding(c)) parseInput(shard, c, false);
+  else if (c.finishing) finishIfDone(shard, c);
+}
+
+/**
+ * The connection is gone (the engine closed it). A peer that left with complete commands not
+ * run yet has them run first (`Client.finishing`); the server's own closes (QUIT, a protocol
+ * error, CLIENT KILL, a limit) end the client at once.
+ */
+export function connectionClosed(shard: Shard, c: Client): void {
+  // (input kept while its output was being sent counts too: that send never ends now)
+  if (!c.closing && !c.killed && (c.paused || c.parser.pending > 0)) {
+    c.finishing = true;
+    // nobody reads it any more: what it holds now and what comes goes
+    c.out.reset();
+    if (!c.parsing && !holding(c)) parseInput(shard, c, false);
+    return;
+  }
+  endClient(shard, c);
+}
+
+/**
+ * A finishing client whose complete commands all ran ends (what is left is a command cut
+ * short); one that waits for locks or for replies of other shards goes on when they come.
+ */
+function finishIfDone(shard: Shard, c: Client): void {
+  c.out.reset();
+  if (c.closed || c.parsing || c.paused) return;
+  // more input waits for replies of other shards: parsed when they come (Peers.completePart)
+  if (c.parser.pending > 0 && holding(c)) return;
+  endClient(shard, c);
+}
+
+/** The client is forgotten: its place among maxclients, its locks and its WATCHes go. */
+function endClient(shard: Shard, c: Client): void {
+  shard.forgetClient(c);
+  shard.mesh.releaseClient();
+  // requests it already sent to peers run first (rings are FIFO)
+  if (c.tx !== null) releaseTx(shard, c.tx);
+  runDueDeferred(shard);
+  if (c.watchShards.size > 0) unwatchAll(shard, c);
 }
 
 /** Runs every complete command in the client's input. */
@@ -101,6 +147,8 @@ function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
     }
     if (argc === 0) break;
     dispatch(shard, c, p.argv, argc, now);
+    // a finishing client's replies go nowhere: dropped rather than held
+    if (c.finishing && c.out.len > OUTPUT_HIGH_WATER) c.out.reset();
     // paused: a command waits for locks; the rest of the input waits for it (and for the
     // replies owed by other shards, when too many are outstanding)
     // (and while its output is past the high-water mark: a pipeline of big replies arrives in
@@ -113,6 +161,7 @@ function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
   flushSquash(c);
   c.parsing = false;
   if (borrowed) p.release();
+  if (c.finishing) finishIfDone(shard, c);
 }
 
 function clientInfo(c: Client): string {

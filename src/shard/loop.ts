@@ -10,18 +10,10 @@ import type { Waker } from "../mesh/mesh.ts";
 import { Shard, type ShardInit } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
-import { onInput, onInputDirect, resumeInput } from "./input.ts";
+import { connectionClosed, onInput, onInputDirect, resumeInput } from "./input.ts";
 import { ITEM_FETCH, ITEM_HELD, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE, REQ_MORE } from "./wire.ts";
 import { hopPartRan, onHeld, underHop } from "./single_hop.ts";
-import {
-  mustDeferRemote,
-  onTxItem,
-  partRan,
-  releaseTx,
-  runDueDeferred,
-  runForwarded,
-  unwatchAll,
-} from "./tx.ts";
+import { mustDeferRemote, onTxItem, partRan, runDueDeferred, runForwarded } from "./tx.ts";
 import { onShipItem } from "./ship.ts";
 import { MAXCLIENTS_REFUSAL } from "./limits.ts";
 import { TlsGate } from "./preamble.ts";
@@ -142,14 +134,7 @@ export class ShardLoop implements ShardHost {
   }
 
   closed(s: Session): void {
-    const c = s as Client;
-    const shard = this.shard;
-    shard.forgetClient(c);
-    shard.mesh.releaseClient();
-    // its locks go (requests already sent to peers run first: rings are FIFO), and its WATCHes
-    if (c.tx !== null) releaseTx(shard, c.tx);
-    runDueDeferred(shard);
-    if (c.watchShards.size > 0) unwatchAll(shard, c);
+    connectionClosed(this.shard, s as Client);
   }
 
   turn(): boolean {
