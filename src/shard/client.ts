@@ -129,6 +129,8 @@ export class Client implements Session, ClientContext {
    * before it sees the connection's end.
    */
   finishing = false;
+  /** closed by the server for its input (client-query-buffer-limit, no buffer): none of it runs */
+  inputRefused = false;
   /** inside the parse loop (a transaction granted at once must not re-enter it) */
   parsing = false;
   multi: MultiState | null = null;

@@ -42,12 +42,12 @@ export function onInput(shard: Shard, c: Client, data: Uint8Array, borrowed: boo
     // the allocation failed (RangeError): this client goes, the shard stays
     if (!(e instanceof RangeError)) throw e;
     log("warning", `Closing client that could not get a query buffer: ${clientInfo(c)}`);
-    c.closing = true;
+    c.inputRefused = true;
     return false;
   }
   if (overQueryLimit(c)) {
     if (borrowed && parse) p.release();
-    c.closing = true;
+    c.inputRefused = true;
     return false;
   }
   if (parse) parseInput(shard, c, borrowed);
@@ -76,7 +76,7 @@ export function onInputDirect(shard: Shard, c: Client, n: number): boolean {
   const p = c.parser;
   p.filled(n);
   if (overQueryLimit(c)) {
-    c.closing = true;
+    c.inputRefused = true;
     return false;
   }
   if (!holding(c)) parseInput(shard, c, false);
@@ -96,7 +96,7 @@ export function resumeInput(shard: Shard, c: Client): void {
  */
 export function connectionClosed(shard: Shard, c: Client): void {
   // (input kept while its output was being sent counts too: that send never ends now)
-  if (!c.closing && !c.killed && (c.paused || c.parser.pending > 0)) {
+  if (!c.closing && !c.killed && !c.inputRefused && (c.paused || c.parser.pending > 0)) {
     c.finishing = true;
     // nobody reads it any more: what it holds now and what comes goes
     c.out.reset();
