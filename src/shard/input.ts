@@ -16,6 +16,11 @@ import { clientInfoLine } from "../commands/server/client_info.ts";
  * MAX_WAITING of its replies wait for other shards).
  */
 export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/**
+ * A finishing client runs this many commands a loop turn (what it left may be a whole query
+ * buffer; the other clients are served in between, as Redis reads 16KB of one per event).
+ */
+const FINISH_STEP = 256;
 
 /** Is the client's input to be kept unparsed for now? */
 function holding(c: Client): boolean {
@@ -108,11 +113,12 @@ export function connectionClosed(shard: Shard, c: Client): void {
 
 /**
  * A finishing client whose complete commands all ran ends (what is left is a command cut
- * short); one that waits for locks or for replies of other shards goes on when they come.
+ * short); one that waits for locks or for replies of other shards goes on when they come, one
+ * that ran its step goes on next turn (finishSteps).
  */
 function finishIfDone(shard: Shard, c: Client): void {
   c.out.reset();
-  if (c.closed || c.parsing || c.paused) return;
+  if (c.closed || c.parsing || c.paused || shard.finishing.has(c)) return;
   // more input waits for replies of other shards: parsed when they come (Peers.completePart)
   if (c.parser.pending > 0 && holding(c)) return;
   endClient(shard, c);
@@ -128,13 +134,28 @@ function endClient(shard: Shard, c: Client): void {
   if (c.watchShards.size > 0) unwatchAll(shard, c);
 }
 
-/** Runs every complete command in the client's input. */
+/** The shard's turn: finishing clients run their next step; true while some have more. */
+export function finishSteps(shard: Shard): boolean {
+  if (shard.finishing.size === 0) return false;
+  for (const c of [...shard.finishing]) {
+    shard.finishing.delete(c);
+    resumeInput(shard, c);
+  }
+  return shard.finishing.size > 0;
+}
+
+/** Runs every complete command in the client's input (a step of them for a finishing one). */
 function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
   const p = c.parser;
   const now = Date.now();
   c.lastInteraction = now;
   c.parsing = true;
+  let budget = c.finishing ? FINISH_STEP : -1;
   for (;;) {
+    if (budget-- === 0) {
+      shard.finishing.add(c);
+      break;
+    }
     let argc: number;
     try {
       argc = p.next();

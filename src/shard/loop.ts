@@ -10,7 +10,7 @@ import type { Waker } from "../mesh/mesh.ts";
 import { Shard, type ShardInit } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
-import { connectionClosed, onInput, onInputDirect, resumeInput } from "./input.ts";
+import { connectionClosed, finishSteps, onInput, onInputDirect, resumeInput } from "./input.ts";
 import { ITEM_FETCH, ITEM_HELD, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE, REQ_MORE } from "./wire.ts";
 import { hopPartRan, onHeld, underHop } from "./single_hop.ts";
 import { mustDeferRemote, onTxItem, partRan, runDueDeferred, runForwarded } from "./tx.ts";
@@ -152,9 +152,11 @@ export class ShardLoop implements ShardHost {
     // FLUSHDB ASYNC's records go back to the arena a millisecond's worth per turn
     const lazy = this.shard.keyspace.lazy;
     const freeing = lazy.pending > 0 && lazy.step(LAZYFREE_STEP_MS);
+    const finishing = finishSteps(this.shard);
     // the AOF gets this turn's writes before any reply or peer message leaves (src/persist/aof.ts)
     this.shard.aof.flush();
-    return this.shard.peers.flushPeers() || polled > 0 || saving || loading || freeing;
+    return this.shard.peers.flushPeers() || polled > 0 || saving || loading || freeing ||
+      finishing;
   }
 
   flushPeers(): void {

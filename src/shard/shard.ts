@@ -123,6 +123,8 @@ export class Shard implements ShardContext {
   /** read by every connection's parser (CONFIG SET changes them here, live) */
   readonly parserLimits: ParserLimits = { ...DEFAULT_LIMITS };
   private readonly conns = new Map<number, Client>();
+  /** clients whose peer left, with commands still to run a step a turn (input.ts) */
+  readonly finishing = new Set<Client>();
   /** where local parts and queued replies are rendered before they are copied into a slot */
   readonly scratch = new ReplyWriter(4096);
   /** where forwarded requests are executed */
