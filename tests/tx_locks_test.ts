@@ -9,6 +9,8 @@ import { LOCK_ALL, LOCK_SHARED, type LockReq, LockTable, WaitSet } from "../src/
 import { lockHash } from "../src/shard/plan.ts";
 import { LockKeys } from "../src/shard/lock_keys.ts";
 import { cli, runTool, type ServerHandle, startSkua, withServers } from "./helpers/server.ts";
+import { RespConn, str } from "./helpers/resp.ts";
+import { SlotMap } from "../src/cluster/slots.ts";
 
 const enc = new TextEncoder();
 let nextTxid = 1;
@@ -236,4 +238,60 @@ Deno.test("INFO shards: pipelined MSETs that meet held keys still share transact
     );
     assert.ok(sum("lock_waits") > 0, "the load met held keys");
   });
+});
+
+/** A command in RESP (ASCII arguments). */
+function resp(args: string[]): string {
+  return `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+}
+
+/** A connection whose client lives on shard `shard` of `n` (a client id names its shard). */
+async function connOn(port: number, shard: number, n: number): Promise<RespConn> {
+  for (let i = 0; i < 100; i++) {
+    const c = await RespConn.connect(port);
+    if (Number(await c.call("CLIENT", "ID")) % n === shard) return c;
+    c.close();
+  }
+  throw new Error(`no connection on shard ${shard}`);
+}
+
+/** A key owned by `shard` of `n`. */
+function keyOn(shard: number, n: number, prefix: string): string {
+  const slots = new SlotMap(n);
+  for (let i = 0;; i++) if (slots.ownerOfLatin1(`${prefix}${i}`) === shard) return `${prefix}${i}`;
+}
+
+Deno.test("a client that leaves while its command waits for a lock still has it, and what it sent after, run", async () => {
+  await withServers(
+    [() => startSkua({ shards: 2, args: ["--enable-debug-command", "local"] })],
+    async ([s]: ServerHandle[]) => {
+      const x = await connOn(s.port, 0, 2);
+      const y = await connOn(s.port, 1, 2);
+      try {
+        const a = keyOn(0, 2, "a"), b = keyOn(1, 2, "b"), after = keyOn(1, 2, "z");
+        // x's EXEC holds b's lock on shard 1 while its own shard sleeps
+        await x.writeRaw(
+          [["MULTI"], ["SET", a, "x"], ["SET", b, "x"], ["DEBUG", "SLEEP", "0.6"], ["EXEC"]]
+            .map(resp).join(""),
+        );
+        await new Promise((r) => setTimeout(r, 150));
+        // y's SET of b waits for that lock, the SET behind it waits for y; then y leaves
+        await y.writeRaw(resp(["SET", b, "y"]) + resp(["SET", after, "1"]));
+        await new Promise((r) => setTimeout(r, 100));
+        y.close();
+        const replies: string[] = [];
+        for (let i = 0; i < 5; i++) replies.push(new TextDecoder().decode(await x.readRaw(5000)));
+        assert.equal(replies[4], "*3\r\n+OK\r\n+OK\r\n+OK\r\n", "EXEC ran");
+        const deadline = Date.now() + 5000;
+        while (str(await x.call("GET", b)) !== "y" && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(str(await x.call("GET", b)), "y", "the SET that waited for the lock ran last");
+        assert.equal(await x.call("EXISTS", after), 1, "the SET behind it ran");
+        assert.equal(str(await x.call("GET", a)), "x");
+      } finally {
+        x.close();
+      }
+    },
+  );
 });
