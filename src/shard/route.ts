@@ -13,7 +13,7 @@ import { commandPlan, nextDispatch, type Plan, planCommand } from "./plan.ts";
 import type { TxPart } from "./locks.ts";
 import { beginOrdered, deferLocal } from "./tx.ts";
 import { Chain, foldHeld, noop, startChain } from "./chain.ts";
-import { flushSquash, joinSquash, squashable } from "./squash.ts";
+import { flushSquash, joinSquash, sameShards, squashable } from "./squash.ts";
 import { ship } from "./ship.ts";
 import { execute } from "./execute.ts";
 
@@ -164,17 +164,17 @@ function split(
   // chain still waiting for a grant elsewhere: it waits until those are all sent.
   let mask = 0;
   for (const t of order) mask |= 1 << t;
-  const sameShards = mask === c.chainShards && shard.n <= 30;
   // a pipeline's split commands go under one transaction (squash.ts), behind the client's
   // chains still out too when it asks the same shards
-  if (squashable(c, cmd) && (c.squash !== null || c.chains === 0 || sameShards)) {
+  if (squashable(c, cmd) && (c.squash !== null || c.chains === 0 || sameShards(shard, c, mask))) {
     const ch = new Chain(shard, c, cmd, argv.slice(0, argc), argc, order, byShard, sp);
-    if (joinSquash(shard, c, ch, keysByShard, sameShards)) {
+    if (joinSquash(shard, c, ch, keysByShard, mask)) {
       c.queue.push(ch);
       return;
     }
   }
-  if (!sameShards && held(shard, c, argv, argc)) return;
+  // (after joinSquash: a squash it started may have changed the client's shards)
+  if (!sameShards(shard, c, mask) && held(shard, c, argv, argc)) return;
   c.chainShards = mask;
   const ch = new Chain(shard, c, cmd, argv, argc, order, byShard, sp);
   c.queue.push(ch);

@@ -154,6 +154,14 @@ export function squashable(c: Client, cmd: Command): boolean {
     c.txid === 0 && !c.inExec && c.multi === null;
 }
 
+/**
+ * Does a split command over the shards of `mask` ask them as the client's chains still out do
+ * (the same shards, so in the same ascending order)? Masks name at most 31 shards.
+ */
+export function sameShards(shard: Shard, c: Client, mask: number): boolean {
+  return mask === c.chainShards && shard.n <= 30;
+}
+
 /** Start the client's squashed commands, if any (before anything else of it runs). */
 export function flushSquash(c: Client): void {
   const sq = c.squash;
@@ -174,15 +182,16 @@ export function joinSquash(
   c: Client,
   ch: Chain,
   keysByShard: number[][],
-  sameShards: boolean,
+  mask: number,
 ): boolean {
   let sq = c.squash as Squash | null;
-  if (sq !== null && (sq.full() || (c.chains > 0 && !sameShards))) {
+  if (sq !== null && (sq.full() || (c.chains > 0 && !sameShards(shard, c, mask)))) {
     flushSquash(c);
     sq = null;
   }
+  // (looked at again: the squash just started may have changed the client's shards)
   if (sq === null) {
-    if (c.chains > 0 && !sameShards) return false;
+    if (c.chains > 0 && !sameShards(shard, c, mask)) return false;
     c.squash = sq = new Squash(shard, c);
   }
   sq.add(ch, keysByShard);
