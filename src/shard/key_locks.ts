@@ -22,6 +22,11 @@ import { allWord, heldWord, KEY_SLOTS, keyLockBase } from "../mesh/mesh.ts";
 const WRITER = -(1 << 30);
 const MASK = KEY_SLOTS - 1;
 
+/** Does slot value `v` keep out a taker: a reader waits only for a writer, a writer for anyone? */
+function keepsOut(v: number, write: boolean): boolean {
+  return v < 0 || (write && v > 0);
+}
+
 export class KeyLocks {
   private readonly base: number;
   private readonly heldHereIdx: number;
@@ -129,12 +134,10 @@ export class KeyLocks {
     return false;
   }
 
-  /** Could these slots of this shard be taken now (a reader: no writer; a writer: nobody)? */
+  /** Could these slots of this shard be taken now? */
   private free(slots: number[], shared: boolean): boolean {
-    const w = this.w;
     for (let i = 0; i < slots.length; i++) {
-      const v = Atomics.load(w, slots[i]);
-      if (v < 0 || (!shared && v !== 0)) return false;
+      if (keepsOut(Atomics.load(this.w, slots[i]), !shared)) return false;
     }
     return true;
   }
@@ -179,8 +182,7 @@ export class KeyLocks {
   blocks(hashes: number[], write: boolean): boolean {
     const w = this.w, base = this.base + this.self * KEY_SLOTS;
     for (let i = 0; i < hashes.length; i++) {
-      const v = Atomics.load(w, base + (hashes[i] & MASK));
-      if (v < 0 || (write && v > 0)) return true;
+      if (keepsOut(Atomics.load(w, base + (hashes[i] & MASK)), write)) return true;
     }
     return false;
   }

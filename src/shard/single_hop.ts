@@ -2,9 +2,8 @@
  * Single hop (TRANSACTIONS.md): a split command, or a pipeline's squash of them, takes every
  * key lock it needs on every other shard at once in shared memory (key_locks.ts; its own shard's
  * are looked at), sends each peer its parts behind a HELD item naming the slots taken there, and
- * runs its local parts at once. A
- * peer runs such parts on arrival (their keys are theirs) and gives the slots back after the
- * last one: one trip, no grant, no release message. When a slot is taken, the command goes the
+ * runs its local parts at once. A peer runs such parts on arrival (their keys are theirs) and
+ * gives the slots back after the last one: one trip, no grant, no release message. When a slot is taken, the command goes the
  * message protocol's way instead (tx.ts), which queues it in order at each shard.
  */
 import type { Shard } from "./shard.ts";
