@@ -29,6 +29,8 @@ export function standaloneCtx(): Ctx {
     n: 1,
     meshParks: 0,
     meshWakes: 0,
+    meshLent: 0,
+    meshHeld: 0,
     dbs: keyspace.dbs,
     keyspace,
     config,
@@ -58,6 +60,7 @@ export function standaloneCtx(): Ctx {
       state: persistence.state,
     }),
     claimForwarded: () => false,
+    lendReply: () => false,
   };
   return {
     shard,

@@ -171,6 +171,10 @@ async function servesWhileLoading(
     }
     assert.equal(toLatin1(await c.send("GET", "key:1")), "$7\r\nvalue:1\r\n");
     assert.equal(toLatin1(await c.send("DBSIZE")), `:${KEYS}\r\n`);
+  } catch (e) {
+    await new Promise((r) => setTimeout(r, 300));
+    console.error("SERVER OUTPUT:\n" + out);
+    throw e;
   } finally {
     c?.close();
     try {

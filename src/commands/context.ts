@@ -124,6 +124,9 @@ export interface ShardContext {
   /** times this shard slept in the kernel, and times it woke a parked peer */
   readonly meshParks: number;
   readonly meshWakes: number;
+  /** big values lent to other shards by address and not given back yet, and theirs held here */
+  readonly meshLent: number;
+  readonly meshHeld: number;
   /** number of shards */
   readonly n: number;
   readonly dbs: readonly Db[];
@@ -163,6 +166,11 @@ export interface ShardContext {
    * the ring record holding it has a buffer of its own that it fills (no copy needed).
    */
   claimForwarded(arg: Uint8Array): boolean;
+  /**
+   * `value`, a big string, is the whole reply to a peer's request being run on `w`: lend it to
+   * that shard instead of writing it (src/shard/lend.ts). False: write it.
+   */
+  lendReply(w: ReplyWriter, value: Uint8Array): boolean;
 }
 
 /** Everything a handler gets besides its arguments. */

@@ -11,7 +11,20 @@ import { Shard, type ShardInit } from "./shard.ts";
 import type { Client } from "./client.ts";
 import { dispatch } from "./dispatch.ts";
 import { connectionClosed, finishSteps, onInput, onInputDirect, resumeInput } from "./input.ts";
-import { ITEM_FETCH, ITEM_HELD, ITEM_REPLY, ITEM_REQUEST, ITEM_STORE, REQ_MORE } from "./wire.ts";
+import {
+  BatchReader,
+  ITEM_FETCH,
+  ITEM_GIVE_BACK,
+  ITEM_HELD,
+  ITEM_LENT,
+  ITEM_REPLY,
+  ITEM_REQUEST,
+  ITEM_STORE,
+  LENT_BULK,
+  LENT_RECORD,
+  REQ_MORE,
+} from "./wire.ts";
+import { bulkOf } from "./lend.ts";
 import { hopPartRan, onHeld, underHop } from "./single_hop.ts";
 import { mustDeferRemote, onTxItem, partRan, runDueDeferred, runForwarded } from "./tx.ts";
 import { onShipItem } from "./ship.ts";
@@ -35,6 +48,8 @@ export class ShardLoop implements ShardHost {
   private load: StartupLoad | null = null;
   /** the shard's command count when the mesh was last looked at (midTurn) */
   private lookedAt = 0;
+  /** reads a record a peer lent by address, while the record that lent it is being read */
+  private readonly lentReader = new BatchReader();
 
   constructor(init: ShardInit, waker?: Waker) {
     this.gate = init.tlsSecret === "" ? null : new TlsGate(init.tlsSecret, init.tlsOnly);
@@ -213,8 +228,12 @@ export class ShardLoop implements ShardHost {
 
   /** A ring record from peer `source`: requests, replies, transaction control. */
   private onRecord = (source: number, rec: Uint8Array, detached: boolean): void => {
+    this.runRecord(source, rec, detached, this.shard.reader);
+  };
+
+  /** The items of a record; `r` reads them (a lent record has a reader of its own). */
+  private runRecord(source: number, rec: Uint8Array, detached: boolean, r: BatchReader): void {
     const shard = this.shard;
-    const r = shard.reader;
     r.reset(rec);
     shard.forwardedBuffer = detached ? rec.buffer : null;
     let kind: number;
@@ -226,9 +245,11 @@ export class ShardLoop implements ShardHost {
         const w = shard.remoteW;
         w.reset();
         w.proto = r.proto === 3 ? 3 : 2;
+        shard.lendingReply = !hop && r.txid === 0;
         shard.aof.prop.forward(r.txid, r.flags);
         runForwarded(shard, r.db, r.argv, r.argc, now, r.client);
         shard.aof.prop.forward(0, 0);
+        shard.lendingReply = false;
         shard.peers.replyRemote(source, r.token);
         if (hop) hopPartRan(shard, source, r.flags);
         else if (r.txid !== 0 && (r.flags & REQ_MORE) === 0) partRan(shard, r.txid);
@@ -239,11 +260,38 @@ export class ShardLoop implements ShardHost {
         onHeld(shard, source, r.flags, r.lockKeys);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {
         onShipItem(shard, source, kind, r, now);
+      } else if (kind === ITEM_LENT) {
+        this.onLent(source, r);
+      } else if (kind === ITEM_GIVE_BACK) {
+        shard.peers.lends.givenBack(r.token);
       } else {
         onTxItem(shard, source, kind, r);
       }
     }
     shard.forwardedBuffer = null;
     if (detached) r.release();
-  };
+  }
+
+  /**
+   * Memory a peer lent by address (lend.ts): a bulk reply is copied into the client's reply
+   * and given back at once; a record is run as if it had come through the ring in a buffer of
+   * its own, and kept when a value in it was (then it goes back once that value is gone).
+   */
+  private onLent(source: number, r: BatchReader): void {
+    const shard = this.shard;
+    const lends = shard.peers.lends;
+    const view = lends.view(r.lentAddr, r.lentLen);
+    if (r.lentWhat === LENT_BULK) {
+      const body = bulkOf(view);
+      lends.giveBack(source, r.lentId);
+      return shard.peers.completePart(r.token, body, true);
+    }
+    if (r.lentWhat !== LENT_RECORD) return lends.giveBack(source, r.lentId);
+    lends.hold(source, r.lentId, view);
+    const claims = shard.claims;
+    const outer = shard.forwardedBuffer;
+    this.runRecord(source, view, true, this.lentReader);
+    shard.forwardedBuffer = outer;
+    if (shard.claims === claims) lends.unhold(view);
+  }
 }

@@ -10,6 +10,7 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Aof } from "../persist/aof.ts";
 import { BatchBuilder, DETACH_FROM, REQ_IN_EXEC, REQ_MORE } from "./wire.ts";
 import { type Client, MAX_WAITING, type Slot } from "./client.ts";
+import { Lends } from "./lend.ts";
 
 const EMPTY = new Uint8Array(0);
 /** A peer's batch this big leaves mid-turn (flushEarly). */
@@ -31,6 +32,13 @@ export class Peers {
   /** 1: the token's request is outside a transaction (Client.forwardsOut counts it) */
   private tokPlain = new Uint8Array(1024);
   private readonly freeTokens: number[] = [];
+  /** big values lent to peers by address, and peers' held here (lend.ts) */
+  readonly lends: Lends;
+  /**
+   * The big bulk string that replies to the forwarded request being run, to be lent rather
+   * than written (Shard.lendReply), or null.
+   */
+  lentReply: Uint8Array | null = null;
 
   constructor(
     readonly n: number,
@@ -41,7 +49,10 @@ export class Peers {
     private readonly aof: Aof,
     /** let a client whose input waited on its replies go on (Shard.resume) */
     private readonly resume: (c: Client) => void,
+    /** bytes of this shard's buffers that peers gave back (garbage to collect) */
+    released: (bytes: number) => void,
   ) {
+    this.lends = new Lends(n, (t) => this.batch(t), released);
     for (let i = 0; i < n; i++) {
       this.batches.push(new BatchBuilder());
       this.dirty.push(false);
@@ -85,7 +96,11 @@ export class Peers {
         flags,
         client.id,
       );
-      if (rec !== null) return this.batches[target].seal(rec);
+      if (rec === null) {
+        // no room in front of the value: copied below
+      } else if (this.lends.lendable(rec.length)) {
+        return this.lends.lendRecord(target, rec);
+      } else return this.batches[target].seal(rec);
     }
     this.batches[target].request(
       token,
@@ -147,6 +162,16 @@ export class Peers {
   replyRemote(source: number, token: number): void {
     const w = this.remoteW;
     this.dirty[source] = true;
+    const lent = this.lentReply;
+    if (lent !== null) {
+      this.lentReply = null;
+      if (w.len === 0) return this.lends.lendBulk(source, token, lent);
+      // more was written behind it: the bulk goes in its place after all
+      const rest = w.take();
+      w.bulk(lent);
+      w.raw(rest);
+      this.lends.unpin(lent);
+    }
     if (w.len > DETACH_FROM) {
       // a big reply goes on in the writer's own buffer, its item header in the headroom
       const rec = BatchBuilder.replyInPlace(token, w.buf.subarray(0, w.len));

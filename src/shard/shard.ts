@@ -135,6 +135,10 @@ export class Shard implements ShardContext {
    * `detached`): a big value in it is kept without a copy (claimForwarded).
    */
   forwardedBuffer: ArrayBufferLike | null = null;
+  /** values kept from forwarded records (claimForwarded): a lent record's tells it was kept */
+  claims = 0;
+  /** a plain request of a peer is being run: its big string reply may be lent (lendReply) */
+  lendingReply = false;
   /** the context handed to handlers: one object, refilled for every command */
   readonly ctx: Ctx;
   private nextClient = 0;
@@ -255,7 +259,9 @@ export class Shard implements ShardContext {
       this.remoteW,
       this.aof,
       (c) => this.resume(c),
+      (bytes) => this.keyspace.objects.released += bytes,
     );
+    if (this.peers.lends.on) this.keyspace.objects.lends = this.peers.lends;
     this.startupBytes = this.keyspace.usedBytes();
     this.peakBytes = this.startupBytes;
     this.ctx = {
@@ -386,10 +392,35 @@ export class Shard implements ShardContext {
     return this.mesh.wakes;
   }
 
+  get meshLent(): number {
+    return this.peers.lends.lentCount;
+  }
+
+  get meshHeld(): number {
+    return this.peers.lends.heldCount;
+  }
+
   claimForwarded(arg: Uint8Array): boolean {
     const b = this.forwardedBuffer;
     if (b === null || arg.buffer !== b || arg.length * 2 < b.byteLength) return false;
     this.forwardedBuffer = null;
+    this.claims++;
+    return true;
+  }
+
+  /**
+   * `value`, a big string of the keyspace, is the whole reply to the plain request of a peer
+   * being run: it is lent to that peer (lend.ts) rather than copied into the reply. False
+   * where it must be written.
+   */
+  lendReply(w: ReplyWriter, value: Uint8Array): boolean {
+    const p = this.peers;
+    if (!this.lendingReply || w !== this.remoteW || w.len !== 0 || p.lentReply !== null) {
+      return false;
+    }
+    if (!p.lends.lendable(value.length)) return false;
+    p.lends.pin(value);
+    p.lentReply = value;
     return true;
   }
 

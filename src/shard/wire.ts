@@ -15,6 +15,10 @@
  *   store:   [8][token u32][db u16][len u32][entries]                   (reply: empty)
  *   held:    [9][txid u32][0 u32][flags u8][n u32] then n x [key lock slot u32]
  *            (a single hop's slots taken here: its requests follow; single_hop.ts)
+ *   lent:    [10][token u32][what u8][id u32][address lo u32][address hi u32][len u32]
+ *            (len bytes at that address, the sender's memory until given back: LENT_RECORD, a
+ *            record of items; LENT_BULK, the bulk string that replies to `token`; lend.ts)
+ *   give back: [11][id u32]                      (the lent memory `id` is not used any more)
  *
  * Tokens are chosen by the requesting shard and echoed back; they map to the waiting slot. A
  * request with a txid runs under that transaction's locks (a LOCK_FINAL lock goes once it ran,
@@ -31,6 +35,13 @@ export const ITEM_UNWATCH = 6;
 export const ITEM_FETCH = 7;
 export const ITEM_STORE = 8;
 export const ITEM_HELD = 9;
+export const ITEM_LENT = 10;
+export const ITEM_GIVE_BACK = 11;
+
+/** lent: the bytes are a ring record of their own (a request built in its value's buffer) */
+export const LENT_RECORD = 0;
+/** lent: the bytes are the value of a bulk string reply */
+export const LENT_BULK = 1;
 
 /** request flags: it runs inside EXEC (src/persist/propagate.ts) */
 export const REQ_IN_EXEC = 1;
@@ -248,6 +259,18 @@ export class BatchBuilder {
     if (kind === ITEM_GRANT) this.u8(status);
   }
 
+  /** memory lent by address (ITEM_LENT): `len` bytes at `addr`, until given back as `id` */
+  lent(token: number, what: number, id: number, addr: bigint, len: number): void {
+    this.ensure(22);
+    this.u8(ITEM_LENT);
+    this.u32(token);
+    this.u8(what);
+    this.u32(id);
+    this.u32(Number(addr & 0xffffffffn));
+    this.u32(Number(addr >> 32n));
+    this.u32(len);
+  }
+
   /** Append a reply item. */
   reply(token: number, body: Uint8Array): void {
     this.replyFrom(token, body, body.length);
@@ -288,6 +311,16 @@ export class BatchReader {
   db = 0;
   proto = 2;
   body: Uint8Array = new Uint8Array(0);
+  /** lent: what the memory holds (LENT_*), its id, address and length */
+  lentWhat = 0;
+  lentId = 0;
+  lentAddr = 0n;
+  lentLen = 0;
+
+  /** the record being read */
+  get record(): Uint8Array {
+    return this.rec;
+  }
 
   reset(rec: Uint8Array): void {
     this.rec = rec;
@@ -352,6 +385,13 @@ export class BatchReader {
       this.lockKeys = keys;
     } else if (kind === ITEM_GRANT) {
       this.flags = r[o++];
+    } else if (kind === ITEM_LENT) {
+      this.lentWhat = r[o];
+      this.lentId = dv.getUint32(o + 1, true);
+      this.lentAddr = BigInt(dv.getUint32(o + 5, true)) |
+        (BigInt(dv.getUint32(o + 9, true)) << 32n);
+      this.lentLen = dv.getUint32(o + 13, true);
+      o += 17;
     }
     this.off = o;
     return kind;

@@ -12,6 +12,9 @@ export const BIG_STRING = 16 * 1024;
 const MiB = 1024 * 1024;
 
 export class BigString implements CollectionValue {
+  /** records of the object table that hold it (RENAME and MOVE hand it from one to another) */
+  holders = 0;
+
   /** `bytes` is owned from now on; the value is its first `len` bytes. */
   constructor(public bytes: Uint8Array, public len: number) {}
 

@@ -244,9 +244,12 @@ export class Db extends DbRecords implements BlobOwner {
   resizeString(ref: number, len: number): number {
     const a = this.ks.arena;
     if (this.isObject(ref)) {
-      const big = this.big(ref);
+      const big = this.writable(this.big(ref));
       if (len > BIG_STRING) {
+        const old = big.bytes;
         big.resize(len);
+        // grown into a new buffer: a peer's one goes back
+        if (big.bytes !== old) this.ks.objects.lends?.dropped(old);
         this.ks.objects.changed(this.handleOf(ref));
         return ref;
       }

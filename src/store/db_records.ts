@@ -136,7 +136,20 @@ export class DbRecords {
    * read or change them in place from strOffset() on; valid until the next write.
    */
   strBuf(ref: number): Uint8Array {
-    return this.isObject(ref) ? this.big(ref).bytes : this.ks.arena.u8;
+    return this.isObject(ref) ? this.writable(this.big(ref)).bytes : this.ks.arena.u8;
+  }
+
+  /**
+   * `big`, about to be changed in place: while its buffer is lent to another shard (which is
+   * copying it into a reply, src/shard/lend.ts), it moves to a copy first.
+   */
+  protected writable(big: BigString): BigString {
+    const lends = this.ks.objects.lends;
+    if (lends === null || !lends.isLent(big.bytes)) return big;
+    const old = big.bytes;
+    big.bytes = old.slice();
+    lends.dropped(old);
+    return big;
   }
 
   /** The string value's first byte in strBuf(). */

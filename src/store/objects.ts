@@ -8,6 +8,15 @@ import { type CollectionValue, TYPE_STRING } from "./types.ts";
 import type { BigString } from "./big_string.ts";
 import { objectBytes } from "./memory.ts";
 
+/**
+ * Big strings' buffers that peers lent (src/shard/lend.ts): told when one leaves the keyspace,
+ * and asked before one is written in place (a lent-out buffer is copied first).
+ */
+export interface LentBuffers {
+  dropped(bytes: Uint8Array): void;
+  isLent(bytes: Uint8Array): boolean;
+}
+
 export class ObjectTable {
   private items: (CollectionValue | undefined)[] = [undefined];
   private types = new Uint8Array(16);
@@ -23,9 +32,13 @@ export class ObjectTable {
    * ArrayBuffer only when a GC finds it dead, so the shard collects once this grows.
    */
   released = 0;
+  /** where big strings' buffers are lent to or from other shards (null: one shard) */
+  lends: LentBuffers | null = null;
 
   put(o: CollectionValue, type: number): number {
     this.count++;
+    // a record moved by RENAME or MOVE takes the object before the old record drops it
+    if (type === TYPE_STRING) (o as BigString).holders++;
     let h = this.free.pop();
     if (h === undefined) {
       h = this.items.length;
@@ -51,7 +64,11 @@ export class ObjectTable {
   }
 
   drop(h: number): void {
-    if (this.types[h] === TYPE_STRING) this.released += (this.items[h] as BigString).bytes.length;
+    if (this.types[h] === TYPE_STRING) {
+      const big = this.items[h] as BigString;
+      this.released += big.bytes.length;
+      if (--big.holders === 0 && this.lends !== null) this.lends.dropped(big.bytes);
+    }
     this.total -= this.cost[h];
     this.cost[h] = 0;
     this.items[h] = undefined;

@@ -20,7 +20,10 @@ interface ShardReport {
   /** client_recent_max_input_buffer and client_recent_max_output_buffer of this shard */
   recentBuffers: [number, number];
   stats: Record<string, number>;
-  /** the mesh: forwarded requests, transactions, lock waits, parks and wakes (INFO shards) */
+  /**
+   * the mesh: forwarded requests, transactions, lock waits, parks and wakes, big values lent
+   * and held by address (INFO shards)
+   */
   mesh: Record<string, number>;
   heap: number;
   rss: number;
@@ -94,6 +97,8 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       deferred: st.deferred,
       parks: sh.meshParks,
       wakes: sh.meshWakes,
+      lent: sh.meshLent,
+      held: sh.meshHeld,
     },
     heap: mem.heapUsed,
     rss: mem.rss,

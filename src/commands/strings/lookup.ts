@@ -19,7 +19,12 @@ export const readString = (ctx: Ctx, key: Uint8Array): number => readTyped(ctx, 
 /** The string value of a found record as a bulk reply (copied from where it lies). */
 export function replyString(ctx: Ctx, ref: number): void {
   const db = ctx.db;
-  if (db.isObject(ref)) return ctx.w.bulk(db.str(ref));
+  if (db.isObject(ref)) {
+    const v = db.str(ref);
+    // a big value asked for by another shard's client goes there by address
+    if (ctx.client === null && ctx.shard.lendReply(ctx.w, v)) return;
+    return ctx.w.bulk(v);
+  }
   const v = db.ks.view.read(db.ks.arena.u8, ref);
   ctx.w.bulkRange(db.ks.arena.u8, v.valOff, v.vlen);
 }
