@@ -5,13 +5,13 @@
  * against redis-server and Skua on 3 shards, every reply compared byte for byte, while the
  * lends are in every state: a value lent onwards while it is written (APPEND and SETRANGE in
  * the same batch as GETs of it), moved by RENAME on its shard and shipped by RENAME across,
- * returned by SET ... GET as it is replaced, set inside MULTI, refused by NX, expired, and
- * flushed. INFO shards must show values held while they exist (the path runs) and nothing
+ * returned by SET ... GET as it is replaced, set with options behind it (EX, PX, GET, KEEPTTL,
+ * XX), set inside MULTI, refused by NX, expired, and flushed. INFO shards must show values held while they exist (the path runs) and nothing
  * lent or held once they are gone (everything went back).
  */
 
 import assert from "node:assert/strict";
-import { startRedis, startSkua } from "./helpers/server.ts";
+import { type SkuaOptions, startRedis, startSkua } from "./helpers/server.ts";
 import { type Arg, RespConn, show, str } from "./helpers/resp.ts";
 import { SlotMap } from "../src/cluster/slots.ts";
 import { rng } from "./helpers/rng.ts";
@@ -101,6 +101,7 @@ const NX = keyOn("lend:nx:", 2);
 const APP = keyOn("lend:app:", 0);
 const TX = keyOn("lend:tx:", 2);
 const RET = keyOn("lend:ret:", 0);
+const OPT = keyOn("lend:opt:", 2);
 
 /** The script, run on a connection of shard 1 (a second one for what must come from apart). */
 async function script(
@@ -152,6 +153,22 @@ async function script(
   await many([["APPEND", APP, value(7)], ["STRLEN", APP], ["APPEND", APP, value(8)]]);
   await one("GET", APP);
   await checkpoint("values their owner copied are not held", 0);
+  // options behind the value: it still crosses by address, and they still act
+  await one("SET", OPT, value(12), "EX", 100);
+  await checkpoint("a value with options behind it is held too", 1);
+  await many([
+    ["PERSIST", OPT],
+    ["STRLEN", OPT],
+    ["SET", OPT, value(13), "PX", 100_000, "GET"],
+    ["PERSIST", OPT],
+  ]);
+  // alone, so that each value arrives in a buffer of its own (in a pipeline it may share one,
+  // and then it is copied)
+  await one("SET", OPT, value(14), "KEEPTTL", "XX");
+  await one("SET", OPT, value(15), "NX", "EX", 5);
+  await one("GET", OPT);
+  await checkpoint("replaced with options, the last value is held", 1);
+  await one("DEL", OPT);
   // inside a transaction
   await many([["MULTI"], ["SET", TX, value(9)], ["GET", TX], ["STRLEN", TX], ["EXEC"]]);
   await one("GET", TX);
@@ -169,12 +186,13 @@ async function script(
   return out;
 }
 
-async function run(redis: boolean, port: number): Promise<string[]> {
+/** `lending`: Skua lends values (else they cross through the rings and nothing is held). */
+async function run(redis: boolean, port: number, lending = true): Promise<string[]> {
   const a = await connectOn(port, 1, redis);
   const b = await connectOn(port, 2, redis);
   try {
     return await script(a, b, async (what, held) => {
-      if (!redis) await settles(b, held, what);
+      if (!redis) await settles(b, lending ? held : 0, what);
     });
   } finally {
     a.close();
@@ -182,26 +200,35 @@ async function run(redis: boolean, port: number): Promise<string[]> {
   }
 }
 
+/** The script on redis-server and on Skua started with `opts`: the same replies, all back. */
+async function againstRedis(opts: SkuaOptions, lending: boolean): Promise<void> {
+  const redis = await startRedis();
+  const skua = await startSkua({ shards: SHARDS, ...opts });
+  try {
+    const want = await run(true, redis.port);
+    const got = await run(false, skua.port, lending);
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `reply ${i}`);
+    await allBack(skua.port);
+  } finally {
+    await skua.stop();
+    await redis.stop();
+  }
+}
+
 for (const io of ["uring", "listen"]) {
   Deno.test({
     name: `big values lent across shards (${io}): replies as redis-server's, every lend back`,
     ignore: Deno.build.os !== "linux",
-    fn: async () => {
-      const redis = await startRedis();
-      const skua = await startSkua({ shards: SHARDS, args: ["--io", io] });
-      try {
-        const want = await run(true, redis.port);
-        const got = await run(false, skua.port);
-        assert.equal(got.length, want.length);
-        for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `reply ${i}`);
-        await allBack(skua.port);
-      } finally {
-        await skua.stop();
-        await redis.stop();
-      }
-    },
+    fn: () => againstRedis({ args: ["--io", io] }, true),
   });
 }
+
+Deno.test({
+  name: "big values across shards without FFI (deno --deny-ffi): through the rings, same replies",
+  ignore: Deno.build.os !== "linux",
+  fn: () => againstRedis({ deno: ["--deny-ffi"] }, false),
+});
 
 /** Keys over the 3 shards, two of them on one shard (RENAME between them moves the value). */
 const RANDOM_KEYS = [
@@ -222,7 +249,9 @@ function randomScript(seed: number, n: number): Arg[][][] {
   const small = () => `v${int(0, 99999)}`;
   const ops: (() => Arg[][])[] = [
     () => [["SET", key(), big()]],
-    () => [["SET", key(), big()]],
+    () => [["SET", key(), big(), "EX", 1000]],
+    () => [["SET", key(), big(), "GET"]],
+    () => [["PERSIST", key()]],
     () => [["SET", key(), small()]],
     () => [["GET", key()]],
     () => [["GET", key()]],

@@ -484,6 +484,38 @@ Deno.test("parser: a big bulk's buffer grows with what arrived, ends at its comm
   assert.equal(val[size - 1], 120);
 });
 
+Deno.test("parser: the arguments after a big bulk stay in its buffer, which is still given away", () => {
+  // SET k <3 MiB> EX 100 PX: the options come after the value, in chunks of their own
+  const size = 3 * 1024 * 1024;
+  const head = enc(`*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$${size}\r\n`);
+  const value = new Uint8Array(size).fill(121);
+  const tail = enc("\r\n$2\r\nEX\r\n$3\r\n100\r\n");
+  for (const split of [0, 2, 7, tail.length]) {
+    const p = new RequestParser();
+    // as the engines do: what arrived is parsed before more is pushed
+    const feed = (b: Uint8Array) => {
+      p.push(b);
+      return p.next();
+    };
+    assert.equal(feed(head), 0);
+    for (let i = 0; i < size; i += 64 * 1024) {
+      assert.equal(feed(value.subarray(i, i + 64 * 1024)), 0);
+    }
+    if (split > 0) assert.equal(feed(tail.subarray(0, split)), split === tail.length ? 5 : 0);
+    if (split < tail.length) assert.equal(feed(tail.subarray(split)), 5);
+    const val = p.argv[2];
+    const grown = val.buffer;
+    assert.equal(val.length, size);
+    assert.equal(latin1(p.argv[3]), "EX");
+    assert.equal(latin1(p.argv[4]), "100");
+    // one buffer from the first byte of the value on (a second would have copied it), and it
+    // holds little besides the value, so the value can be kept as it lies
+    assert.ok(p.take(val), `split ${split}: ${grown.byteLength} bytes for a ${size}-byte value`);
+    assert.equal(val[0], 121);
+    assert.equal(val[size - 1], 121);
+  }
+});
+
 Deno.test("parser: an announced length is not allocated before its bytes arrive", () => {
   // 1000 stalled headers announcing 512MB each: a fixed-size buffer each, not the announced size
   const parsers: RequestParser[] = [];

@@ -68,6 +68,11 @@ const BIG_ARG = 32 * 1024;
  * only as bytes arrive.
  */
 const RESERVE_FROM = 1024 * 1024;
+/**
+ * Address space a reserved buffer keeps behind its big bulk, for the arguments after it (SET's
+ * options): only what arrives is committed.
+ */
+const AFTER_BULK = 2 * INITIAL_CAPACITY;
 /** A buffer given away with a big argument may hold this much besides it (the command head). */
 const TAKE_SLACK = 64 * 1024;
 /**
@@ -261,26 +266,36 @@ export class RequestParser {
   /**
    * A buffer for at least `need` bytes kept from `base` on, doubling (so at most twice what
    * arrived). While a big bulk is under way: never past the end of its command, and `had`
-   * itself when it is the resizable buffer of that command and can grow in place.
+   * itself when it is the resizable buffer of that command and can grow in place. The
+   * arguments after a big bulk (SET's EX 10) go into that buffer's reserve too: a new buffer
+   * would copy the value.
    */
   private grown(base: number, need: number, had: Uint8Array): Uint8Array {
     const size = Math.max(need, had.length * 2, INITIAL_CAPACITY);
+    const ab = had.buffer;
+    const at = had.byteOffset;
+    const reserved = ab instanceof ArrayBuffer && ab.resizable;
     const bulk = this.mbCount > 0 ? this.bulkLen : -1;
-    if (bulk < BIG_ARG) return new Uint8Array(size);
+    if (bulk < BIG_ARG) {
+      if (reserved && this.mbCount > 0 && ab.maxByteLength >= at + need) {
+        ab.resize(Math.min(ab.maxByteLength, at + need + INITIAL_CAPACITY));
+        return had;
+      }
+      return new Uint8Array(size);
+    }
     const whole = this.pos - base + bulk + 2;
     // the bulk's end came with the next request: room for that one too
     const max = need <= whole ? whole : need + INITIAL_CAPACITY;
     const len = Math.min(size, max);
-    const ab = had.buffer;
-    const at = had.byteOffset;
-    if (ab instanceof ArrayBuffer && ab.resizable && ab.maxByteLength >= at + len) {
+    if (reserved && ab.maxByteLength >= at + len) {
       ab.resize(at + len); // `had` tracks the length
       return had;
     }
     if (len < RESERVE_FROM) return new Uint8Array(len);
     try {
       const room = HEADROOM;
-      return new Uint8Array(new ArrayBuffer(room + len, { maxByteLength: room + max }), room);
+      const reserve = room + max + AFTER_BULK;
+      return new Uint8Array(new ArrayBuffer(room + len, { maxByteLength: reserve }), room);
     } catch {
       // the address space was not to be had: plain buffers, copied at each doubling
       return new Uint8Array(len);

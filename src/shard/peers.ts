@@ -16,6 +16,12 @@ const EMPTY = new Uint8Array(0);
 /** A peer's batch this big leaves mid-turn (flushEarly). */
 const EARLY_FLUSH_BYTES = 8 * 1024;
 
+/** The position of an argument past DETACH_FROM bytes (a big value), or -1. */
+function bigArgument(argv: Uint8Array[], argc: number): number {
+  for (let i = argc - 1; i > 0; i--) if (argv[i].length > DETACH_FROM) return i;
+  return -1;
+}
+
 export class Peers {
   private readonly batches: BatchBuilder[] = [];
   private readonly dirty: boolean[] = [];
@@ -83,15 +89,16 @@ export class Peers {
     // inside EXEC (src/persist/propagate.ts writes a flush as DELs)
     const flags = (client.inExec ? REQ_IN_EXEC : 0) | (more ? REQ_MORE : 0);
     this.dirty[target] = true;
-    const last = argv[argc - 1];
     // a big value whose request buffer the client gives away crosses with no copy
-    if (pos === null && argc > 1 && last.length > DETACH_FROM && client.claim(last)) {
+    const big = pos === null ? bigArgument(argv, argc) : -1;
+    if (big > 0 && client.claim(argv[big])) {
       const rec = BatchBuilder.requestInPlace(
         token,
         client.db,
         client.proto,
         argv,
         argc,
+        big,
         client.txid,
         flags,
         client.id,

@@ -51,6 +51,9 @@ export const REQ_MORE = 2;
 export const GRANTED = 0;
 export const GRANTED_DIRTY = 1;
 
+/** Arguments behind a big value that requestInPlace moves behind it (options such as EX 10). */
+const TAIL_MAX = 4096;
+
 /** A batch past this leaves in its own buffer instead of being copied (BatchBuilder.detach). */
 export const DETACH_FROM = 1 << 20;
 
@@ -120,9 +123,11 @@ export class BatchBuilder {
   }
 
   /**
-   * A request item for argv[0..argc) built in place in front of its last argument, a big value
-   * whose buffer the caller owns and whose headroom holds the item's header and the other
-   * arguments; null when they do not fit there.
+   * A request item for argv[0..argc) built in place around argv[big], a big value whose buffer
+   * the caller owns (its parser's, given away with the whole command in it): the item's header
+   * and the arguments before the value go in the headroom in front of it, the ones after it
+   * over their own RESP framing behind it (always longer than the item's). Null when they do
+   * not fit there. The arguments after the value are moved: their views are not valid after.
    */
   static requestInPlace(
     token: number,
@@ -130,21 +135,40 @@ export class BatchBuilder {
     proto: number,
     argv: Uint8Array[],
     argc: number,
+    big: number,
     txid: number,
     flags: number,
     client: number,
   ): Uint8Array | null {
-    const val = argv[argc - 1];
+    const val = argv[big];
+    const ab = val.buffer;
     let head = 21 + 4;
-    for (let i = 0; i < argc - 1; i++) head += 4 + argv[i].length;
+    for (let i = 0; i < big; i++) head += 4 + argv[i].length;
     if (val.byteOffset < head) return null;
+    let tail = 0;
+    for (let i = big + 1; i < argc; i++) {
+      // each must lie behind the value in the same buffer, as the parser left it
+      if (argv[i].buffer !== ab || argv[i].byteOffset < val.byteOffset + val.length) return null;
+      tail += 4 + argv[i].length;
+    }
+    if (tail > TAIL_MAX) return null;
+    // the arguments behind the value are copied aside first: their new places overlap the old
+    const after = tail === 0 ? null : new BatchBuilder();
+    if (after !== null) {
+      after.ensure(tail);
+      for (let i = big + 1; i < argc; i++) {
+        after.u32(argv[i].length);
+        after.bytes(argv[i]);
+      }
+    }
     // the other arguments may lie in the headroom's bytes: the header is built aside first
     const b = new BatchBuilder();
-    b.request(token, db, proto, argv, argc - 1, null, txid, flags, client);
+    b.request(token, db, proto, argv, big, null, txid, flags, client);
     b.setU32(17, argc);
     b.u32(val.length);
-    const rec = new Uint8Array(val.buffer, val.byteOffset - head, head + val.length);
+    const rec = new Uint8Array(ab, val.byteOffset - head, head + val.length + tail);
     rec.set(b.view());
+    if (after !== null) rec.set(after.view(), head + val.length);
     return rec;
   }
 

@@ -21,6 +21,8 @@ export interface SkuaOptions {
   readyTimeoutMs?: number;
   /** Another checkout of Skua to run (a benchmark against an earlier commit); default: this one. */
   root?: string;
+  /** Flags for `deno run` besides -A (e.g. ["--deny-ffi"]). */
+  deno?: string[];
 }
 
 export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
@@ -119,7 +121,8 @@ export async function startSkua(opts: SkuaOptions = {}): Promise<ServerHandle> {
   let lastErr = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = freePort();
-    const args = ["run", "-A", "main.ts", "--port", String(port), "--bind", "127.0.0.1"];
+    const args = ["run", "-A", ...(opts.deno ?? []), "main.ts", "--port", String(port)];
+    args.push("--bind", "127.0.0.1");
     if (opts.shards !== undefined) args.push("--shards", String(opts.shards));
     args.push(...(opts.args ?? []));
     // SKUA_TEST_IO=listen|uring runs the suite on a given io engine (tests/run.sh does both)
