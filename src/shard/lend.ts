@@ -60,7 +60,7 @@ export class Lends {
     return this.on && len >= LEND_FROM && len <= LEND_MAX;
   }
 
-  /** Lent out now: buffers, and their bytes. */
+  /** Lends out now, not given back yet (INFO shards' `lent`). */
   get lentCount(): number {
     return this.out.size;
   }
@@ -160,7 +160,7 @@ export class Lends {
     this.giveBack(h.source, h.id);
   }
 
-  /** Buffers of peers held. */
+  /** Peers' buffers this shard keeps values in (INFO shards' `held`). */
   get heldCount(): number {
     return this.held.size;
   }
