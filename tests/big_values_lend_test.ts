@@ -330,3 +330,71 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Writers on every shard replace one key's big value while readers on every shard read it:
+ * every value read must be one that was written, whole (each is one repeated byte), however
+ * its lends and give-backs interleave. Every shard collects its garbage all along (MEMORY
+ * PURGE), so a buffer given back while a peer still used it is freed: it would show up as
+ * mixed bytes, or end the process.
+ */
+Deno.test({
+  name: "big values lent across shards: concurrent writers and readers of one key see whole values",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const skua = await startSkua({ shards: SHARDS });
+    const key = keyOn("lend:hot:", 0);
+    const size = (1 << 20) + 12_345;
+    const writes = 120;
+    try {
+      const conns = await Promise.all(
+        [0, 1, 2, 0, 1, 2].map((shard) => connectOn(skua.port, shard, false)),
+      );
+      const writers = conns.slice(0, 3), readers = conns.slice(3);
+      const written = new Set<number>();
+      let done = false;
+      const write = async (c: RespConn, w: number) => {
+        for (let i = 0; i < writes; i++) {
+          const fill = (w * writes + i) % 251;
+          written.add(fill);
+          assert.equal(str(await c.call("SET", key, new Uint8Array(size).fill(fill))), "OK");
+        }
+      };
+      const read = async (c: RespConn) => {
+        let seen = 0;
+        while (!done) {
+          const r = await c.send("GET", key);
+          if (r.length < 10) continue; // not set yet
+          const head = `$${size}\r\n`.length;
+          assert.equal(r.length, head + size + 2, "a whole value");
+          const fill = r[head];
+          assert.ok(written.has(fill), `byte ${fill} was never written`);
+          for (let i = head; i < head + size; i += 997) {
+            if (r[i] !== fill) assert.fail(`mixed bytes: ${fill} then ${r[i]} at ${i - head}`);
+          }
+          assert.equal(r[head + size - 1], fill);
+          seen++;
+        }
+        return seen;
+      };
+      // every shard collects its garbage (MEMORY PURGE runs a full GC on each) all along
+      const purger = await connectOn(skua.port, 0, false);
+      const purge = async () => {
+        while (!done) {
+          assert.equal(str(await purger.call("MEMORY", "PURGE")), "OK");
+          await delay(50);
+        }
+      };
+      // one Promise.all: the first failure (a reader's, or a closed connection) fails the test
+      const writing = Promise.all(writers.map(write)).finally(() => done = true);
+      const [, seen] = await Promise.all([writing, Promise.all(readers.map(read)), purge()]);
+      purger.close();
+      assert.ok(seen.every((n) => n > 0), `reads per reader: ${seen}`);
+      assert.equal(await conns[0].call("DEL", key), 1);
+      await settles(conns[0], 0, "lends left after DEL");
+      for (const c of conns) c.close();
+    } finally {
+      await skua.stop();
+    }
+  },
+});
