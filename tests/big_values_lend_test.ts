@@ -15,6 +15,7 @@ import { type SkuaOptions, startRedis, startSkua } from "./helpers/server.ts";
 import { type Arg, RespConn, show, str } from "./helpers/resp.ts";
 import { SlotMap } from "../src/cluster/slots.ts";
 import { rng } from "./helpers/rng.ts";
+import { connectOn as connectOnShard, keyOn as keyOnShard } from "./helpers/shards.ts";
 
 const SHARDS = 3;
 const SIZE = 2 * 1024 * 1024 + 17;
@@ -29,19 +30,12 @@ function value(seed: number, size = SIZE): Uint8Array {
 
 /** A key named from `prefix` that lives on `shard`. */
 function keyOn(prefix: string, shard: number): string {
-  for (let i = 0;; i++) if (slots.ownerOfLatin1(`${prefix}${i}`) === shard) return `${prefix}${i}`;
+  return keyOnShard(prefix, shard, SHARDS);
 }
 
-/** A connection whose shard is `shard` (a client id names its shard); any for redis-server. */
-async function connectOn(port: number, shard: number, redis: boolean): Promise<RespConn> {
-  for (let i = 0; i < 200; i++) {
-    const c = await RespConn.connect(port);
-    if (redis) return c;
-    const id = Number(await c.call("CLIENT", "ID"));
-    if (id % SHARDS === shard) return c;
-    c.close();
-  }
-  throw new Error(`no connection on shard ${shard}`);
+/** A connection whose shard is `shard`; any for redis-server. */
+function connectOn(port: number, shard: number, redis: boolean): Promise<RespConn> {
+  return redis ? RespConn.connect(port) : connectOnShard(port, shard, SHARDS);
 }
 
 /** lent and held summed over the shards (INFO shards). */

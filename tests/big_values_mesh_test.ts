@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { startSkua } from "./helpers/server.ts";
 import { RespConn, str } from "./helpers/resp.ts";
 import { spreadKeys } from "./helpers/keys.ts";
+import { connectOn } from "./helpers/shards.ts";
 import { SlotMap } from "../src/cluster/slots.ts";
 
 const MiB = 1024 * 1024;
@@ -25,16 +26,9 @@ function rssMB(pid: number): number {
   return m === null ? 0 : Number(m[1]) / 1024;
 }
 
-/** A connection held by a shard other than `key`'s owner (a client id names its shard). */
-async function across(port: number, key: string): Promise<RespConn> {
-  const owner = new SlotMap(SHARDS).ownerOfLatin1(key);
-  for (let i = 0; i < 100; i++) {
-    const c = await RespConn.connect(port);
-    const id = Number(await c.call("CLIENT", "ID"));
-    if (id % SHARDS !== owner) return c;
-    c.close();
-  }
-  throw new Error(`no connection off ${key}'s shard`);
+/** A connection held by a shard other than `key`'s owner. */
+function across(port: number, key: string): Promise<RespConn> {
+  return connectOn(port, (new SlotMap(SHARDS).ownerOfLatin1(key) + 1) % SHARDS, SHARDS);
 }
 
 Deno.test({

@@ -9,8 +9,8 @@ import { LOCK_ALL, LOCK_SHARED, type LockReq, LockTable, WaitSet } from "../src/
 import { lockHash } from "../src/shard/plan.ts";
 import { LockKeys } from "../src/shard/lock_keys.ts";
 import { cli, runTool, type ServerHandle, startSkua, withServers } from "./helpers/server.ts";
-import { RespConn, str } from "./helpers/resp.ts";
-import { SlotMap } from "../src/cluster/slots.ts";
+import { str } from "./helpers/resp.ts";
+import { connectOn, keyOn } from "./helpers/shards.ts";
 
 const enc = new TextEncoder();
 let nextTxid = 1;
@@ -245,30 +245,14 @@ function resp(args: string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
 }
 
-/** A connection whose client lives on shard `shard` of `n` (a client id names its shard). */
-async function connOn(port: number, shard: number, n: number): Promise<RespConn> {
-  for (let i = 0; i < 100; i++) {
-    const c = await RespConn.connect(port);
-    if (Number(await c.call("CLIENT", "ID")) % n === shard) return c;
-    c.close();
-  }
-  throw new Error(`no connection on shard ${shard}`);
-}
-
-/** A key owned by `shard` of `n`. */
-function keyOn(shard: number, n: number, prefix: string): string {
-  const slots = new SlotMap(n);
-  for (let i = 0;; i++) if (slots.ownerOfLatin1(`${prefix}${i}`) === shard) return `${prefix}${i}`;
-}
-
 Deno.test("a client that leaves while its command waits for a lock still has it, and what it sent after, run", async () => {
   await withServers(
     [() => startSkua({ shards: 2, args: ["--enable-debug-command", "local"] })],
     async ([s]: ServerHandle[]) => {
-      const x = await connOn(s.port, 0, 2);
-      const y = await connOn(s.port, 1, 2);
+      const x = await connectOn(s.port, 0, 2);
+      const y = await connectOn(s.port, 1, 2);
       try {
-        const a = keyOn(0, 2, "a"), b = keyOn(1, 2, "b"), after = keyOn(1, 2, "z");
+        const a = keyOn("a", 0, 2), b = keyOn("b", 1, 2), after = keyOn("z", 1, 2);
         // x's EXEC holds b's lock on shard 1 while its own shard sleeps
         await x.writeRaw(
           [["MULTI"], ["SET", a, "x"], ["SET", b, "x"], ["DEBUG", "SLEEP", "0.6"], ["EXEC"]]
