@@ -11,7 +11,8 @@
  *   4             CTRL_NO_ACTIVE_EXPIRE  1: no shard expires keys actively (DEBUG SET-ACTIVE-EXPIRE 0)
  *   5             CTRL_EVENT_SEQ  global event sequence (ACL LOG entries), taken with Atomics.add
  *   6..15                       reserved for further global words (same cache line)
- *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i
+ *   16 + 16*i + 0 parked        shard i: 1 while it is (about to be) asleep, written by shard i;
+ *                               its first waker takes it back to 0
  *   16 + 16*i + 1 wake          shard i: wake counter; wakers add 1 and notify, shard i waits on it
  *   16 + 16*i + 2 oom           shard i: 1 while it is over its maxmemory share and cannot evict
  *   16 + 16*i + 3 held          shard i: its key lock slots taken by split commands in flight
@@ -362,7 +363,10 @@ export class Mesh {
     for (let i = 0; i < this.dirtyCount; i++) {
       const t = this.dirtyList[i];
       this.dirty[t] = 0;
-      if (Atomics.load(ctl, parkedWord(t)) === 0) continue;
+      // the first waker takes the flag down: the wake it sends stays pending until the target
+      // reads it, so later senders need not send another (each is a syscall, and the target
+      // drains every ring once it runs)
+      if (Atomics.compareExchange(ctl, parkedWord(t), 1, 0) !== 1) continue;
       this.wakes++;
       if (this.waker) {
         this.waker(t);
