@@ -31,9 +31,13 @@ const NO_ARG = new Uint8Array(0);
 /** Ready replies held for owed ones (Client.sendable) go out anyway past this size. */
 const HOLD_BYTES = 64 * 1024;
 
+/** The parts of a slot answered whole (a local or forwarded command): none, and never written. */
+const NO_PARTS: (Uint8Array | null)[] = Object.freeze([]) as unknown as (Uint8Array | null)[];
+
 export class Slot {
   bytes: Uint8Array | null = null;
-  parts: (Uint8Array | null)[] = [];
+  /** a split or fanned-out command's replies per part (set by whoever splits it) */
+  parts: (Uint8Array | null)[] = NO_PARTS;
   remaining = 0;
   /** runs when every part has arrived; writes the final reply into w */
   done: ((parts: Uint8Array[]) => Uint8Array) | null = null;

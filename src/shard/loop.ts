@@ -255,7 +255,11 @@ export class ShardLoop implements ShardHost {
         else if (r.txid !== 0 && (r.flags & REQ_MORE) === 0) partRan(shard, r.txid);
         shard.peers.flushEarly();
       } else if (kind === ITEM_REPLY) {
-        shard.peers.completePart(r.token, r.body, shard.claimForwarded(r.body));
+        // a small reply next in its client's line is copied out of the record, with no view
+        if (detached || !shard.peers.answerFrom(r.token, r.record, r.bodyAt, r.bodyLen)) {
+          const body = r.replyBody();
+          shard.peers.completePart(r.token, body, shard.claimForwarded(body));
+        }
       } else if (kind === ITEM_HELD) {
         onHeld(shard, source, r.flags, r.lockKeys);
       } else if (kind === ITEM_FETCH || kind === ITEM_STORE) {

@@ -22,6 +22,15 @@ function bigArgument(argv: Uint8Array[], argc: number): number {
   return -1;
 }
 
+/**
+ * The usual case: a whole forwarded command whose reply is next in its client's line goes
+ * straight into the client's output.
+ */
+function straight(slot: Slot, c: Client): boolean {
+  return slot.remaining === 1 && slot.done === null && slot.onReady === null && !c.closed &&
+    c.queue.first() === slot;
+}
+
 export class Peers {
   private readonly batches: BatchBuilder[] = [];
   private readonly dirty: boolean[] = [];
@@ -207,31 +216,24 @@ export class Peers {
     const c = this.tokClient[token];
     if (slot === null || c === null) return;
     const part = this.tokPart[token];
-    if (this.tokPlain[token] === 1) c.forwardsOut--;
-    this.tokSlot[token] = null;
-    this.tokClient[token] = null;
-    this.freeTokens.push(token);
-    if (
-      slot.remaining === 1 && slot.done === null && slot.onReady === null && !c.closed &&
-      c.queue.first() === slot
-    ) {
-      // the usual case, a whole forwarded command whose reply is next in line: straight out
-      // (a big one as it is: a 512 MiB GET's copy cost a pass over fresh memory)
+    this.settle(token, c);
+    if (straight(slot, c)) {
+      // a big one as it is: a 512 MiB GET's copy cost a pass over fresh memory
       if (own && c.out.len === 0) c.out.adopt(body);
       else c.out.raw(body);
-      slot.bytes = EMPTY;
-      slot.remaining = 0;
-      c.queue.shift();
-      c.drain();
-      c.transport.flush();
-      if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
-      return;
+      return this.answered(slot, c);
     }
-    // the last part is folded at once, straight from the ring record: no copy of it is held
-    slot.parts[part] = slot.remaining === 1 && slot.done !== null ? body : c.hold(body);
-    if (--slot.remaining > 0) return;
-    // folded even for a client gone meanwhile: a fold may end a transaction
-    slot.bytes = slot.done === null ? slot.parts[0]! : slot.done(slot.parts as Uint8Array[]);
+    if (slot.done === null) {
+      // a whole command's reply (its only part), held for its turn
+      slot.bytes = c.hold(body);
+      slot.remaining = 0;
+    } else {
+      // the last part is folded at once, straight from the ring record: no copy of it is held
+      slot.parts[part] = slot.remaining === 1 ? body : c.hold(body);
+      if (--slot.remaining > 0) return;
+      // folded even for a client gone meanwhile: a fold may end a transaction
+      slot.bytes = slot.done(slot.parts as Uint8Array[]);
+    }
     if (slot.onReady !== null) slot.onReady();
     if (c.closed) return;
     if (c.queue.first() === slot) {
@@ -240,6 +242,39 @@ export class Peers {
       // input held while too many replies were outstanding: go on once half of them are in
       if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
     }
+  }
+
+  /**
+   * completePart for a reply at rec[at, at + len) that goes straight out: copied from the
+   * record, with no view made of it. False (nothing done) for any other reply.
+   */
+  answerFrom(token: number, rec: Uint8Array, at: number, len: number): boolean {
+    if (token <= 0 || token >= this.tokSlot.length) return false;
+    const slot = this.tokSlot[token];
+    const c = this.tokClient[token];
+    if (slot === null || c === null || !straight(slot, c)) return false;
+    this.settle(token, c);
+    c.out.rawRange(rec, at, at + len);
+    this.answered(slot, c);
+    return true;
+  }
+
+  /** The reply for `token` came: the token is free again. */
+  private settle(token: number, c: Client): void {
+    if (this.tokPlain[token] === 1) c.forwardsOut--;
+    this.tokSlot[token] = null;
+    this.tokClient[token] = null;
+    this.freeTokens.push(token);
+  }
+
+  /** A straight reply was written: its slot leaves the line, and what waited behind it. */
+  private answered(slot: Slot, c: Client): void {
+    slot.bytes = EMPTY;
+    slot.remaining = 0;
+    c.queue.shift();
+    c.drain();
+    c.transport.flush();
+    if (c.parser.pending > 0 && c.queue.length <= MAX_WAITING >> 1) this.resume(c);
   }
 
   /**

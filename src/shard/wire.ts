@@ -335,6 +335,9 @@ export class BatchReader {
   db = 0;
   proto = 2;
   body: Uint8Array = new Uint8Array(0);
+  /** reply: where its body lies in the record (`replyBody()` makes a view of it) */
+  bodyAt = 0;
+  bodyLen = 0;
   /** lent: what the memory holds (LENT_*), its id, address and length */
   lentWhat = 0;
   lentId = 0;
@@ -350,6 +353,12 @@ export class BatchReader {
     this.rec = rec;
     this.dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     this.off = 0;
+  }
+
+  /** The body of the reply item just read, as a view into the record. */
+  replyBody(): Uint8Array {
+    const r = this.rec;
+    return new Uint8Array(r.buffer, r.byteOffset + this.bodyAt, this.bodyLen);
   }
 
   /** Let go of the record read (a big one's buffer would otherwise stay alive while idle). */
@@ -386,9 +395,11 @@ export class BatchReader {
         o += l;
       }
     } else if (kind === ITEM_REPLY) {
+      // no view: a reply that goes straight out is copied from the record (Peers.answerFrom)
       const l = dv.getUint32(o, true);
       o += 4;
-      this.body = new Uint8Array(r.buffer, r.byteOffset + o, l);
+      this.bodyAt = o;
+      this.bodyLen = l;
       o += l;
     } else if (kind === ITEM_FETCH) {
       this.db = dv.getUint16(o, true);
