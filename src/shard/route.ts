@@ -121,22 +121,24 @@ function split(
   p: Plan,
   now: number,
 ): void {
-  // exact sizes first: arrays grown by push reallocate their backing store several times
+  // exact sizes first: an array grown by push reallocates its backing store, and a split
+  // command's arrays are most of what it allocates
   const stride = cmd.keyStride + 1;
   const counts = splitCounts;
   counts.fill(0, 0, shard.n);
-  const order: number[] = [];
-  for (let i = 0; i < p.keys; i++) {
-    const t = p.owner[i];
-    if (counts[t]++ === 0) order.push(t);
-  }
+  let shards = 0;
+  for (let i = 0; i < p.keys; i++) if (counts[p.owner[i]]++ === 0) shards++;
+  // parts in ascending shard order: the order a transaction takes its locks in
+  const order: number[] = new Array(shards);
+  for (let t = 0, k = 0; k < shards; t++) if (counts[t] > 0) order[k++] = t;
   const byShard: number[][] = new Array(shard.n);
   const keysByShard: number[][] = new Array(shard.n);
-  for (let i = 0; i < order.length; i++) {
+  const keyPos: number[][] = new Array(shards);
+  for (let i = 0; i < shards; i++) {
     const t = order[i];
     byShard[t] = new Array(1 + counts[t] * stride);
     byShard[t][0] = 0;
-    keysByShard[t] = new Array(counts[t]);
+    keyPos[i] = keysByShard[t] = new Array(counts[t]);
     counts[t] = 0;
   }
   for (let i = 0; i < p.keys; i++) {
@@ -147,14 +149,7 @@ function split(
     const at = 1 + k * stride;
     for (let j = 0; j < stride; j++) byShard[t][at + j] = pos + j;
   }
-  // parts in ascending shard order: the order a transaction takes its locks in
-  for (let i = 1; i < order.length; i++) {
-    const t = order[i];
-    let j = i - 1;
-    for (; j >= 0 && order[j] > t; j--) order[j + 1] = order[j];
-    order[j + 1] = t;
-  }
-  const sp: SplitPlan = { argc, keyPos: order.map((t) => keysByShard[t]) };
+  const sp: SplitPlan = { argc, keyPos };
   if (!mayChain(c, cmd)) {
     return runParts(shard, c, cmd, argv, argc, now, order, byShard, folder(cmd, sp, c));
   }
@@ -163,7 +158,7 @@ function split(
   // their parts in request order. One over other shards could reach a shard before an earlier
   // chain still waiting for a grant elsewhere: it waits until those are all sent.
   let mask = 0;
-  for (const t of order) mask |= 1 << t;
+  for (let i = 0; i < shards; i++) mask |= 1 << order[i];
   // a pipeline's split commands go under one transaction (squash.ts), behind the client's
   // chains still out too when it asks the same shards
   if (squashable(c, cmd) && (c.squash !== null || c.chains === 0 || sameShards(shard, c, mask))) {
