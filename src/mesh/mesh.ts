@@ -365,8 +365,10 @@ export class Mesh {
       this.dirty[t] = 0;
       // the first waker takes the flag down: the wake it sends stays pending until the target
       // reads it, so later senders need not send another (each is a syscall, and the target
-      // drains every ring once it runs)
-      if (Atomics.compareExchange(ctl, parkedWord(t), 1, 0) !== 1) continue;
+      // drains every ring once it runs). Looked at first: a compare-and-swap takes the cache
+      // line even when it fails, and a busy peer is awake on nearly every call.
+      const w = parkedWord(t);
+      if (Atomics.load(ctl, w) === 0 || Atomics.compareExchange(ctl, w, 1, 0) !== 1) continue;
       this.wakes++;
       if (this.waker) {
         this.waker(t);
