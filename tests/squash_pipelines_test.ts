@@ -15,21 +15,10 @@ import { type Arg, parse, type Reply, RespConn, show, str } from "./helpers/resp
 import { spreadKeys } from "./helpers/keys.ts";
 import { type ServerHandle, startRedis, startSkua } from "./helpers/server.ts";
 import { keyOn } from "./helpers/shards.ts";
+import { rng } from "./helpers/rng.ts";
 
 const SHARDS = 3;
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pipelineOf(rand: () => number, keys: string[], oneShard: string[]): Arg[][] {
   const pick = (n: number) =>
