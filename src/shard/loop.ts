@@ -255,7 +255,8 @@ export class ShardLoop implements ShardHost {
         else if (r.txid !== 0 && (r.flags & REQ_MORE) === 0) partRan(shard, r.txid);
         shard.peers.flushEarly();
       } else if (kind === ITEM_REPLY) {
-        // a small reply next in its client's line is copied out of the record, with no view
+        // a reply next in its client's line is copied out of the record without a view of it
+        // (a detached record's may be adopted whole instead: completePart)
         if (detached || !shard.peers.answerFrom(r.token, r.record, r.bodyAt, r.bodyLen)) {
           const body = r.replyBody();
           shard.peers.completePart(r.token, body, shard.claimForwarded(body));

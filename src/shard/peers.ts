@@ -218,7 +218,7 @@ export class Peers {
     const part = this.tokPart[token];
     this.settle(token, c);
     if (straight(slot, c)) {
-      // a big one as it is: a 512 MiB GET's copy cost a pass over fresh memory
+      // straight out, a big one as it is (a 512 MiB GET's copy cost a pass over fresh memory)
       if (own && c.out.len === 0) c.out.adopt(body);
       else c.out.raw(body);
       return this.answered(slot, c);
