@@ -29,6 +29,7 @@ import { lastError } from "./uring_load.ts";
 import {
   CQE_F_BUFFER,
   CQE_F_MORE,
+  LISTEN_BIND_ONLY,
   LISTEN_REUSEPORT,
   LISTEN_V6ONLY,
   RING_PLAIN,
@@ -216,6 +217,19 @@ export function listenFd(lib: UringLib, host: string, port: number, o: ListenOpt
   const fd = lib.symbols.sk_listen(name, port, o.backlog ?? 511, flags);
   if (fd < 0) throw new Error(lastError(lib));
   return fd;
+}
+
+/**
+ * Is `host:port` free to listen on? Binds a socket there without listening, and closes it: 0
+ * when free, else the errno (the shim's last error says more). Unlike a listener, it never
+ * takes a client's handshake.
+ */
+export function probePort(lib: UringLib, host: string, port: number): number {
+  const name = new TextEncoder().encode(host + "\0");
+  const fd = lib.symbols.sk_listen(name, port, 0, LISTEN_BIND_ONLY);
+  if (fd < 0) return -fd;
+  lib.symbols.sk_close(fd);
+  return 0;
 }
 
 const addrBuf = new Uint8Array(64);

@@ -57,6 +57,8 @@ export const RING_PLAIN = 1;
 /** sk_listen flags. */
 export const LISTEN_REUSEPORT = 1;
 export const LISTEN_V6ONLY = 2;
+/** bind only, never listen (a probe for a port in use; an older shim listens, then it is closed) */
+export const LISTEN_BIND_ONLY = 4;
 
 /** Completion flags (IORING_CQE_F_*). */
 export const CQE_F_BUFFER = 1;
@@ -82,6 +84,8 @@ export const Errno = {
   EMFILE: 24,
   EPIPE: 32,
   ETIME: 62,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
   ECONNRESET: 104,
   ENOBUFS: 105,
   EALREADY: 114,

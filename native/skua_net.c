@@ -75,8 +75,11 @@ int32_t sk_listen(const char *host, uint32_t port, uint32_t backlog, uint32_t fl
 		close(fd);
 		return -e;
 	}
+	/* BIND_ONLY: a probe for a port in use. A listener, even for a moment,
+	 * would complete the handshake of a client trying the port meanwhile and
+	 * then reset it. */
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    listen(fd, backlog ? (int)backlog : 511) < 0) {
+	    (!(flags & SK_LISTEN_BIND_ONLY) && listen(fd, backlog ? (int)backlog : 511) < 0)) {
 		int e = errno;
 		sk_set_error("bind/listen %s port %u: %s", host ? host : "", port, strerror(e));
 		close(fd);

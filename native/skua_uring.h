@@ -50,6 +50,7 @@
 /* sk_listen() flags. */
 #define SK_LISTEN_REUSEPORT 1u /* SO_REUSEPORT (one listener per shard) */
 #define SK_LISTEN_V6ONLY 2u /* IPV6_V6ONLY on an IPv6 address */
+#define SK_LISTEN_BIND_ONLY 4u /* bind and return the socket, never listen (a port probe) */
 
 /* Completion flags (same values as IORING_CQE_F_*). */
 #define SK_CQE_F_BUFFER 1u

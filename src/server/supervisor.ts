@@ -3,7 +3,14 @@
  * Worker per shard, waits until every shard listens, and shuts them down on request.
  */
 import { createMeshInit, Mesh } from "../mesh/mesh.ts";
-import { loadUring, probeUring, type UringLib } from "../../ffi/uring.ts";
+import {
+  Errno,
+  lastError,
+  loadUring,
+  probePort,
+  probeUring,
+  type UringLib,
+} from "../../ffi/uring.ts";
 import type { ShardInit } from "../shard/shard.ts";
 import type { Config } from "../config/mod.ts";
 import { log } from "../util/log.ts";
@@ -40,8 +47,22 @@ export interface Server {
   onShutdown: (why: string) => void;
 }
 
-/** Fail early with a clear message when the port is taken (SO_REUSEPORT would hide a peer). */
-function checkPort(bind: string, port: number): void {
+/**
+ * Fail early with a clear message when the port is taken (SO_REUSEPORT would hide a peer). With
+ * the shim the probe only binds; without it, it listens for a moment, and a client that tries
+ * the port just then is accepted and reset.
+ */
+function checkPort(bind: string, port: number, lib: UringLib | null): void {
+  if (lib !== null) {
+    const errno = probePort(lib, bind, port);
+    if (errno === 0) return;
+    const why = errno === Errno.EADDRINUSE
+      ? "address already in use"
+      : errno === Errno.EADDRNOTAVAIL
+      ? "address not available"
+      : lastError(lib);
+    throw new StartupError(`cannot listen on ${bind}:${port}: ${why}`);
+  }
   try {
     Deno.listen({ hostname: bind, port }).close();
   } catch (e) {
@@ -58,7 +79,7 @@ function checkPort(bind: string, port: number): void {
  * The listeners' plan: the plain port, and TLS's (null when tls-port is 0), checked before any
  * shard starts. Port 0 with TLS: the shards listen on loopback only, for the terminator.
  */
-function planListeners(cfg: Config): TlsPlan | null {
+function planListeners(cfg: Config, lib: UringLib | null): TlsPlan | null {
   let plan: TlsPlan | null;
   try {
     plan = planTls(cfg.params, cfg.bind, cfg.port);
@@ -70,20 +91,20 @@ function planListeners(cfg: Config): TlsPlan | null {
   if (cfg.port === 0 && plan === null) {
     throw new StartupError("Configured to not listen anywhere, exiting.");
   }
-  if (cfg.port !== 0) checkPort(cfg.bind, cfg.port);
-  if (plan !== null) checkPort(cfg.bind, plan.port);
+  if (cfg.port !== 0) checkPort(cfg.bind, cfg.port, lib);
+  if (plan !== null) checkPort(cfg.bind, plan.port, lib);
   return plan;
 }
 
 export async function startServer(cfg: Config): Promise<Server> {
-  const tlsPlan = planListeners(cfg);
+  const { io, lib } = chooseEngine(cfg.io);
+  const tlsPlan = planListeners(cfg, lib);
   let terminator: TlsTerminator | null = null;
   const n = cfg.shards;
   const fit = fitMaxclients(Number(cfg.params.get("maxclients") ?? 10000), n);
   if (typeof fit === "string") throw new StartupError(fit);
   // what CONFIG GET maxclients reports after a reduction, as in Redis
   if (cfg.params.has("maxclients") || fit !== 10000) cfg.params.set("maxclients", String(fit));
-  const { io, lib } = chooseEngine(cfg.io);
   const efds = lib === null ? [] : Array.from({ length: n }, () => lib.symbols.sk_eventfd());
   const mesh = createMeshInit(n, RING_CAPACITY);
   // the shards listen, then load the dataset (answering -LOADING), then report "ready"
