@@ -20,10 +20,18 @@ export function addressesAvailable(): boolean {
   return granted;
 }
 
+/**
+ * The native address of a JS buffer, to take ONCE per buffer (~0.2-0.5 µs).
+ * Use a buffer made from `new ArrayBuffer(n)` (always off-heap, never moved
+ * by the GC) and keep a reference to it while a request uses it.
+ */
+export function pointerOf(buf: ArrayBuffer | ArrayBufferView): Deno.PointerValue {
+  return Deno.UnsafePointer.of(buf as BufferSource);
+}
+
 /** The address of `b`'s first byte (an off-heap buffer: a big one never moves). */
 export function addressOf(b: Uint8Array): bigint {
-  const p = Deno.UnsafePointer.of(b as Uint8Array<ArrayBuffer>);
-  return BigInt(Deno.UnsafePointer.value(p));
+  return BigInt(Deno.UnsafePointer.value(pointerOf(b)));
 }
 
 /** A view of `len` bytes at `addr`, memory this isolate does not own. */

@@ -39,6 +39,7 @@ import {
 } from "./uring_symbols.ts";
 
 export { lastError, loadUring, probeUring } from "./uring_load.ts";
+export { pointerOf } from "./address.ts";
 export * from "./uring_symbols.ts";
 
 export interface UringOptions {
@@ -52,15 +53,6 @@ export interface UringOptions {
   bgid?: number;
   /** Don't ask for SINGLE_ISSUER/DEFER_TASKRUN/COOP_TASKRUN. */
   plain?: boolean;
-}
-
-/**
- * The native address of a JS buffer, to take ONCE per buffer (~0.2-0.5 µs).
- * Use a buffer made from `new ArrayBuffer(n)` (always off-heap, never moved
- * by the GC) and keep a reference to it while a request uses it.
- */
-export function pointerOf(buf: ArrayBuffer | ArrayBufferView): Deno.PointerValue {
-  return Deno.UnsafePointer.of(buf as BufferSource);
 }
 
 export class Uring {
