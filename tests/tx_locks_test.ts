@@ -8,8 +8,10 @@ import assert from "node:assert/strict";
 import { LOCK_ALL, LOCK_SHARED, type LockReq, LockTable, WaitSet } from "../src/shard/locks.ts";
 import { lockHash } from "../src/shard/plan.ts";
 import { LockKeys } from "../src/shard/lock_keys.ts";
+import { slotOf } from "../src/shard/key_locks.ts";
+import { SlotMap } from "../src/cluster/slots.ts";
 import { cli, runTool, type ServerHandle, startSkua, withServers } from "./helpers/server.ts";
-import { str } from "./helpers/resp.ts";
+import { type Reply, RespConn, str } from "./helpers/resp.ts";
 import { connectOn, keyOn } from "./helpers/shards.ts";
 
 const enc = new TextEncoder();
@@ -238,6 +240,66 @@ Deno.test("INFO shards: pipelined MSETs that meet held keys still share transact
     );
     assert.ok(sum("lock_waits") > 0, "the load met held keys");
   });
+});
+
+/** Two keys of shard `shard` (of `n`) whose lock hashes differ but share a key lock slot. */
+function slotTwins(prefix: string, shard: number, n: number): [string, string] {
+  const slots = new SlotMap(n);
+  const first = new Map<number, { key: string; hash: number }>();
+  for (let i = 0;; i++) {
+    const key = `${prefix}${i}`;
+    if (slots.ownerOfLatin1(key) !== shard) continue;
+    const hash = lockHash(0, enc.encode(key));
+    const twin = first.get(slotOf(hash));
+    if (twin !== undefined && twin.hash !== hash) return [twin.key, key];
+    first.set(slotOf(hash), { key, hash });
+  }
+}
+
+Deno.test("wait set: requests on keys whose hashes share a lock slot wait for each other", () => {
+  const [a, b] = slotTwins("twin:", 0, 1);
+  const w = new WaitSet();
+  const ra = req([a]);
+  w.add(ra);
+  assert.ok(w.conflicts(req([b])), "a writer on the twin key");
+  assert.ok(w.conflicts(req([b], LOCK_SHARED)), "a reader on the twin key");
+  w.remove(ra);
+  assert.ok(!w.conflicts(req([b])));
+});
+
+Deno.test("pipelined MSETs whose keys share lock slots with the one before do not wait for a tick", async () => {
+  // hz 1: a lock request that no release woke would wait up to a second for the next tick
+  await withServers(
+    [() => startSkua({ shards: 2, args: ["--hz", "1"] })],
+    async ([s]: ServerHandle[]) => {
+      const twins = [slotTwins("tw0:", 0, 2), slotTwins("tw1:", 1, 2)];
+      // enough keys that each MSET is a transaction of its own (a squash takes at most 32),
+      // each one on a twin of the key its predecessor wrote on both shards
+      const cmds: string[][] = [];
+      for (let j = 0; j < 12; j++) {
+        const args = ["MSET", twins[0][j % 2], `v${j}`, twins[1][j % 2], `v${j}`];
+        for (let k = 0; k < 40; k++) args.push(`fill:${j}:${k}`, "x");
+        cmds.push(args);
+      }
+      const c = await RespConn.connect(s.port);
+      try {
+        const t0 = Date.now();
+        const replies = await c.pipeline(cmds);
+        const ms = Date.now() - t0;
+        assert.deepEqual(
+          replies.map((r) => new TextDecoder().decode(r)),
+          cmds.map(() => "+OK\r\n"),
+        );
+        assert.ok(ms < 500, `12 MSETs took ${ms} ms`);
+        assert.deepEqual(
+          (await c.call("MGET", ...twins.flat())) as Reply[],
+          ["v10", "v11", "v10", "v11"].map((v) => enc.encode(v)),
+        );
+      } finally {
+        c.close();
+      }
+    },
+  );
 });
 
 /** A command in RESP (ASCII arguments). */

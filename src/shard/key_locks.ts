@@ -22,6 +22,11 @@ import { allWord, heldWord, KEY_SLOTS, keyLockBase } from "../mesh/mesh.ts";
 const WRITER = -(1 << 30);
 const MASK = KEY_SLOTS - 1;
 
+/** The slot (of each shard's table) of lock hash `hash`: hashes that share one share the lock. */
+export function slotOf(hash: number): number {
+  return hash & MASK;
+}
+
 /** Does slot value `v` keep out a taker: a reader waits only for a writer, a writer for anyone? */
 function keepsOut(v: number, write: boolean): boolean {
   return v < 0 || (write && v > 0);

@@ -10,7 +10,7 @@
  */
 import { LockKeys } from "./lock_keys.ts";
 import { IdMap } from "../util/id_map.ts";
-import { KeyLocks } from "./key_locks.ts";
+import { KeyLocks, slotOf } from "./key_locks.ts";
 
 /** The client a transaction runs for, as the protocol needs it. */
 export interface TxClient {
@@ -88,8 +88,10 @@ export interface LockReq {
 }
 
 /**
- * The keys of lock requests still waiting, counted per key, so that a new request finds out in
- * O(its keys) whether it must queue behind one of them.
+ * The keys of lock requests still waiting, counted per key lock slot (key_locks.ts), so that a
+ * new request finds out in O(its keys) whether it must queue behind one of them. By slot, not
+ * by lock hash: two keys whose hashes share a slot wait for each other in the lock table, and a
+ * release must see that a request waits for it (one that did not was left for the next tick).
  */
 export class WaitSet {
   private writers = new LockKeys();
@@ -122,15 +124,16 @@ export class WaitSet {
     if (this.all > 0) return true;
     if (r.flags & LOCK_ALL) return this.writers.size > 0 || this.readers.size > 0;
     const write = (r.flags & LOCK_SHARED) === 0;
-    for (const k of r.keys) {
-      if (this.writers.has(k) || (write && this.readers.has(k))) return true;
+    for (let i = 0; i < r.keys.length; i++) {
+      const s = slotOf(r.keys[i]);
+      if (this.writers.has(s) || (write && this.readers.has(s))) return true;
     }
     return false;
   }
 }
 
 function count(m: LockKeys, keys: number[], d: number): void {
-  for (let i = 0; i < keys.length; i++) m.add(keys[i], d);
+  for (let i = 0; i < keys.length; i++) m.add(slotOf(keys[i]), d);
 }
 
 /**
