@@ -547,3 +547,89 @@ Deno.test("parser: an announced length is not allocated before its bytes arrive"
   assert.equal(q.unparsed, arrived - head.length, "unparsed: the bulk's bytes, not the header");
   assert.equal(q.pending, arrived);
 });
+
+Deno.test("peekKeys: the second argument of every complete command ahead, up to where next() needs more", () => {
+  const r = rng(777);
+  const arg = () => {
+    let s = "";
+    const n = Math.floor(r() * 12);
+    for (let i = 0; i < n; i++) {
+      s += String.fromCharCode(r() < 0.2 ? 13 : 32 + Math.floor(r() * 90));
+    }
+    return s;
+  };
+  interface Cmd {
+    args: string[];
+    inline: boolean;
+    end: number;
+  }
+  const cmds: Cmd[] = [];
+  let text = "";
+  for (let i = 0; i < 300; i++) {
+    const inline = r() < 0.05;
+    const args = inline ? ["PING"] : Array.from({ length: 1 + Math.floor(r() * 4) }, arg);
+    text += inline
+      ? "PING\r\n"
+      : `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+    cmds.push({ args, inline, end: text.length });
+  }
+  const all = enc(text);
+  const offs = new Int32Array(32), lens = new Int32Array(32);
+  for (let trial = 0; trial < 200; trial++) {
+    const cut = Math.floor(r() * all.length);
+    const p = new RequestParser();
+    p.push(all.subarray(0, cut));
+    for (let k = 0;; k++) {
+      const max = 1 + Math.floor(r() * 31);
+      const n = p.peekKeys(max, offs, lens);
+      let want = 0;
+      while (
+        want < max && k + want < cmds.length && !cmds[k + want].inline &&
+        cmds[k + want].end <= cut
+      ) want++;
+      assert.equal(n, want, `trial ${trial} (cut ${cut}), command ${k}`);
+      for (let i = 0; i < n; i++) {
+        const key = cmds[k + i].args[1];
+        if (key === undefined) assert.equal(lens[i], -1);
+        else assert.equal(dec(p.input.subarray(offs[i], offs[i] + lens[i])), key);
+      }
+      const argc = p.next();
+      if (argc === 0) {
+        assert.ok(k === cmds.length || cmds[k].end > cut, `next() stopped at ${k}`);
+        break;
+      }
+      assert.deepEqual(p.argv.slice(0, argc).map(dec), cmds[k].args);
+    }
+  }
+});
+
+Deno.test("peekKeys: what is not a well-formed command stops it, and next() still judges it", () => {
+  const offs = new Int32Array(8), lens = new Int32Array(8);
+  const cases: [string, number][] = [
+    ["*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n:12\r\n", 1],
+    ["*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*x\r\n", 1],
+    ["*-1\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", 0],
+    ["*1234567890123456789\r\n", 0],
+    ["*2\r\n$-5\r\nGET\r\n", 0],
+    ["*2\r\n$99999999999\r\nGET\r\n", 0],
+    ["*2\r\n$3\r\nGETX\r\n$1\r\nk\r\n", 0],
+  ];
+  for (const [text, want] of cases) {
+    const p = new RequestParser();
+    p.push(enc(text));
+    assert.equal(p.peekKeys(8, offs, lens), want, JSON.stringify(text));
+    // next() parses or refuses exactly as without the peek
+    const q = new RequestParser();
+    q.push(enc(text));
+    const outcome = (x: RequestParser) => {
+      const got: string[] = [];
+      try {
+        for (let n = x.next(); n > 0; n = x.next()) got.push(x.argv.slice(0, n).map(dec).join(" "));
+      } catch (e) {
+        got.push(e instanceof ProtocolError ? `error: ${e.message}` : String(e));
+      }
+      return got;
+    };
+    assert.deepEqual(outcome(p), outcome(q), JSON.stringify(text));
+  }
+});

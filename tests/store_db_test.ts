@@ -181,3 +181,42 @@ Deno.test("keyspace: FLUSHDB frees every record, chained buckets included", () =
   assert.equal(ks.arena.liveBytes, before);
   assert.equal(other.peek(b("stays"), 1) !== 0, true);
 });
+
+Deno.test("keyspace: a prefetch counts no access and expires nothing, while the table resizes", () => {
+  const ks = new Keyspace(1);
+  const db = ks.dbs[0];
+  const t0 = 1_000_000_000;
+  const keys: Uint8Array[] = [];
+  // past the size where prefetching starts, and on into a resize
+  for (let i = 0; !db.dict.rehashing || i < 70_000; i++) {
+    keys.push(b(`p:${i}`));
+    db.setString(keys[i], b("v"), 0, 1, t0);
+    if (i % 7 === 0) db.setExpire(db.find(keys[i]), t0 + 5);
+  }
+  assert.ok(db.prefetching && db.dict.rehashing);
+  const size = db.size;
+  const lru = db.lruOf(db.find(keys[1]));
+  // long after: a lookup then would move the LRU field, and expire every seventh key
+  const later = t0 + 3_600_000;
+  const buf = new Uint8Array(keys.length * 12);
+  const offs = new Int32Array(64), lens = new Int32Array(64);
+  for (let i = 0; i < keys.length; i += 64) {
+    const end = Math.min(keys.length, i + 64);
+    db.prefetch(keys, i, end, 1);
+    let at = 0, n = 0;
+    for (let j = i; j < end; j++) {
+      buf.set(keys[j], at);
+      offs[n] = at;
+      lens[n++] = keys[j].length;
+      at += keys[j].length;
+    }
+    db.prefetchRanges(buf, offs, lens, n);
+  }
+  assert.equal(db.size, size, "nothing expired");
+  for (let i = 0; i < keys.length; i++) {
+    assert.equal(db.lruOf(db.find(keys[i])), lru, `the LRU field of ${latin1(keys[i])}`);
+  }
+  // the lookups after it find what is there
+  assert.notEqual(db.lookup(keys[1], later), 0);
+  assert.equal(db.lookup(keys[7], later), 0);
+});

@@ -126,6 +126,8 @@ export class RequestParser {
   /** Scan memo: the line starting at scanLine has no terminator before scanTo. */
   private scanLine = -1;
   private scanTo = 0;
+  /** peekNumber's: the index after the line it read */
+  private peekNext = 0;
 
   constructor(limits?: Partial<ParserLimits>) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -203,6 +205,61 @@ export class RequestParser {
       }
       if (n !== 0) return n > 0 ? n : 0;
     }
+  }
+
+  /**
+   * Where the second argument of each of the next complete commands lies, without parsing
+   * them: up to `max` commands, from the one after the last returned, into `offs`/`lens` (into
+   * `input`), for the keys a pipeline is about to look up (most commands name a key there).
+   * Returns how many commands were looked at; one without a second argument fills a range of
+   * length -1. Stops at anything but a complete multibulk command: next() is the judge of it.
+   */
+  peekKeys(max: number, offs: Int32Array, lens: Int32Array): number {
+    if (this.mbCount !== 0) return 0;
+    const d = this.buf, end = this.end;
+    let p = this.pos, n = 0;
+    while (n < max && p < end && d[p] === STAR) {
+      const count = this.peekNumber(p);
+      if (count < 0) break;
+      p = this.peekNext;
+      let a = 0;
+      lens[n] = -1;
+      for (; a < count; a++) {
+        if (p >= end || d[p] !== DOLLAR) break;
+        const len = this.peekNumber(p);
+        if (len < 0 || end - this.peekNext < len + 2) break;
+        p = this.peekNext;
+        if (a === 1) {
+          offs[n] = p;
+          lens[n] = len;
+        }
+        p += len + 2;
+      }
+      if (a < count) break;
+      n++;
+    }
+    return n;
+  }
+
+  /** The buffer `peekKeys`'s ranges are in (until the next push or release). */
+  get input(): Uint8Array {
+    return this.buf;
+  }
+
+  /** peekKeys's reading of a `<type><digits>\r\n` line at p: the number, or -1. */
+  private peekNumber(p: number): number {
+    const d = this.buf, end = this.end;
+    let i = p + 1, v = 0;
+    const stop = Math.min(end, i + 15);
+    for (; i < stop; i++) {
+      const c = d[i];
+      if (c === CR) break;
+      if (c < 48 || c > 57) return -1;
+      v = v * 10 + c - 48;
+    }
+    if (i === p + 1 || i + 1 >= end || d[i] !== CR) return -1;
+    this.peekNext = i + 2;
+    return v;
   }
 
   /**

@@ -22,6 +22,14 @@ export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
  */
 const FINISH_STEP = 256;
 
+/**
+ * A pipeline's keys are prefetched this many commands ahead (prefetchInput): enough misses to
+ * overlap, few enough that the lines stay cached until their commands run.
+ */
+const PREFETCH_AHEAD = 16;
+const aheadOffs = new Int32Array(PREFETCH_AHEAD);
+const aheadLens = new Int32Array(PREFETCH_AHEAD);
+
 /** Is the client's input to be kept unparsed for now? */
 function holding(c: Client): boolean {
   return c.paused || c.out.len > OUTPUT_HIGH_WATER || c.queue.length > MAX_WAITING;
@@ -151,11 +159,14 @@ function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
   c.lastInteraction = now;
   c.parsing = true;
   let budget = c.finishing ? FINISH_STEP : -1;
+  // commands left that the last prefetch looked at
+  let ahead = 0;
   for (;;) {
     if (budget-- === 0) {
       shard.finishing.add(c);
       break;
     }
+    if (ahead-- <= 0) ahead = prefetchInput(shard, c) - 1;
     let argc: number;
     try {
       argc = p.next();
@@ -183,6 +194,20 @@ function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
   c.parsing = false;
   if (borrowed) p.release();
   if (c.finishing) finishIfDone(shard, c);
+}
+
+/**
+ * Warm the cache for the keys of the client's next commands, looked up one after the other
+ * (Dict.prefetch: their misses overlap instead of queueing). Returns how many commands it
+ * covered, at least 1.
+ */
+function prefetchInput(shard: Shard, c: Client): number {
+  const db = shard.dbs[c.db];
+  if (!db.prefetching) return PREFETCH_AHEAD;
+  const p = c.parser;
+  const n = p.peekKeys(PREFETCH_AHEAD, aheadOffs, aheadLens);
+  if (n > 1) db.prefetchRanges(p.input, aheadOffs, aheadLens, n);
+  return n > 0 ? n : 1;
 }
 
 function clientInfo(c: Client): string {

@@ -9,7 +9,7 @@
  * same lifetime. Reading a record's fields is DbRecords's (db_records.ts); this adds the
  * lookups that expire keys, the values that need their owner (blobs, objects), and every write.
  */
-import { Dict } from "./dict.ts";
+import { Dict, PREFETCH_MAX } from "./dict.ts";
 import { DbRecords } from "./db_records.ts";
 import {
   BLOB_BIT,
@@ -29,7 +29,7 @@ import {
   writeVarint,
 } from "./record.ts";
 import { blockBytesFor } from "./arena.ts";
-import { hashKey } from "../util/hash.ts";
+import { hashBytes, hashKey } from "../util/hash.ts";
 import { latin1 } from "../util/bytes.ts";
 import { type CollectionValue, TYPE_STRING } from "./types.ts";
 import { BIG_STRING, BigString } from "./big_string.ts";
@@ -45,6 +45,10 @@ export interface ScanFilter {
 }
 
 const HANDLE_BYTES = 4;
+/** Below this many keys a database's index and records stay in the caches (prefetching). */
+const PREFETCH_MIN_KEYS = 1 << 16;
+/** Db.prefetch's key hashes */
+const prefetchHashes = new Uint32Array(PREFETCH_MAX);
 
 /** A running snapshot's view of the writes (src/persist/snapshot.ts): it saves a key first. */
 export interface SnapshotHook {
@@ -75,6 +79,40 @@ export class Db extends DbRecords implements BlobOwner {
   prop: PropagateHook | null = null;
 
   // ---- lookups
+
+  /**
+   * Does prefetching pay here: has the index outgrown the caches? (Below that the loads it
+   * makes are hits, and hashing a key twice is all it does.)
+   */
+  get prefetching(): boolean {
+    return this.dict.size >= PREFETCH_MIN_KEYS;
+  }
+
+  /**
+   * Warm the cache for the lookups of keys[from], keys[from + step], ... below `to`, a
+   * multi-key command's keys (Dict.prefetch): at most PREFETCH_MAX of them, and none for one key
+   * alone (its misses cannot overlap).
+   */
+  prefetch(keys: Uint8Array[], from: number, to: number, step: number): void {
+    if (to - from <= step || !this.prefetching) return;
+    const hashes = prefetchHashes;
+    let n = 0;
+    for (let i = from; i < to && n < PREFETCH_MAX; i += step) hashes[n++] = hashKey(keys[i]);
+    this.dict.prefetch(hashes, n);
+  }
+
+  /**
+   * The same for keys given as ranges of `buf` (a pipeline's next commands, not yet parsed): a
+   * length of -1 is no key.
+   */
+  prefetchRanges(buf: Uint8Array, offs: Int32Array, lens: Int32Array, count: number): void {
+    const hashes = prefetchHashes;
+    let n = 0;
+    for (let i = 0; i < count && n < PREFETCH_MAX; i++) {
+      if (lens[i] >= 0) hashes[n++] = hashBytes(buf, offs[i], lens[i]);
+    }
+    if (n > 1) this.dict.prefetch(hashes, n);
+  }
 
   /** The record of a live key, as an access (Redis's lookupKey): the LRU/LFU field moves. */
   lookup(key: Uint8Array, now: number): number {

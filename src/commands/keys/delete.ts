@@ -5,6 +5,7 @@ import { TYPE_NAMES } from "../../store/types.ts";
 /** DEL / UNLINK key...: the number of keys removed. */
 export function del(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   let n = 0;
+  ctx.db.prefetch(argv, 1, argc, 1);
   for (let i = 1; i < argc; i++) if (ctx.db.delete(argv[i], ctx.now)) n++;
   ctx.w.integer(n);
 }
@@ -13,6 +14,7 @@ export function del(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 export function exists(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   // peek: like Redis, EXISTS does not count as an access (OBJECT IDLETIME)
   let n = 0;
+  ctx.db.prefetch(argv, 1, argc, 1);
   for (let i = 1; i < argc; i++) if (ctx.db.peek(argv[i], ctx.now) !== 0) n++;
   ctx.w.integer(n);
 }
@@ -20,6 +22,7 @@ export function exists(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 /** TOUCH: EXISTS that counts as an access */
 export function touch(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   let n = 0;
+  ctx.db.prefetch(argv, 1, argc, 1);
   for (let i = 1; i < argc; i++) if (ctx.db.lookup(argv[i], ctx.now) !== 0) n++;
   ctx.w.integer(n);
 }
