@@ -8,6 +8,7 @@ import { type Client, MAX_WAITING } from "./client.ts";
 import type { Shard } from "./shard.ts";
 import { dispatch } from "./dispatch.ts";
 import { flushSquash } from "./squash.ts";
+import { prefetchInput } from "./prefetch.ts";
 import { releaseTx, runDueDeferred, unwatchAll } from "./tx.ts";
 import { clientInfoLine } from "../commands/server/client_info.ts";
 
@@ -21,14 +22,6 @@ export const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
  * buffer; the other clients are served in between, as Redis reads 16KB of one per event).
  */
 const FINISH_STEP = 256;
-
-/**
- * A pipeline's keys are prefetched this many commands ahead (prefetchInput): enough misses to
- * overlap, few enough that the lines stay cached until their commands run.
- */
-const PREFETCH_AHEAD = 16;
-const aheadOffs = new Int32Array(PREFETCH_AHEAD);
-const aheadLens = new Int32Array(PREFETCH_AHEAD);
 
 /** Is the client's input to be kept unparsed for now? */
 function holding(c: Client): boolean {
@@ -194,20 +187,6 @@ function parseInput(shard: Shard, c: Client, borrowed: boolean): void {
   c.parsing = false;
   if (borrowed) p.release();
   if (c.finishing) finishIfDone(shard, c);
-}
-
-/**
- * Warm the cache for the keys of the client's next commands, looked up one after the other
- * (Dict.prefetch: their misses overlap instead of queueing). Returns how many commands it
- * covered, at least 1.
- */
-function prefetchInput(shard: Shard, c: Client): number {
-  const db = shard.dbs[c.db];
-  if (!db.prefetching) return PREFETCH_AHEAD;
-  const p = c.parser;
-  const n = p.peekKeys(PREFETCH_AHEAD, aheadOffs, aheadLens);
-  if (n > 1) db.prefetchRanges(p.input, aheadOffs, aheadLens, n);
-  return n > 0 ? n : 1;
 }
 
 function clientInfo(c: Client): string {

@@ -31,6 +31,7 @@ import { onShipItem } from "./ship.ts";
 import { MAXCLIENTS_REFUSAL } from "./limits.ts";
 import { TlsGate } from "./preamble.ts";
 import { runInternal } from "./internal.ts";
+import { prefetchRequests } from "./prefetch.ts";
 import { type LoadReport, StartupLoad } from "./startup_load.ts";
 
 const SAVE_ARGV = [new TextEncoder().encode("SAVE")];
@@ -238,8 +239,11 @@ export class ShardLoop implements ShardHost {
     shard.forwardedBuffer = detached ? rec.buffer : null;
     let kind: number;
     const now = Date.now();
+    // requests left that the last prefetch looked at
+    let ahead = 0;
     while ((kind = r.next()) !== 0) {
       if (kind === ITEM_REQUEST) {
+        if (ahead-- <= 0) ahead = prefetchRequests(shard, r);
         const hop = underHop(shard, source);
         if (!hop && mustDeferRemote(shard, source, r)) continue;
         const w = shard.remoteW;

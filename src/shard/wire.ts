@@ -343,6 +343,8 @@ export class BatchReader {
   lentId = 0;
   lentAddr = 0n;
   lentLen = 0;
+  /** peekKeys: the database of the requests it looked at */
+  peekDb = 0;
 
   /** the record being read */
   get record(): Uint8Array {
@@ -430,6 +432,43 @@ export class BatchReader {
     }
     this.off = o;
     return kind;
+  }
+
+  /**
+   * Where the second argument of each of the next requests in the record lies (most commands
+   * name a key there), without reading them: up to `max` requests of the database `peekDb` (the
+   * first one's) from the current item on, into `offs`/`lens` (into `record`; -1: no such
+   * argument). Other items are stepped over. Returns how many requests it looked at.
+   */
+  peekKeys(max: number, offs: Int32Array, lens: Int32Array): number {
+    const r = this.rec, dv = this.dv;
+    let o = this.off, n = 0, db = -1;
+    while (n < max && o < r.length) {
+      const kind = r[o];
+      o += 5;
+      if (kind === ITEM_REQUEST) {
+        const d = dv.getUint16(o, true), argc = dv.getUint32(o + 12, true);
+        if (db < 0) db = d;
+        o += 16;
+        lens[n] = -1;
+        for (let i = 0; i < argc; i++) {
+          const l = dv.getUint32(o, true);
+          if (i === 1 && d === db) {
+            offs[n] = o + 4;
+            lens[n] = l;
+          }
+          o += 4 + l;
+        }
+        n++;
+      } else if (kind === ITEM_REPLY) o += 4 + dv.getUint32(o, true);
+      else if (kind === ITEM_STORE) o += 6 + dv.getUint32(o + 2, true);
+      else if (kind === ITEM_LOCK || kind === ITEM_HELD) o += 9 + 4 * dv.getUint32(o + 5, true);
+      else if (kind === ITEM_GRANT) o += 1;
+      else if (kind === ITEM_LENT) o += 17;
+      else if (kind !== ITEM_RELEASE && kind !== ITEM_UNWATCH && kind !== ITEM_GIVE_BACK) break;
+    }
+    this.peekDb = db;
+    return n;
   }
 
   /** n length-prefixed keys from o into this.keys; returns the offset after them. */
