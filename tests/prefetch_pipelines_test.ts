@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { type Arg, encode, RespConn, show } from "./helpers/resp.ts";
 import { type ServerHandle, startRedis, startSkua } from "./helpers/server.ts";
 import { rng } from "./helpers/rng.ts";
+import { concat } from "../src/util/bytes.ts";
 
 const KEYS = 240_000;
 
@@ -74,13 +75,7 @@ async function pipelineInPieces(
   cmds: Arg[][],
   cuts: number[],
 ): Promise<Uint8Array[]> {
-  const parts = cmds.map(encode);
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
+  const all = concat(cmds.map(encode));
   let from = 0;
   for (const f of cuts) {
     const at = Math.floor(f * all.length);
