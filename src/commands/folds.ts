@@ -46,20 +46,6 @@ export function foldConcat(parts: Uint8Array[], w: ReplyWriter): void {
   for (let i = 0; i < parts.length; i++) w.raw(parts[i].subarray(bodies[i]));
 }
 
-const DOLLAR = 36, CR = 13;
-
-/**
- * The end of the MGET value at `off` in a part: a bulk string's length read in place (most of
- * them; skipReply looks for each line's end with indexOf, a builtin call per value), anything
- * else (a RESP3 null) by skipReply.
- */
-function skipValue(p: Uint8Array, off: number): number {
-  if (p[off] !== DOLLAR || p[off + 1] === MINUS) return skipReply(p, off);
-  let i = off + 1, n = 0;
-  for (let c = p[i]; c !== CR && i < p.length; c = p[++i]) n = n * 10 + c - 48;
-  return i + 2 + n + 2;
-}
-
 /** Where each MGET value lies in the parts while the fold runs (grown, never shrunk). */
 let valPart = new Int32Array(64);
 let valStart = new Int32Array(64);
@@ -83,7 +69,7 @@ export function foldMget(parts: Uint8Array[], w: ReplyWriter, plan: SplitPlan): 
     let off = headerEnd(p, 0);
     const keys = plan.keyPos[i];
     for (let k = 0; k < keys.length; k++) {
-      const end = skipValue(p, off);
+      const end = skipReply(p, off);
       const at = keys[k] - 1;
       valPart[at] = i;
       valStart[at] = off;

@@ -126,8 +126,6 @@ export class RequestParser {
   /** Scan memo: the line starting at scanLine has no terminator before scanTo. */
   private scanLine = -1;
   private scanTo = 0;
-  /** peekNumber's: the index after the line it read */
-  private peekNext = 0;
 
   constructor(limits?: Partial<ParserLimits>) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -218,17 +216,18 @@ export class RequestParser {
     if (this.mbCount !== 0) return 0;
     const d = this.buf, end = this.end;
     let p = this.pos, n = 0;
+    // readNumber's lineNext is only read right after it: between commands nothing waits on it
     while (n < max && p < end && d[p] === STAR) {
-      const count = this.peekNumber(p);
-      if (count < 0) break;
-      p = this.peekNext;
+      const count = this.readNumber(p);
+      if (!(count >= 0)) break;
+      p = this.lineNext;
       let a = 0;
       lens[n] = -1;
       for (; a < count; a++) {
         if (p >= end || d[p] !== DOLLAR) break;
-        const len = this.peekNumber(p);
-        if (len < 0 || end - this.peekNext < len + 2) break;
-        p = this.peekNext;
+        const len = this.readNumber(p);
+        if (!(len >= 0) || end - this.lineNext < len + 2) break;
+        p = this.lineNext;
         if (a === 1) {
           offs[n] = p;
           lens[n] = len;
@@ -244,22 +243,6 @@ export class RequestParser {
   /** The buffer `peekKeys`'s ranges are in (until the next push or release). */
   get input(): Uint8Array {
     return this.buf;
-  }
-
-  /** peekKeys's reading of a `<type><digits>\r\n` line at p: the number, or -1. */
-  private peekNumber(p: number): number {
-    const d = this.buf, end = this.end;
-    let i = p + 1, v = 0;
-    const stop = Math.min(end, i + 15);
-    for (; i < stop; i++) {
-      const c = d[i];
-      if (c === CR) break;
-      if (c < 48 || c > 57) return -1;
-      v = v * 10 + c - 48;
-    }
-    if (i === p + 1 || i + 1 >= end || d[i] !== CR) return -1;
-    this.peekNext = i + 2;
-    return v;
   }
 
   /**
