@@ -133,3 +133,41 @@ Deno.test("key locks: a whole-shard lock and a take in flight never both hold", 
   table.release(9);
   assert.ok(s1.tryTake([0, 1], [s1.slotsOf(0, [h("x")], false), elsewhere], false));
 });
+
+Deno.test("key locks: each shard counts the slots writers hold, and readers rely on it", () => {
+  const [s0, s1] = twoShards();
+  const table = new LockTable(s0);
+  // a writer from shard 1 over "x" (shard 0's) and "y" (its own)
+  const x = s1.slotsOf(0, [h("x"), h("x2")], false);
+  assert.ok(s1.tryTake([0, 1], [x, s1.slotsOf(1, [h("y")], false)], false));
+  assert.equal(s0.writersHere(), 2);
+  assert.equal(s1.writersHere(), 0, "a coordinator's own slots are only looked at");
+  // a reader coordinated on shard 0 over its own "x" must still see the writer there
+  const y1 = s0.slotsOf(1, [h("z")], true);
+  assert.equal(s0.tryTake([0, 1], [s0.slotsOf(0, [h("x")], true), y1], true), false);
+  assert.equal(s0.blocks([h("x")], false), true, "a plain read of it waits too");
+  assert.ok(s0.tryTake([0, 1], [s0.slotsOf(0, [h("q")], true), y1], true), "another key passes");
+  s1.releaseHeld(y1, true);
+  // a writer that fails gives its count back
+  assert.equal(s0.tryTake([0, 1], [[], s0.slotsOf(1, [h("z")], false)], false), true);
+  assert.equal(s1.writersHere(), 1);
+  assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("x")], false)], false), false);
+  assert.equal(s0.writersHere(), 2, "the failed take left the count as it was");
+  s0.releaseHeld(x, false);
+  s1.releaseHeld(s0.slotsOf(1, [h("z")], false), false);
+  assert.equal(s0.writersHere() + s1.writersHere(), 0);
+  assert.equal(s0.blocks([h("x")], false), false);
+  // the message protocol's writers count as well; its readers do not
+  const w = req(["a", "b"], 0, 1);
+  assert.ok(table.tryGrant(w));
+  assert.equal(s0.writersHere(), 2);
+  assert.equal(s0.blocks([h("a")], false), true);
+  assert.equal(table.tryGrant(req(["c", "a"], 0, 2)), false, "a grant that loses a slot");
+  assert.equal(s0.writersHere(), 2, "gives back its count with its slots");
+  assert.ok(table.tryGrant(req(["d"], LOCK_SHARED, 3)));
+  assert.equal(s0.writersHere(), 2);
+  table.release(1);
+  table.release(3);
+  assert.equal(s0.writersHere(), 0);
+  assert.equal(s0.blocks([h("d")], true), false);
+});

@@ -17,7 +17,8 @@
  *   16 + 16*i + 2 oom           shard i: 1 while it is over its maxmemory share and cannot evict
  *   16 + 16*i + 3 held          shard i: its key lock slots taken by split commands in flight
  *   16 + 16*i + 4 all           shard i: 1 while a transaction holds every key of it
- *   16 + 16*i + 5..15           reserved per shard
+ *   16 + 16*i + 5 writers       shard i: its key lock slots taken by writers (single hop or granted)
+ *   16 + 16*i + 6..15           reserved per shard
  *   keyLockBase(n) + KEY_SLOTS*i + j   shard i's key lock slot j (src/shard/key_locks.ts)
  *
  * Each shard's words sit on their own 64-byte cache line.
@@ -74,6 +75,11 @@ export function heldWord(shard: number): number {
 /** Word index of shard `shard`'s whole-shard lock flag. */
 export function allWord(shard: number): number {
   return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 4;
+}
+
+/** Word index of shard `shard`'s count of key lock slots that writers hold. */
+export function writersWord(shard: number): number {
+  return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * shard + 5;
 }
 
 /**

@@ -60,6 +60,8 @@ export function singleHop(
 /** Participant: the slots a single-hop transaction of peer `source` took here. */
 export function onHeld(shard: Shard, source: number, flags: number, slots: number[]): void {
   shard.hopSlots[source] = slots;
+  // their lines come in while the parts run, for the give-back after the last one
+  shard.locks.keyLocks.prefetch(slots);
   shard.hopShared[source] = (flags & LOCK_SHARED) !== 0;
 }
 
