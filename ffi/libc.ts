@@ -10,6 +10,8 @@
  *   go on the listening sockets (found in /proc/self/fd), which accepted sockets inherit.
  * - getrlimit/setrlimit, to raise the open-files limit to what maxclients needs (Redis's
  *   adjustOpenFilesLimit).
+ * - sched_yield, for a shard loop that waits for work on a core other threads want
+ *   (src/io/uring.ts).
  */
 
 const SYMBOLS = {
@@ -19,6 +21,7 @@ const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  sched_yield: { parameters: [], result: "i32" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -41,6 +44,17 @@ export function mallocTrim(): boolean {
   const l = open();
   if (l === null) return false;
   l.symbols.malloc_trim(0n);
+  return true;
+}
+
+/**
+ * Give the CPU to another runnable thread, if one waits for it; false (nothing done) where libc
+ * cannot be called.
+ */
+export function yieldCpu(): boolean {
+  const l = open();
+  if (l === null) return false;
+  l.symbols.sched_yield();
   return true;
 }
 

@@ -17,6 +17,7 @@ import {
   Uring,
   type UringLib,
 } from "../../ffi/uring.ts";
+import { yieldCpu } from "../../ffi/libc.ts";
 import type { Engine, Session, ShardHost, Transport } from "./engine.ts";
 import { AcceptBackoff } from "./backoff.ts";
 
@@ -43,6 +44,18 @@ const READ_MULTISHOT = 0, READ_CANCELLING = 1, READ_TAIL = 2;
  */
 function spinIterations(shards: number, cores: number): number {
   return shards < cores ? 256 : 16;
+}
+
+/**
+ * Whether an idle turn gives the core away (sched_yield) before the next one: where the shards
+ * take every core, a thread that can run (the peer, a client on the same machine) gets the
+ * core at once instead of after the spin or a sleep, and the shard is back at once when none
+ * waits, with no wake-up to pay. 2 shards on 2 cores with redis-benchmark beside them, in
+ * alternating runs: SET and GET `-P 16 -r 1000000` and 10-key MSET `-P 1` faster in 17 of 19
+ * pairs (5-30%), 10-key MGET `-P 16` in 2 of 4 (the others within the noise).
+ */
+function yieldsWhenIdle(shards: number, cores: number): boolean {
+  return shards >= cores;
 }
 
 function tagOf(slot: number, gen: number, op: number): number {
@@ -160,6 +173,7 @@ export class UringEngine implements Engine {
     let nextTick = 0;
     let deadline = 0;
     const spin = spinIterations(mesh.n, navigator.hardwareConcurrency);
+    const yields = yieldsWhenIdle(mesh.n, navigator.hardwareConcurrency);
     for (;;) {
       let n = ring.submitAndWait(0, 0);
       if (n > 0) this.completions(n);
@@ -179,7 +193,10 @@ export class UringEngine implements Engine {
         idle = 0;
         continue;
       }
-      if (++idle < spin) continue;
+      if (++idle < spin) {
+        if (yields) yieldCpu();
+        continue;
+      }
       if (!mesh.beginPark()) continue;
       const wake = this.acceptAt !== 0 ? Math.min(nextTick, this.acceptAt) : nextTick;
       n = ring.submitAndWait(1, Math.max(1, Math.min(wake - Date.now(), 1000)));
