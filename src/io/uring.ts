@@ -52,7 +52,7 @@ function spinIterations(shards: number, cores: number): number {
  * core at once instead of after the spin or a sleep, and the shard is back at once when none
  * waits, with no wake-up to pay. 2 shards on 2 cores with redis-benchmark beside them, in
  * alternating runs: SET and GET `-P 16 -r 1000000` and 10-key MSET `-P 1` faster in 17 of 19
- * pairs (5-30%), 10-key MGET `-P 16` in 2 of 4 (the others within the noise).
+ * pairs (by 4-31%), 10-key MGET `-P 16` in 2 of 4 (the others within the noise).
  */
 function yieldsWhenIdle(shards: number, cores: number): boolean {
   return shards >= cores;
