@@ -117,7 +117,11 @@ export class KeyLocks {
    */
   tryTake(order: number[], slots: number[][], shared: boolean): boolean {
     const w = this.w, self = this.self;
-    for (let i = 0; i < order.length; i++) this.prefetch(slots[i]);
+    // its own shard's slots only when they will be looked at (free)
+    const lookHere = !shared || Atomics.load(w, this.writersHereIdx) !== 0;
+    for (let i = 0; i < order.length; i++) {
+      if (order[i] !== self || lookHere) this.prefetch(slots[i]);
+    }
     // announced first, so that a whole-shard lock being granted there sees them (see above)
     for (let i = 0; i < order.length; i++) {
       if (order[i] === self) continue;
@@ -183,7 +187,6 @@ export class KeyLocks {
 
   /** This shard ran the part of a peer's split command that took `slots` here: give them back. */
   releaseHeld(slots: number[], shared: boolean): void {
-    this.prefetch(slots);
     for (let i = 0; i < slots.length; i++) this.give1(slots[i], shared);
     Atomics.sub(this.w, this.heldHereIdx, slots.length);
     if (!shared) Atomics.sub(this.w, this.writersHereIdx, slots.length);
