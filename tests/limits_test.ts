@@ -8,6 +8,7 @@
  * where its behaviour is observable, so the test is checked against the reference too.
  */
 
+import { AcceptBackoff } from "../src/io/backoff.ts";
 import assert from "node:assert/strict";
 import { assertSame, withDiffTargets } from "./helpers/diff.ts";
 import { RespConn, str, toLatin1 } from "./helpers/resp.ts";
@@ -486,5 +487,48 @@ Deno.test("limits: accept failures (EMFILE) back off, log once, and accepting re
       }
       await s.stop();
     }
+  }
+});
+
+Deno.test("accept back-off: a descriptor freed for one accept does not start a new episode in the log", () => {
+  let t = 0;
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    const b = new AcceptBackoff(() => t);
+    const fails = () => lines.filter((l) => l.includes("accept: Too many open files")).length;
+    const agains = () =>
+      lines.filter((l) => l.includes("Accepting client connections again")).length;
+    assert.equal(b.failed(24), 10);
+    t = 12;
+    assert.equal(b.failed(24), 20, "the pause doubles");
+    t = 40;
+    b.succeeded();
+    assert.deepEqual([fails(), agains()], [1, 1]);
+    // one accept went through on a freed descriptor; the next fails at once: the same shortage
+    t = 41;
+    assert.equal(b.failed(24), 10);
+    t = 60;
+    b.succeeded();
+    t = 61;
+    b.failed(24);
+    assert.deepEqual([fails(), agains()], [1, 1], "taken up without a word");
+    // ... unless it then lasts: the recovery logged before was not one
+    t = 1100;
+    b.failed(24);
+    assert.deepEqual([fails(), agains()], [2, 1]);
+    t = 1200;
+    b.succeeded();
+    assert.deepEqual([fails(), agains()], [2, 2]);
+    // a shortage long after the last one is an episode of its own
+    t = 5000;
+    b.failed(23);
+    t = 5010;
+    b.succeeded();
+    assert.deepEqual([fails(), agains()], [3, 3]);
+    assert.equal(lines.filter((l) => l.includes("Too many open files in system")).length, 1);
+  } finally {
+    console.log = orig;
   }
 });
