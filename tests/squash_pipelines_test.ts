@@ -5,7 +5,8 @@
  * - Seeded random pipelines of runs of MGET and MSET over 3 shards, broken by commands that
  *   end a squash (a DEL split over shards, a single-key GET or SET, an MGET whose keys share a
  *   shard) and by errors answered while a squash is open (MGET without a key, MSET with a key
- *   and no value): every reply is the same as redis-server's, byte for byte, in order.
+ *   and no value): every reply is the same as redis-server's, byte for byte, in order. Runs of
+ *   one command run as one part per shard (Command.merge), with keys of other types among them.
  * - Connections that write groups of keys on every shard with MSET and read them with MGET, all
  *   pipelined over the same groups (their locks conflict, so squashes also wait for locks by
  *   messages): every MGET sees a group written by one MSET, never a mix.
@@ -35,6 +36,8 @@ function pipelineOf(rand: () => number, keys: string[], oneShard: string[]): Arg
     else if (r < 0.12) cmds.push(["SET", pick(1)[0], `s${Math.floor(rand() * 1000)}`]);
     else if (r < 0.15) cmds.push(["GET", pick(1)[0]]);
     else if (r < 0.18) cmds.push(["MGET", ...oneShard]);
+    // a key of another type: MGET reads it as nil, MSET overwrites it, GET says WRONGTYPE
+    else if (r < 0.2) cmds.push(["RPUSH", pick(1)[0], "l"]);
     else if (run === "MGET") cmds.push(["MGET", ...pick(1 + Math.floor(rand() * 8))]);
     else {
       const args: Arg[] = ["MSET"];

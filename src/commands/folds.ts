@@ -3,7 +3,7 @@
  * is a complete RESP reply produced by the same handler on a subset of the keys (or on every
  * shard); an error in any part wins, as it would have on a single server.
  */
-import type { SplitPlan } from "./table.ts";
+import type { PartMerge, SplitPlan } from "./table.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { headerEnd, readHeader, readInteger, skipReply } from "../resp/reply_reader.ts";
 
@@ -50,6 +50,8 @@ export function foldConcat(parts: Uint8Array[], w: ReplyWriter): void {
 let valPart = new Int32Array(64);
 let valStart = new Int32Array(64);
 let valEnd = new Int32Array(64);
+/** foldMget's start of each part's values */
+let mgetAt = new Int32Array(8);
 
 /**
  * MGET: each part answered its keys in order; put every value back at its key's position.
@@ -58,25 +60,58 @@ let valEnd = new Int32Array(64);
 export function foldMget(parts: Uint8Array[], w: ReplyWriter, plan: SplitPlan): void {
   const err = firstError(parts);
   if (err !== null) return w.raw(err);
+  if (mgetAt.length < parts.length) mgetAt = new Int32Array(parts.length);
+  for (let i = 0; i < parts.length; i++) mgetAt[i] = headerEnd(parts[i], 0);
+  mgetFrom(parts, mgetAt, w, plan);
+}
+
+/** MGET's values for the keys of `plan`, taken from parts[i] at at[i] on (moved past them). */
+function mgetFrom(parts: Uint8Array[], at: Int32Array, w: ReplyWriter, plan: SplitPlan): void {
   const total = plan.argc - 1;
   if (valPart.length < total) {
     valPart = new Int32Array(total);
     valStart = new Int32Array(total);
     valEnd = new Int32Array(total);
   }
-  for (let i = 0; i < parts.length; i++) {
+  for (let i = 0; i < plan.keyPos.length; i++) {
     const p = parts[i];
-    let off = headerEnd(p, 0);
+    let off = at[i];
     const keys = plan.keyPos[i];
     for (let k = 0; k < keys.length; k++) {
       const end = skipReply(p, off);
-      const at = keys[k] - 1;
-      valPart[at] = i;
-      valStart[at] = off;
-      valEnd[at] = end;
+      const pos = keys[k] - 1;
+      valPart[pos] = i;
+      valStart[pos] = off;
+      valEnd[pos] = end;
       off = end;
     }
+    at[i] = off;
   }
   w.arrayHeader(total);
   for (let i = 0; i < total; i++) w.rawRange(parts[valPart[i]], valStart[i], valEnd[i]);
 }
+
+/** The first error among the parts `plan` reads, or null. */
+function planError(parts: Uint8Array[], plan: SplitPlan): Uint8Array | null {
+  for (let i = 0; i < plan.keyPos.length; i++) if (parts[i][0] === MINUS) return parts[i];
+  return null;
+}
+
+/** MGETs merged: the values of all of them, one command's after the other's. */
+export const mergeMget: PartMerge = {
+  start: (part) => part[0] === MINUS ? 0 : headerEnd(part, 0),
+  fold(parts, at, w, plan) {
+    const err = planError(parts, plan);
+    if (err !== null) return w.raw(err);
+    mgetFrom(parts, at, w, plan);
+  },
+};
+
+/** Commands that reply +OK (MSET) merged: one OK stands for all of them. */
+export const mergeAllOk: PartMerge = {
+  start: () => 0,
+  fold(parts, _at, w, plan) {
+    const err = planError(parts, plan);
+    w.raw(err ?? parts[0]);
+  },
+};

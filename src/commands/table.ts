@@ -32,6 +32,19 @@ export interface SplitPlan {
  */
 export type Fold = (parts: Uint8Array[], w: ReplyWriter, plan: SplitPlan) => void;
 
+/**
+ * How the parts of several pipelined commands that one squash runs on one shard (src/shard/
+ * squash.ts) run there as one command over all their arguments, in order: its reply holds
+ * theirs one after the other (MGET's values, MSET's OK). The coordinator then folds each
+ * command's reply out of the merged parts.
+ */
+export interface PartMerge {
+  /** where the first command's share of a merged part's reply starts (past an array header) */
+  start(part: Uint8Array): number;
+  /** fold one command's reply from parts[i] at at[i] on, moving at[i] past what it read */
+  fold(parts: Uint8Array[], at: Int32Array, w: ReplyWriter, plan: SplitPlan): void;
+}
+
 /** Appends the positions of a command's keys to `out`; returns their count. */
 export type KeysProc = (argv: Uint8Array[], argc: number, out: number[]) => number;
 
@@ -60,6 +73,8 @@ export type TargetProc = (
 export interface CommandOptions {
   /** its keys may lie on several shards: split per shard and fold (without it: shipped) */
   fold?: Fold;
+  /** the parts of several of it on one shard may run as one (a pipeline's squash) */
+  merge?: PartMerge;
   /** runs on every shard, the replies folded by this */
   fanout?: Fold;
   /**
@@ -117,6 +132,7 @@ export interface Command {
   route: number;
   handler: Handler | null;
   fold?: Fold;
+  merge?: PartMerge;
   /** a split keeps this many arguments after each key (MSET's value): step - 1 */
   keyStride: number;
   target?: TargetProc;
@@ -184,6 +200,7 @@ function build(spec: CommandSpec): Command {
     route,
     handler: spec.handler,
     fold: spec.fold ?? spec.fanout,
+    merge: spec.merge,
     keyStride: meta.step > 1 ? meta.step - 1 : 0,
     target: spec.target,
     keys: spec.keys,

@@ -85,6 +85,8 @@ export class Peers {
     pos: number[] | null,
     /** more parts of the same transaction follow for `target` (its final lock stays) */
     more = false,
+    /** argv is the client's request as parsed: a big value may cross in its own buffer */
+    whole = pos === null,
   ): void {
     const token = this.takeToken();
     this.stats.forwarded++;
@@ -99,7 +101,7 @@ export class Peers {
     const flags = (client.inExec ? REQ_IN_EXEC : 0) | (more ? REQ_MORE : 0);
     this.dirty[target] = true;
     // a big value whose request buffer the client gives away crosses with no copy
-    const big = pos === null ? bigArgument(argv, argc) : -1;
+    const big = whole ? bigArgument(argv, argc) : -1;
     if (big > 0 && client.claim(argv[big])) {
       const rec = BatchBuilder.requestInPlace(
         token,

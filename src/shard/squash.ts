@@ -7,19 +7,26 @@
  * lock, one grant and one release per shard instead of sixteen, and the queue of waiting lock
  * requests under contention is as long as the clients, not as their pipelines.
  *
+ * When every command of a squash is the same one and its parts merge (MGET, MSET: see
+ * Command.merge), each shard gets a single part with all their arguments there, in order, and
+ * replies once: one request, one run of the handler (its keys prefetched together) and one
+ * reply per shard instead of one per command. Each command's reply is then folded out of the
+ * merged replies in request order.
+ *
  * Running several commands under one transaction is serialisable the same way (they are one
  * atomic unit, ordered as the client sent them). A squash only lives inside one parse loop,
  * while the commands' argument views into the receive buffer are valid: it starts the
  * transaction before anything else of the client runs (`flushSquash` from dispatch) and, at
  * the latest, when the loop ends.
  */
-import { type Command, ROUTE_KEYS } from "../commands/table.ts";
+import { type Command, type PartMerge, ROUTE_KEYS } from "../commands/table.ts";
 import type { Shard } from "./shard.ts";
 import type { Client } from "./client.ts";
 import type { Tx, TxHooks, TxPart } from "./locks.ts";
 import { beginOrdered, releaseTx } from "./tx.ts";
 import { lockHash } from "./plan.ts";
 import { type Chain, type ChainOwner, chainSent, noop, startChain } from "./chain.ts";
+import { execute } from "./execute.ts";
 import { type HopParts, singleHop } from "./single_hop.ts";
 
 /** At most this many commands in one squash, and about this many keys (a lock message each). */
@@ -31,6 +38,15 @@ const MAX_KEYS = 1024;
  * limits of 1, 20 and 40 keys, 107k/s with all 160 of a 16-deep pipeline).
  */
 const MAX_WRITE_KEYS = 32;
+
+/** A merged part's arguments while it is sent or run (the request is copied as it is sent). */
+const mergedArgs: Uint8Array[] = [];
+const EMPTY_ARG = new Uint8Array(0);
+/** Where the next command's share of each merged part's reply starts while they are folded. */
+let mergedAt = new Int32Array(8);
+/** One command's view of the merged parts and of their cursors while it is folded. */
+const chainParts: Uint8Array[] = [];
+let chainAt = new Int32Array(8);
 
 export class Squash implements TxHooks, ChainOwner, HopParts {
   readonly chains: Chain[] = [];
@@ -45,6 +61,15 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
   tx: Tx | null = null;
   /** chains not yet folded: the transaction ends with the last */
   private pending = 0;
+  /**
+   * Every chain is the same command, one whose parts merge (Command.merge), on one database:
+   * each shard gets one part with all their arguments there, and replies once for all of them.
+   */
+  private merge: PartMerge | undefined = undefined;
+  /** not all chains are the same command on the same database */
+  private mixed = false;
+  /** merged: the index of each shard in the squash's order (where its merged reply goes) */
+  private at: number[] = [];
 
   constructor(readonly shard: Shard, readonly c: Client) {
     this.keys = new Array(shard.n);
@@ -58,6 +83,8 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
   add(ch: Chain, keysByShard: number[][]): void {
     this.chains.push(ch);
     if (ch.cmd.write) this.shared = false;
+    const first = this.chains[0];
+    if (ch !== first && (ch.cmd !== first.cmd || ch.db !== first.db)) this.mixed = true;
     // a squash of one (every unpipelined command) runs as a plain chain: hash its keys once
     // another joins
     if (this.chains.length === 1) {
@@ -102,6 +129,7 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     }
     this.pending = this.chains.length;
     for (const ch of this.chains) ch.owner = this;
+    if (!this.mixed && this.chains[0].cmd.merge !== undefined) this.mergeParts(order);
     if (singleHop(shard, c, order, hashes, this.shared, this)) return;
     const parts: TxPart[] = hashes.map((keys) => ({ keys, all: false }));
     c.chains++;
@@ -111,8 +139,36 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     for (const ch of this.chains) ch.holdRest();
   }
 
+  /**
+   * Merged parts: the first chain (the first of them in the client's line) takes the one reply
+   * per shard, and its fold answers every chain (foldMerged).
+   */
+  private mergeParts(order: number[]): void {
+    this.merge = this.chains[0].cmd.merge;
+    const r = this.chains[0];
+    r.parts = new Array(order.length).fill(null);
+    r.remaining = order.length;
+    r.done = foldMergedChain;
+    for (let i = 0; i < order.length; i++) this.at[order[i]] = i;
+  }
+
+  /** The chains' arguments on shard `t`, after the command's name, in request order. */
+  private mergedArgs(t: number): number {
+    const av = mergedArgs;
+    av[0] = this.chains[0].args[0];
+    let n = 1;
+    for (const ch of this.chains) {
+      const p = ch.pos[t];
+      if (p === undefined) continue;
+      ch.handled++;
+      for (let j = 1; j < p.length; j++) av[n++] = ch.args[p[j]];
+    }
+    return n;
+  }
+
   /** The chains' parts for `target`, in request order; all but the last say more follow. */
   sendParts(target: number, txid: number): void {
+    if (this.merge !== undefined) return this.sendMerged(target, txid);
     const chains = this.chains;
     let last = -1;
     for (let i = 0; i < chains.length; i++) if (chains[i].pos[target] !== undefined) last = i;
@@ -122,8 +178,73 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
   }
 
   runLocalParts(): void {
+    if (this.merge !== undefined) return this.runMerged();
     const id = this.shard.id;
     for (const ch of this.chains) if (ch.pos[id] !== undefined) ch.runLocalPart();
+  }
+
+  private sendMerged(target: number, txid: number): void {
+    const c = this.c, outer = c.txid;
+    const n = this.mergedArgs(target);
+    c.txid = txid;
+    const r = this.chains[0];
+    this.shard.peers.forward(target, c, r, this.at[target], mergedArgs, n, null, false, false);
+    c.txid = outer;
+    mergedArgs.fill(EMPTY_ARG, 0, n);
+  }
+
+  private runMerged(): void {
+    const c = this.c, shard = this.shard, r = this.chains[0];
+    const n = this.mergedArgs(shard.id);
+    const w = c.holdWriter();
+    const start = w.len;
+    execute(shard, c, r.cmd, mergedArgs, n, Date.now(), w, r.db, c.id);
+    mergedArgs.fill(EMPTY_ARG, 0, n);
+    r.parts[this.at[shard.id]] = c.heldView(start);
+    if (--r.remaining > 0) return;
+    r.bytes = r.done!(r.parts as Uint8Array[]);
+    if (!c.closed && c.queue.first() === r) {
+      c.drain();
+      c.transport.flush();
+    }
+  }
+
+  /**
+   * Every merged part is in (`parts`, in the squash's shard order): fold each chain's reply
+   * from them in request order, each taking its share where the one before stopped. Returns
+   * the first chain's; the others' are set on them.
+   */
+  foldMerged(parts: Uint8Array[]): Uint8Array {
+    const c = this.c, m = this.merge!, chains = this.chains;
+    if (mergedAt.length < parts.length) mergedAt = new Int32Array(parts.length);
+    for (let i = 0; i < parts.length; i++) mergedAt[i] = m.start(parts[i]);
+    let first: Uint8Array | null = null;
+    for (const ch of chains) {
+      const order = ch.order;
+      if (chainAt.length < order.length) chainAt = new Int32Array(order.length);
+      for (let i = 0; i < order.length; i++) {
+        const j = this.at[order[i]];
+        chainParts[i] = parts[j];
+        chainAt[i] = mergedAt[j];
+      }
+      const w = c.holdWriter();
+      const start = w.len;
+      m.fold(chainParts, chainAt, w, ch.sp);
+      for (let i = 0; i < order.length; i++) mergedAt[this.at[order[i]]] = chainAt[i];
+      const bytes = c.heldView(start);
+      if (first === null) first = bytes;
+      else {
+        ch.bytes = bytes;
+        ch.remaining = 0;
+      }
+    }
+    chainParts.fill(EMPTY_ARG, 0, chainParts.length);
+    this.pending = 0;
+    if (this.tx !== null) {
+      c.locking--;
+      releaseTx(this.shard, this.tx);
+    }
+    return first!;
   }
 
   sent(t: Tx, target: number): void {
@@ -143,6 +264,11 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     this.c.locking--;
     releaseTx(this.shard, this.tx);
   }
+}
+
+/** A merged squash's first chain got every part: the squash folds them all (a Chain's `done`). */
+function foldMergedChain(this: Chain, parts: Uint8Array[]): Uint8Array {
+  return (this.owner as Squash).foldMerged(parts);
 }
 
 /**

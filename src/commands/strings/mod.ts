@@ -4,7 +4,7 @@
  * bitmap and HyperLogLog families share; lookup.ts the typed key lookups.
  */
 import { cmd, type CommandSpec } from "../table.ts";
-import { foldAllOk, foldMget } from "../folds.ts";
+import { foldAllOk, foldMget, mergeAllOk, mergeMget } from "../folds.ts";
 import {
   get,
   getdel,
@@ -24,8 +24,8 @@ import { lcs } from "./lcs.ts";
 export const strings: CommandSpec[] = [
   cmd("get", get),
   cmd("set", set),
-  cmd("mget", mget, { fold: foldMget }),
-  cmd("mset", mset, { fold: foldAllOk }),
+  cmd("mget", mget, { fold: foldMget, merge: mergeMget }),
+  cmd("mset", mset, { fold: foldAllOk, merge: mergeAllOk }),
   cmd("incr", (c, a) => incrBy(c, a[1], 1)),
   cmd("decr", (c, a) => incrBy(c, a[1], -1)),
   cmd("incrby", incrby),
