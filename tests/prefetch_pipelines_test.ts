@@ -4,7 +4,8 @@
  * that to pay. It must change no reply: seeded random pipelines of key commands over 240,000
  * keys (past the threshold on each of 3 shards), written in pieces cut anywhere (so a prefetch
  * also looks at a command whose bytes are not all in), get the same replies from Skua on 1 and
- * 3 shards as from redis-server, byte for byte.
+ * 3 shards as from redis-server, byte for byte. Some MGETs and MSETs have more keys than one
+ * prefetch takes (Db.prefetch goes in rounds).
  */
 import assert from "node:assert/strict";
 import { type Arg, encode, RespConn, show } from "./helpers/resp.ts";
@@ -63,7 +64,11 @@ function pipelineOf(rand: () => number): Arg[][] {
     else if (r < 0.89) cmds.push(["GET"]);
     else if (r < 0.91) cmds.push(["STRLEN", key()]);
     else if (r < 0.94) cmds.push(["GETDEL", key()]);
-    else cmds.push(["APPEND", key(), v]);
+    // more keys than one prefetch covers: looked up in rounds of PREFETCH_MAX
+    else if (r < 0.955) cmds.push(["MGET", ...keys(65 + Math.floor(rand() * 90))]);
+    else if (r < 0.965) {
+      cmds.push(["MSET", ...keys(65 + Math.floor(rand() * 40)).flatMap((k) => [k, v])]);
+    } else cmds.push(["APPEND", key(), v]);
   }
   cmds.push(["SELECT", "0"]);
   return cmds;

@@ -204,21 +204,25 @@ export function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   const w = ctx.w;
   w.arrayHeader(argc - 1);
   const db = ctx.db;
-  db.prefetch(argv, 1, argc, 1);
-  for (let i = 1; i < argc; i++) {
-    const r = db.lookup(argv[i], ctx.now);
-    if (r === 0 || db.typeOf(r) !== TYPE_STRING) w.nullBulk();
-    else replyString(ctx, r);
+  for (let i = 1; i < argc;) {
+    const end = db.prefetch(argv, i, argc, 1);
+    for (; i < end; i++) {
+      const r = db.lookup(argv[i], ctx.now);
+      if (r === 0 || db.typeOf(r) !== TYPE_STRING) w.nullBulk();
+      else replyString(ctx, r);
+    }
   }
 }
 
 /** MSET key value [key value ...] */
 export function mset(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'mset' command");
-  ctx.db.prefetch(argv, 1, argc, 2);
-  for (let i = 1; i < argc; i += 2) {
-    const val = argv[i + 1];
-    ctx.db.setString(argv[i], val, 0, val.length, ctx.now);
+  for (let i = 1; i < argc;) {
+    const end = ctx.db.prefetch(argv, i, argc, 2);
+    for (; i < end; i += 2) {
+      const val = argv[i + 1];
+      ctx.db.setString(argv[i], val, 0, val.length, ctx.now);
+    }
   }
   ctx.w.ok();
 }
