@@ -34,11 +34,38 @@ export function singleHop(
   shared: boolean,
   parts: HopParts,
 ): boolean {
-  if (c.locking > 0 || c.chains > 0 || c.tx !== null || c.forwardsOut > 0) return false;
+  const slots = takeHop(shard, c, order, hashes, shared);
+  if (slots === null) return false;
+  runHop(shard, order, slots, shared, parts);
+  return true;
+}
+
+/**
+ * singleHop's first half: take the slots of `hashes[i]` on `order[i]` for every i (see there);
+ * null when it cannot, and nothing was taken. runHop must follow before anything else runs.
+ */
+export function takeHop(
+  shard: Shard,
+  c: Client,
+  order: number[],
+  hashes: number[][],
+  shared: boolean,
+): number[][] | null {
+  if (c.locking > 0 || c.chains > 0 || c.tx !== null || c.forwardsOut > 0) return null;
   const kl = shard.locks.keyLocks;
   const slots: number[][] = new Array(order.length);
   for (let i = 0; i < order.length; i++) slots[i] = kl.slotsOf(order[i], hashes[i], shared);
-  if (!kl.tryTake(order, slots, shared)) return false;
+  return kl.tryTake(order, slots, shared) ? slots : null;
+}
+
+/** singleHop's second half: the parts go, under the slots takeHop took. */
+export function runHop(
+  shard: Shard,
+  order: number[],
+  slots: number[][],
+  shared: boolean,
+  parts: HopParts,
+): void {
   const txid = shard.mesh.nextTxid();
   shard.stats.transactions++;
   shard.stats.singleHop++;
@@ -54,7 +81,6 @@ export function singleHop(
   }
   // its slots here were not taken (tryTake): nothing runs between the look and these parts
   if (local >= 0) parts.runLocalParts();
-  return true;
 }
 
 /** Participant: the slots a single-hop transaction of peer `source` took here. */

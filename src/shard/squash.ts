@@ -27,7 +27,7 @@ import { beginOrdered, releaseTx } from "./tx.ts";
 import { lockHash } from "./plan.ts";
 import { type Chain, type ChainOwner, chainSent, noop, startChain } from "./chain.ts";
 import { execute } from "./execute.ts";
-import { type HopParts, singleHop } from "./single_hop.ts";
+import { type HopParts, runHop, takeHop } from "./single_hop.ts";
 
 /** At most this many commands in one squash, and about this many keys (a lock message each). */
 const MAX_CHAINS = 64;
@@ -35,7 +35,8 @@ const MAX_KEYS = 1024;
 /**
  * Writers stop sooner: a squash's keys are locked together, and under contention a bigger set
  * meets a held key more often (MSET -P 16 over 100,000 keys on 2 shards: 118-121k/s with
- * limits of 1, 20 and 40 keys, 107k/s with all 160 of a 16-deep pipeline).
+ * limits of 1, 20 and 40 keys, 107k/s with all 160 of a 16-deep pipeline). One that cannot go
+ * in one hop at its limit grows on instead (widen).
  */
 const MAX_WRITE_KEYS = 32;
 
@@ -68,6 +69,10 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
   private merge: PartMerge | undefined = undefined;
   /** not all chains are the same command on the same database */
   private mixed = false;
+  /** it could not go in one hop when it reached its limit of keys, and took more (widen) */
+  private wide = false;
+  /** its transaction has begun (in one hop, or by messages) */
+  started = false;
   /** merged: the index of each shard in the squash's order (where its merged reply goes) */
   private at: number[] = [];
 
@@ -77,7 +82,7 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
 
   full(): boolean {
     return this.chains.length >= MAX_CHAINS ||
-      this.keyCount >= (this.shared ? MAX_KEYS : MAX_WRITE_KEYS);
+      this.keyCount >= (this.shared || this.wide ? MAX_KEYS : MAX_WRITE_KEYS);
   }
 
   add(ch: Chain, keysByShard: number[][]): void {
@@ -115,14 +120,45 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     }
   }
 
+  /**
+   * A writers' squash at its limit of keys (full) that cannot go in one hop now (a key is held,
+   * or the client has requests out) will ask for its locks by messages: rather than close it,
+   * and have the read's next commands go by messages too, one transaction each, they join it (up
+   * to MAX_KEYS), and it goes as one. Returns false when it went in one hop instead (it is
+   * started), or may not grow: then it is to be started as usual.
+   */
+  widen(): boolean {
+    if (this.wide || this.shared || this.chains.length < 2) return false;
+    if (this.tryHop()) return false;
+    this.wide = true;
+    return true;
+  }
+
   /** Start the transaction: one lock per shard, the chains' parts behind each. */
   start(): void {
     const c = this.c, shard = this.shard;
+    if (this.chains.length === 1) {
+      this.started = true;
+      c.chainShards = this.mask;
+      return startChain(this.chains[0], this.firstKeys);
+    }
+    if (this.tryHop()) return;
+    const { order, hashes } = this.lockKeys();
+    this.started = true;
     c.chainShards = this.mask;
-    if (this.chains.length === 1) return startChain(this.chains[0], this.firstKeys);
+    const parts: TxPart[] = hashes.map((keys) => ({ keys, all: false }));
+    c.chains++;
+    c.locking++;
+    this.tx = beginOrdered(shard, c, order, parts, noop, this, this.shared);
+    // parts still waiting for a grant need copies: the receive buffer goes after this loop
+    for (const ch of this.chains) ch.holdRest();
+  }
+
+  /** Its shards in ascending order, and the lock keys on each. */
+  private lockKeys(): { order: number[]; hashes: number[][] } {
     const order: number[] = [];
     const hashes: number[][] = [];
-    for (let t = 0; t < shard.n; t++) {
+    for (let t = 0; t < this.shard.n; t++) {
       if (this.keys[t] === undefined) continue;
       order.push(t);
       hashes.push(this.keys[t]);
@@ -130,13 +166,26 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     this.pending = this.chains.length;
     for (const ch of this.chains) ch.owner = this;
     if (!this.mixed && this.chains[0].cmd.merge !== undefined) this.mergeParts(order);
-    if (singleHop(shard, c, order, hashes, this.shared, this)) return;
-    const parts: TxPart[] = hashes.map((keys) => ({ keys, all: false }));
-    c.chains++;
-    c.locking++;
-    this.tx = beginOrdered(shard, c, order, parts, noop, this, this.shared);
-    // parts still waiting for a grant need copies: the receive buffer goes after this loop
-    for (const ch of this.chains) ch.holdRest();
+    return { order, hashes };
+  }
+
+  /** Go in one hop if every slot can be taken now; false when nothing was done. */
+  private tryHop(): boolean {
+    const c = this.c, shard = this.shard;
+    const order: number[] = [];
+    const hashes: number[][] = [];
+    for (let t = 0; t < shard.n; t++) {
+      if (this.keys[t] === undefined) continue;
+      order.push(t);
+      hashes.push(this.keys[t]);
+    }
+    const slots = takeHop(shard, c, order, hashes, this.shared);
+    if (slots === null) return false;
+    this.started = true;
+    c.chainShards = this.mask;
+    this.lockKeys();
+    runHop(shard, order, slots, this.shared, this);
+    return true;
   }
 
   /**
@@ -311,7 +360,16 @@ export function joinSquash(
   mask: number,
 ): boolean {
   let sq = c.squash as Squash | null;
-  if (sq !== null && (sq.full() || (c.chains > 0 && !sameShards(shard, c, mask)))) {
+  if (sq !== null && sq.full()) {
+    c.squash = null;
+    // (widen may start it, in one hop; started or not, it is no longer open)
+    if (sq.widen()) c.squash = sq;
+    else {
+      if (!sq.started) sq.start();
+      sq = null;
+    }
+  }
+  if (sq !== null && c.chains > 0 && !sameShards(shard, c, mask)) {
     flushSquash(c);
     sq = null;
   }
