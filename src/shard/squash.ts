@@ -129,7 +129,8 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
    */
   widen(): boolean {
     if (this.wide || this.shared || this.chains.length < 2) return false;
-    if (this.tryHop()) return false;
+    const { order, hashes } = this.lockKeys();
+    if (this.tryHop(order, hashes)) return false;
     this.wide = true;
     return true;
   }
@@ -142,10 +143,9 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
       c.chainShards = this.mask;
       return startChain(this.chains[0], this.firstKeys);
     }
-    if (this.tryHop()) return;
     const { order, hashes } = this.lockKeys();
-    this.started = true;
-    c.chainShards = this.mask;
+    if (this.tryHop(order, hashes)) return;
+    this.begin(order);
     const parts: TxPart[] = hashes.map((keys) => ({ keys, all: false }));
     c.chains++;
     c.locking++;
@@ -163,29 +163,25 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
       order.push(t);
       hashes.push(this.keys[t]);
     }
-    this.pending = this.chains.length;
-    for (const ch of this.chains) ch.owner = this;
-    if (!this.mixed && this.chains[0].cmd.merge !== undefined) this.mergeParts(order);
     return { order, hashes };
   }
 
   /** Go in one hop if every slot can be taken now; false when nothing was done. */
-  private tryHop(): boolean {
-    const c = this.c, shard = this.shard;
-    const order: number[] = [];
-    const hashes: number[][] = [];
-    for (let t = 0; t < shard.n; t++) {
-      if (this.keys[t] === undefined) continue;
-      order.push(t);
-      hashes.push(this.keys[t]);
-    }
-    const slots = takeHop(shard, c, order, hashes, this.shared);
+  private tryHop(order: number[], hashes: number[][]): boolean {
+    const slots = takeHop(this.shard, this.c, order, hashes, this.shared);
     if (slots === null) return false;
-    this.started = true;
-    c.chainShards = this.mask;
-    this.lockKeys();
-    runHop(shard, order, slots, this.shared, this);
+    this.begin(order);
+    runHop(this.shard, order, slots, this.shared, this);
     return true;
+  }
+
+  /** Its transaction begins: the chains end it through the squash, their parts merged or not. */
+  private begin(order: number[]): void {
+    this.started = true;
+    this.c.chainShards = this.mask;
+    this.pending = this.chains.length;
+    for (const ch of this.chains) ch.owner = this;
+    if (!this.mixed && this.chains[0].cmd.merge !== undefined) this.mergeParts(order);
   }
 
   /**
