@@ -41,7 +41,7 @@ const MAX_KEYS = 1024;
 const MAX_WRITE_KEYS = 32;
 
 /** A merged part's arguments while it is sent or run (the request is copied as it is sent). */
-const mergedArgs: Uint8Array[] = [];
+const mergedArgv: Uint8Array[] = [];
 const EMPTY_ARG = new Uint8Array(0);
 /** Where the next command's share of each merged part's reply starts while they are folded. */
 let mergedAt = new Int32Array(8);
@@ -197,9 +197,12 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     for (let i = 0; i < order.length; i++) this.at[order[i]] = i;
   }
 
-  /** The chains' arguments on shard `t`, after the command's name, in request order. */
-  private mergedArgs(t: number): number {
-    const av = mergedArgs;
+  /**
+   * Fill mergedArgv with the chains' arguments on shard `t`, after the command's name, in request
+   * order; returns their count.
+   */
+  private fillMergedArgv(t: number): number {
+    const av = mergedArgv;
     av[0] = this.chains[0].args[0];
     let n = 1;
     for (const ch of this.chains) {
@@ -230,21 +233,21 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
 
   private sendMerged(target: number, txid: number): void {
     const c = this.c, outer = c.txid;
-    const n = this.mergedArgs(target);
+    const n = this.fillMergedArgv(target);
     c.txid = txid;
     const r = this.chains[0];
-    this.shard.peers.forward(target, c, r, this.at[target], mergedArgs, n, null, false, false);
+    this.shard.peers.forward(target, c, r, this.at[target], mergedArgv, n, null, false, false);
     c.txid = outer;
-    mergedArgs.fill(EMPTY_ARG, 0, n);
+    mergedArgv.fill(EMPTY_ARG, 0, n);
   }
 
   private runMerged(): void {
     const c = this.c, shard = this.shard, r = this.chains[0];
-    const n = this.mergedArgs(shard.id);
+    const n = this.fillMergedArgv(shard.id);
     const w = c.holdWriter();
     const start = w.len;
-    execute(shard, c, r.cmd, mergedArgs, n, Date.now(), w, r.db, c.id);
-    mergedArgs.fill(EMPTY_ARG, 0, n);
+    execute(shard, c, r.cmd, mergedArgv, n, Date.now(), w, r.db, c.id);
+    mergedArgv.fill(EMPTY_ARG, 0, n);
     r.parts[this.at[shard.id]] = c.heldView(start);
     if (--r.remaining > 0) return;
     r.bytes = r.done!(r.parts as Uint8Array[]);
