@@ -92,13 +92,21 @@ export class Chain extends Slot implements TxHooks, ChainOwner, HopParts {
     for (let i = 0; i < p.length; i++) av[i] = this.args[p[i]];
     execute(shard, c, this.cmd, av, p.length, Date.now(), w, this.db, c.id);
     av.fill(EMPTY_ARG, 0, p.length);
-    this.parts[this.order.indexOf(shard.id)] = c.heldView(start);
-    if (--this.remaining === 0) {
-      this.bytes = this.done!(this.parts as Uint8Array[]);
-      if (!c.closed && c.queue.first() === this) {
-        c.drain();
-        c.transport.flush();
-      }
+    this.ranHere(this.order.indexOf(shard.id), c.heldView(start));
+  }
+
+  /**
+   * Part `i` ran on this shard with reply `bytes` (its own part, or a squash's merged one):
+   * after the last part the reply is folded, and leaves if it is next in the client's line.
+   */
+  ranHere(i: number, bytes: Uint8Array): void {
+    this.parts[i] = bytes;
+    if (--this.remaining > 0) return;
+    this.bytes = this.done!(this.parts as Uint8Array[]);
+    const c = this.c;
+    if (!c.closed && c.queue.first() === this) {
+      c.drain();
+      c.transport.flush();
     }
   }
 

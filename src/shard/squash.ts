@@ -248,13 +248,7 @@ export class Squash implements TxHooks, ChainOwner, HopParts {
     const start = w.len;
     execute(shard, c, r.cmd, mergedArgv, n, Date.now(), w, r.db, c.id);
     mergedArgv.fill(EMPTY_ARG, 0, n);
-    r.parts[this.at[shard.id]] = c.heldView(start);
-    if (--r.remaining > 0) return;
-    r.bytes = r.done!(r.parts as Uint8Array[]);
-    if (!c.closed && c.queue.first() === r) {
-      c.drain();
-      c.transport.flush();
-    }
+    r.ranHere(this.at[shard.id], c.heldView(start));
   }
 
   /**
