@@ -171,3 +171,46 @@ Deno.test("key locks: each shard counts the slots writers hold, and readers rely
   assert.equal(s0.writersHere(), 0);
   assert.equal(s0.blocks([h("d")], true), false);
 });
+
+Deno.test("key locks: a coordinator's single hops stack on their own marks, until one waits", () => {
+  const words = new Int32Array(new SharedArrayBuffer(controlByteLength(3)));
+  const [s0, s1, s2] = [0, 1, 2].map((i) => new KeyLocks(words, 3, i));
+  const table = new LockTable(s0);
+  const none = new WaitSet();
+  // shard 1's hops over "x" (shard 0's): the ring to shard 0 keeps them in order
+  const x = () => s1.slotsOf(0, [h("x")], false);
+  assert.ok(s1.tryTake([0], [x()], false));
+  assert.ok(s1.tryTake([0], [x()], false), "its second hop takes the slot its first holds");
+  assert.equal(s1.stacked, 1);
+  assert.equal(s0.heldHere(), 2);
+  assert.equal(s2.tryTake([0], [s2.slotsOf(0, [h("x")], false)], false), false, "no one else");
+  assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("x")], true)], true), false, "nor a reader");
+  // the owner runs the first hop's part and gives its take back: the second still holds
+  s0.releaseHeld(x(), false);
+  assert.equal(s0.heldHere(), 1);
+  assert.equal(s2.tryTake([0], [s2.slotsOf(0, [h("x")], false)], false), false);
+  s0.releaseHeld(x(), false);
+  assert.equal(s0.blocks([h("x")], true), false);
+  assert.equal(s0.heldHere() + s0.writersHere(), 0);
+  assert.ok(s2.tryTake([0], [s2.slotsOf(0, [h("x")], false)], false), "free for anyone again");
+  s0.releaseHeld(s2.slotsOf(0, [h("x")], false), false);
+  // a failed take gives back only its own take of a stacked slot
+  assert.ok(s1.tryTake([0], [x()], false));
+  const blocked = s2.slotsOf(2, [h("held")], false);
+  assert.ok(s0.tryTake([2], [blocked], false));
+  assert.equal(s1.tryTake([0, 2], [x(), s1.slotsOf(2, [h("held")], false)], false), false);
+  assert.equal(s0.heldHere(), 1, "the first take still holds");
+  // something waits here for the slot: no more stacking, and the count runs down
+  assert.ok(s1.tryTake([0], [x()], false));
+  assert.equal(table.grantable(req(["x"], 0, 1), none), false);
+  assert.equal(s1.tryTake([0], [x()], false), false, "the waiting request is not overtaken");
+  s0.releaseHeld(x(), false);
+  assert.equal(s1.tryTake([0], [x()], false), false);
+  s0.releaseHeld(x(), false);
+  assert.ok(table.grantable(req(["x"], 0, 1), none) && table.tryGrant(req(["x"], 0, 1)));
+  // a lock granted by messages is never stacked on, not even by its owner's peers' hops
+  assert.equal(s1.tryTake([0], [x()], false), false);
+  table.release(1);
+  assert.ok(s1.tryTake([0], [x()], false), "and the mark WANTED went with the last take");
+  assert.ok(s1.tryTake([0], [x()], false));
+});

@@ -29,6 +29,8 @@ export class ShardStats {
   splitCommands = 0;
   /** transactions that took every lock at once and ran in one trip (single_hop.ts) */
   singleHop = 0;
+  /** single hops that took a slot this shard's earlier ones still held (key_locks.ts) */
+  stackedHops = 0;
   /** lock requests that had to wait here, and requests held behind locks here */
   lockWaits = 0;
   deferred = 0;

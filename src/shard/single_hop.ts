@@ -55,7 +55,10 @@ export function takeHop(
   const kl = shard.locks.keyLocks;
   const slots: number[][] = new Array(order.length);
   for (let i = 0; i < order.length; i++) slots[i] = kl.slotsOf(order[i], hashes[i], shared);
-  return kl.tryTake(order, slots, shared) ? slots : null;
+  const stacked = kl.stacked;
+  if (!kl.tryTake(order, slots, shared)) return null;
+  if (kl.stacked !== stacked) shard.stats.stackedHops++;
+  return slots;
 }
 
 /** singleHop's second half: the parts go, under the slots takeHop took. */

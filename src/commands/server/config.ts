@@ -54,6 +54,7 @@ export function configResetstat(ctx: Ctx): void {
   st.transactions = 0;
   st.splitCommands = 0;
   st.singleHop = 0;
+  st.stackedHops = 0;
   st.lockWaits = 0;
   st.deferred = 0;
   st.expiredKeysBase = ctx.shard.expiredKeys();

@@ -93,6 +93,7 @@ export function infoPart(ctx: Ctx, argv: Uint8Array[], argc: number): void {
       transactions: st.transactions,
       split_commands: st.splitCommands,
       single_hop: st.singleHop,
+      stacked_hops: st.stackedHops,
       lock_waits: st.lockWaits,
       deferred: st.deferred,
       parks: sh.meshParks,
