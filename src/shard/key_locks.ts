@@ -76,7 +76,7 @@ export class KeyLocks {
   sink = 0;
   /** the mark of this shard's single hops (GRANTED plus its tag) */
   private readonly hopMark: number;
-  /** takes of a slot this shard's earlier single hops still held (INFO shards `stacked`) */
+  /** takes of a slot this shard's earlier single hops still held (takeHop counts the hops) */
   stacked = 0;
 
   constructor(
@@ -255,7 +255,8 @@ export class KeyLocks {
 
   /**
    * Would a command on these lock hashes of this shard have to wait? A reader waits only for a
-   * writer, a writer for readers too.
+   * writer, a writer for readers too. The caller waits when it is true: a slot that peers'
+   * single hops stack on is marked so that they stop (want).
    */
   blocks(hashes: number[], write: boolean): boolean {
     const w = this.w, base = this.base + this.self * KEY_SLOTS;
