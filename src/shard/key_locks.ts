@@ -302,18 +302,14 @@ export class KeyLocks {
    * shard's earlier single hops hold and nothing waits for, whose count goes up.
    */
   private write1(slot: number, mark: number): boolean {
-    const w = this.w;
-    let v = Atomics.compareExchange(w, slot, 0, mark);
-    if (v === 0) return true;
-    if (mark === GRANTED) return false;
+    const w = this.w, tag = (mark - GRANTED) >>> TAG_SHIFT;
     // a few tries: readers passing through change the low bits
-    for (let tries = 0; tries < 4; tries++) {
-      let next: number;
-      if (v === 0) next = mark;
-      else {
+    for (let v = 0, tries = 0; tries < 5; tries++) {
+      let next = mark;
+      if (v !== 0) {
         const d = v - WRITER;
         // (a WANTED mark has a tag of its own: bit 27 is inside the shifted field)
-        if (v > 0 || (d >>> TAG_SHIFT) !== (mark - GRANTED) >>> TAG_SHIFT) return false;
+        if (tag === 0 || v > 0 || d >>> TAG_SHIFT !== tag) return false;
         if (((d >>> COUNT_SHIFT) & COUNT_MAX) === COUNT_MAX) return false;
         next = v + COUNT_ONE;
       }
