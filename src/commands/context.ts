@@ -66,6 +66,8 @@ export interface MemoryReport {
   /** FLUSHDB ASYNC: keys waiting to be freed, and keys freed lazily (store/lazyfree.ts) */
   lazyfreePending: number;
   lazyfreed: number;
+  /** full collections of V8's heap the shard ran (big values dropped, the heap grown, PURGE) */
+  heapCollections: number;
 }
 
 /** Facts about the running server that INFO and friends report. */

@@ -29,7 +29,7 @@ import { watchKey } from "./plan.ts";
 import { Client } from "./client.ts";
 import { ClientLimits } from "./limits.ts";
 import { fromLatin1 } from "../util/bytes.ts";
-import { collectGarbage, heapBytes } from "../util/gc.ts";
+import { collectGarbage, heapBytes, oldHeapBytes } from "../util/gc.ts";
 import { mallocTrim } from "../../ffi/libc.ts";
 import type { Transport } from "../io/engine.ts";
 import { setLogFile, setLogLevel } from "../util/log.ts";
@@ -49,6 +49,14 @@ const GC_AFTER_RELEASED = 32 * 1024 * 1024;
 const GC_BUSY_AFTER_RELEASED = 512 * 1024 * 1024;
 /** A heap under this is never collected for its growth alone. */
 const GC_HEAP_FLOOR = 64 * 1024 * 1024;
+/**
+ * How long a shard stays idle before a heap grown only in its young generation is collected. A
+ * forced collection reduces the heap: V8 drops the maps no live object has, and the optimised
+ * code built on them, and the next traffic runs a second or so in the interpreter while it is
+ * compiled again (on 2 shards a V8 thread then took most of a core). Collecting at the first
+ * lull cost the 2-shard 10-key MGET and MSET `-P 16` runs of bench/cross_shard.ts some 8%.
+ */
+const GC_IDLE_SECONDS = 10;
 /** a closed client's input buffer past this counts toward that GC */
 const BIG_BUFFER = 1024 * 1024;
 
@@ -145,8 +153,13 @@ export class Shard implements ShardContext {
   /** requests and peer records seen, and their count at the last tick: a quiet tick saw none */
   work = 0;
   private workAtTick = -1;
-  /** the V8 heap's size after the last forced collection (tick) */
+  /** the V8 heap's size, and its size outside the young generation, after the last collection */
   private heapAfterGc = 0;
+  private oldHeapAfterGc = 0;
+  /** ticks in a row that saw no work */
+  private quietTicks = 0;
+  /** full collections the shard ran (INFO memory vm_heap_collections) */
+  private heapCollections = 0;
   readonly reader = new BatchReader();
   /** what goes to the other shards this turn, and the requests waiting for their replies */
   readonly peers: Peers;
@@ -381,6 +394,7 @@ export class Shard implements ShardContext {
       defragMisses: this.defrag.misses,
       lazyfreePending: ks.lazy.pending,
       lazyfreed: ks.lazy.freed,
+      heapCollections: this.heapCollections,
     };
   }
 
@@ -457,7 +471,23 @@ export class Shard implements ShardContext {
     this.keyspace.objects.released = 0;
     collectGarbage();
     mallocTrim();
+    this.heapCollections++;
     this.heapAfterGc = heapBytes();
+    this.oldHeapAfterGc = oldHeapBytes();
+  }
+
+  /**
+   * Whether a quiet tick collects V8's heap for its growth. An idle heap is never collected by
+   * V8 itself (the shard loop never yields to its idle tasks). A burst of cross-shard traffic
+   * leaves its transactions' dead objects in the old generation (they lived for a round trip):
+   * 300 MB stayed after MGETs on an empty keyspace, so its doubling is collected at once. The
+   * young generation is bounded and grows to its maximum under any load: only a shard idle for
+   * GC_IDLE_SECONDS gives that back.
+   */
+  private heapGrew(): boolean {
+    if (oldHeapBytes() > Math.max(2 * this.oldHeapAfterGc, GC_HEAP_FLOOR)) return true;
+    return this.quietTicks >= GC_IDLE_SECONDS * this.hz &&
+      heapBytes() > Math.max(2 * this.heapAfterGc, GC_HEAP_FLOOR);
   }
 
   /**
@@ -559,12 +589,10 @@ export class Shard implements ShardContext {
     this.limits.cron(this.conns, now, this.hz);
     const quiet = this.stats.netInput + this.work === this.workAtTick;
     this.workAtTick = this.stats.netInput + this.work;
+    this.quietTicks = quiet ? this.quietTicks + 1 : 0;
     const released = this.keyspace.objects.released;
     if (released >= (quiet ? GC_AFTER_RELEASED : GC_BUSY_AFTER_RELEASED)) this.collect();
-    // a burst of cross-shard traffic leaves its transactions' dead objects in V8's old
-    // generation (they lived for a round trip), and an idle heap is never collected: 300 MB
-    // stayed after MGETs on an empty keyspace. A quiet tick collects once the heap doubled.
-    else if (quiet && heapBytes() > Math.max(2 * this.heapAfterGc, GC_HEAP_FLOOR)) this.collect();
+    else if (quiet && this.heapGrew()) this.collect();
     this.countOverhead();
     // a shard that refuses writes looks again each tick: memory freed by a FLUSHALL, a DEL or
     // a higher limit lets the peers forward writes again without waiting for a local one

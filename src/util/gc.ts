@@ -28,3 +28,17 @@ export function collectGarbage(): boolean {
 export function heapBytes(): number {
   return v8.getHeapStatistics().total_heap_size;
 }
+
+/**
+ * The same outside the young generation: only this part grows with dead objects without bound.
+ * The young generation grows to a fixed maximum under load and keeps it.
+ */
+export function oldHeapBytes(): number {
+  let n = 0;
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (!YOUNG_SPACES.has(s.space_name)) n += s.space_size;
+  }
+  return n;
+}
+
+const YOUNG_SPACES = new Set(["new_space", "new_large_object_space"]);

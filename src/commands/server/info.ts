@@ -205,6 +205,7 @@ function render(reps: ShardReport[]): string {
         `allocator_active:${committed}`,
         `allocator_resident:${committed}`,
         `used_memory_vm_heap:${heap}`,
+        `vm_heap_collections:${m((x) => x.heapCollections)}`,
         `total_system_memory:${system}`,
         `total_system_memory_human:${human(system)}`,
         `maxmemory:${max}`,
