@@ -14,6 +14,8 @@ import { aclUsers } from "../commands/acl/state.ts";
 /** The held-replies buffer: its first size, and the fill past which a fresh one starts. */
 const HELD_INITIAL = 16 * 1024;
 const HELD_ROTATE = 256 * 1024;
+/** A client quiet this long gives its held-replies buffer back (shrinkBuffers). */
+const HELD_IDLE_MS = 1000;
 
 /**
  * Input is not parsed while this many of a client's replies wait for other shards (each one
@@ -253,11 +255,16 @@ export class Client implements Session, ClientContext {
     return n;
   }
 
-  /** Give back buffers grown for a burst, now idle (all: whatever their size). */
-  shrinkBuffers(all: boolean): number {
+  /**
+   * Give back buffers grown for a burst, now idle (all: whatever their size). The held-replies
+   * buffer goes once the client is quiet for a second: dropped at every tick, a busy pipelining
+   * client made a new one each time (16 KiB of garbage per connection and tick).
+   */
+  shrinkBuffers(all: boolean, now: number): number {
     if (this.closed) return 0;
     let n = 0;
-    if (this.heldW !== null && this.queue.length === 0) {
+    const heldIdle = all || now - this.lastInteraction >= HELD_IDLE_MS;
+    if (this.heldW !== null && this.queue.length === 0 && heldIdle) {
       n = this.heldW.buf.length;
       this.heldW = null;
     }

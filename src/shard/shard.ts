@@ -158,6 +158,8 @@ export class Shard implements ShardContext {
   private oldHeapAfterGc = 0;
   /** ticks in a row that saw no work */
   private quietTicks = 0;
+  /** bytes of small idle buffers given back since the last collection (shrinkIdle) */
+  private smallReleased = 0;
   /** full collections the shard ran (INFO memory vm_heap_collections) */
   private heapCollections = 0;
   readonly reader = new BatchReader();
@@ -469,6 +471,7 @@ export class Shard implements ShardContext {
    */
   private collect(): void {
     this.keyspace.objects.released = 0;
+    this.smallReleased = 0;
     collectGarbage();
     mallocTrim();
     this.heapCollections++;
@@ -481,12 +484,13 @@ export class Shard implements ShardContext {
    * V8 itself (the shard loop never yields to its idle tasks). A burst of cross-shard traffic
    * leaves its transactions' dead objects in the old generation (they lived for a round trip):
    * 300 MB stayed after MGETs on an empty keyspace, so its doubling is collected at once. The
-   * young generation is bounded and grows to its maximum under any load: only a shard idle for
-   * GC_IDLE_SECONDS gives that back.
+   * young generation is bounded and grows to its maximum under any load, and small buffers
+   * come back after every burst: only a shard idle for GC_IDLE_SECONDS gives those back.
    */
   private heapGrew(): boolean {
     if (oldHeapBytes() > Math.max(2 * this.oldHeapAfterGc, GC_HEAP_FLOOR)) return true;
-    return this.quietTicks >= GC_IDLE_SECONDS * this.hz &&
+    if (this.quietTicks < GC_IDLE_SECONDS * this.hz) return false;
+    return this.smallReleased >= GC_AFTER_RELEASED ||
       heapBytes() > Math.max(2 * this.heapAfterGc, GC_HEAP_FLOOR);
   }
 
@@ -499,8 +503,28 @@ export class Shard implements ShardContext {
     let n = 0;
     n += this.scratch.shrink(all) + this.remoteW.shrink(all);
     n += this.peers.shrink(all);
-    for (const c of this.conns.values()) n += c.shrinkBuffers(all);
+    const now = Date.now();
+    for (const c of this.conns.values()) n += c.shrinkBuffers(all, now);
     return n;
+  }
+
+  /**
+   * shrinkBuffers for the tick. Buffers given back are garbage: a big one's bytes count toward
+   * the next quiet tick's GC as dropped values do; the small ones every burst leaves (reply and
+   * held buffers of its connections, a few MB in all) only toward an idle shard's (heapGrew),
+   * or every few bursts a lull would collect.
+   */
+  private shrinkIdle(now: number): void {
+    const objects = this.keyspace.objects;
+    let small = 0;
+    const freed = (n: number) => {
+      if (n >= BIG_BUFFER) objects.released += n;
+      else small += n;
+    };
+    freed(this.scratch.shrink(false) + this.remoteW.shrink(false));
+    freed(this.peers.shrink(false));
+    for (const c of this.conns.values()) freed(c.shrinkBuffers(false, now));
+    this.smallReleased += small;
   }
 
   /** Active expiry runs hz times per second, as in Redis. */
@@ -584,8 +608,7 @@ export class Shard implements ShardContext {
     // a whole-shard lock, or a grant racing a single hop's take, can find a slot or count
     // taken that is then given back elsewhere without a word: a pass now and then re-checks
     if (this.deferred.length > 0) this.deferredDue = true;
-    // buffers given back are garbage: they count toward the next GC as dropped values do
-    this.keyspace.objects.released += this.shrinkBuffers(false);
+    this.shrinkIdle(now);
     this.limits.cron(this.conns, now, this.hz);
     const quiet = this.stats.netInput + this.work === this.workAtTick;
     this.workAtTick = this.stats.netInput + this.work;
