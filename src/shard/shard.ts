@@ -53,8 +53,9 @@ const GC_HEAP_FLOOR = 64 * 1024 * 1024;
  * How long a shard stays idle before a heap grown only in its young generation is collected. A
  * forced collection reduces the heap: V8 drops the maps no live object has, and the optimised
  * code built on them, and the next traffic runs a second or so in the interpreter while it is
- * compiled again (on 2 shards a V8 thread then took most of a core). Collecting at the first
- * lull cost the 2-shard 10-key MGET and MSET `-P 16` runs of bench/cross_shard.ts some 8%.
+ * compiled again (on 2 shards a V8 thread then took most of a core). bench/cross_shard.ts lets
+ * each server idle while the others run; collecting at every lull had its 2-shard 10-key MGET
+ * `-P 16` at 253k per second and MSET at 172k, and without it 273-282k and 199-206k.
  */
 const GC_IDLE_SECONDS = 10;
 /** a closed client's input buffer past this counts toward that GC */
@@ -460,7 +461,7 @@ export class Shard implements ShardContext {
       this.defrag.compactAll();
     }
     let n = this.keyspace.arena.trim(true);
-    n += this.shrinkBuffers(true);
+    n += this.shrinkBuffers();
     this.collect();
     return n;
   }
@@ -495,24 +496,22 @@ export class Shard implements ShardContext {
   }
 
   /**
-   * Give back buffers that grew for a burst (big replies, big batches) once they are idle:
-   * connections' reply and input buffers, the batch builders, the scratch writers. `all`:
-   * whatever their size (MEMORY PURGE). Returns the bytes released.
+   * Give back the buffers that grew for a burst, whatever their size (MEMORY PURGE):
+   * connections' reply and input buffers, the batch builders, the scratch writers. Returns the
+   * bytes released.
    */
-  shrinkBuffers(all: boolean): number {
-    let n = 0;
-    n += this.scratch.shrink(all) + this.remoteW.shrink(all);
-    n += this.peers.shrink(all);
+  private shrinkBuffers(): number {
+    let n = this.scratch.shrink(true) + this.remoteW.shrink(true) + this.peers.shrink(true);
     const now = Date.now();
-    for (const c of this.conns.values()) n += c.shrinkBuffers(all, now);
+    for (const c of this.conns.values()) n += c.shrinkBuffers(true, now);
     return n;
   }
 
   /**
-   * shrinkBuffers for the tick. Buffers given back are garbage: a big one's bytes count toward
-   * the next quiet tick's GC as dropped values do; the small ones every burst leaves (reply and
-   * held buffers of its connections, a few MB in all) only toward an idle shard's (heapGrew),
-   * or every few bursts a lull would collect.
+   * The tick's shrink: the buffers that grew for a burst and are idle now. Buffers given back
+   * are garbage: a big one's bytes count toward the next quiet tick's GC as dropped values do;
+   * the small ones every burst leaves (reply and held buffers of its connections, a few MB in
+   * all) only toward an idle shard's (heapGrew), or every few bursts a lull would collect.
    */
   private shrinkIdle(now: number): void {
     const objects = this.keyspace.objects;
