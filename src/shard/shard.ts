@@ -509,9 +509,10 @@ export class Shard implements ShardContext {
 
   /**
    * The tick's shrink: the buffers that grew for a burst and are idle now. Buffers given back
-   * are garbage: a big one's bytes count toward the next quiet tick's GC as dropped values do;
-   * the small ones every burst leaves (reply and held buffers of its connections, a few MB in
-   * all) only toward an idle shard's (heapGrew), or every few bursts a lull would collect.
+   * are garbage. Where one connection's (or the batches', or the writers') come to 1 MiB or
+   * more, they count toward the next quiet tick's GC as dropped values do; the small ones every
+   * burst leaves (reply and held buffers of its connections, a few MB in all) only toward an
+   * idle shard's (heapGrew), or every few bursts a lull would collect.
    */
   private shrinkIdle(now: number): void {
     const objects = this.keyspace.objects;
