@@ -91,27 +91,47 @@ function mgetFrom(parts: Uint8Array[], at: Int32Array, w: ReplyWriter, plan: Spl
   for (let i = 0; i < total; i++) w.rawRange(parts[valPart[i]], valStart[i], valEnd[i]);
 }
 
-/** The first error among the parts `plan` reads, or null. */
-function planError(parts: Uint8Array[], plan: SplitPlan): Uint8Array | null {
-  for (let i = 0; i < plan.keyPos.length; i++) if (parts[i][0] === MINUS) return parts[i];
+/** The first error among the parts of keys from[first, first + count), or null. */
+function keysError(
+  parts: Uint8Array[],
+  from: number[],
+  first: number,
+  count: number,
+): Uint8Array | null {
+  for (let k = first; k < first + count; k++) {
+    if (parts[from[k]][0] === MINUS) return parts[from[k]];
+  }
   return null;
 }
 
 /** MGETs merged: the values of all of them, one command's after the other's. */
 export const mergeMget: PartMerge = {
   start: (part) => part[0] === MINUS ? 0 : headerEnd(part, 0),
-  fold(parts, at, w, plan) {
-    const err = planError(parts, plan);
-    if (err !== null) return w.raw(err);
-    mgetFrom(parts, at, w, plan);
+  fold(parts, at, from, first, count, w) {
+    const err = keysError(parts, from, first, count);
+    const end = first + count;
+    if (err !== null) {
+      // the parts that did answer still move past this command's values
+      for (let k = first; k < end; k++) {
+        const p = parts[from[k]];
+        if (p[0] !== MINUS) at[from[k]] = skipReply(p, at[from[k]]);
+      }
+      return w.raw(err);
+    }
+    w.arrayHeader(count);
+    for (let k = first; k < end; k++) {
+      const i = from[k], p = parts[i], off = at[i];
+      const next = skipReply(p, off);
+      w.rawRange(p, off, next);
+      at[i] = next;
+    }
   },
 };
 
 /** Commands that reply +OK (MSET) merged: one OK stands for all of them. */
 export const mergeAllOk: PartMerge = {
   start: () => 0,
-  fold(parts, _at, w, plan) {
-    const err = planError(parts, plan);
-    w.raw(err ?? parts[0]);
+  fold(parts, _at, from, first, count, w) {
+    w.raw(keysError(parts, from, first, count) ?? parts[from[first]]);
   },
 };

@@ -34,15 +34,26 @@ export type Fold = (parts: Uint8Array[], w: ReplyWriter, plan: SplitPlan) => voi
 
 /**
  * How the parts of several pipelined commands that one squash runs on one shard (src/shard/
- * squash.ts) run there as one command over all their arguments, in order: its reply holds
+ * merged.ts) run there as one command over all their arguments, in order: its reply holds
  * theirs one after the other (MGET's values, MSET's OK). The coordinator then folds each
  * command's reply out of the merged parts.
  */
 export interface PartMerge {
   /** where the first command's share of a merged part's reply starts (past an array header) */
   start(part: Uint8Array): number;
-  /** fold one command's reply from parts[i] at at[i] on, moving at[i] past what it read */
-  fold(parts: Uint8Array[], at: Int32Array, w: ReplyWriter, plan: SplitPlan): void;
+  /**
+   * Fold one command's reply: its keys are from[k] for k in [first, first + count), each the
+   * index of the part its reply is in; each part's share is read from at[i] on, and at[i]
+   * moves past it.
+   */
+  fold(
+    parts: Uint8Array[],
+    at: Int32Array,
+    from: number[],
+    first: number,
+    count: number,
+    w: ReplyWriter,
+  ): void;
 }
 
 /** Appends the positions of a command's keys to `out`; returns their count. */

@@ -89,6 +89,10 @@ export class SlotQueue {
     return this.head < this.tail ? this.items[this.head] : undefined;
   }
 
+  last(): Slot | undefined {
+    return this.head < this.tail ? this.items[this.tail - 1] : undefined;
+  }
+
   /** The slots queued after `s` (all of them if `s` is not queued). */
   after(s: Slot): Slot[] {
     const i = this.items.indexOf(s, this.head);
@@ -300,6 +304,14 @@ export class Client implements Session, ClientContext {
     return this.heldView(start);
   }
 
+  /** Keep a copy of an argument until it is sent (it was a view into the receive buffer). */
+  holdCopy(arg: Uint8Array): Uint8Array {
+    const w = this.holdWriter();
+    const start = w.len;
+    w.raw(arg);
+    return new Uint8Array(w.buf.buffer, w.buf.byteOffset + start, w.len - start);
+  }
+
   /**
    * Keep a copy of the arguments a split command's parts still need (the positions
    * `pos[order[i]]` for i from `from`) until they run: the others are not copied. They go
@@ -312,16 +324,12 @@ export class Client implements Session, ClientContext {
     order: number[],
     from: number,
   ): Uint8Array[] {
-    const w = this.holdWriter();
     const out: Uint8Array[] = new Array(argc).fill(NO_ARG);
     for (let s = from; s < order.length; s++) {
       const p = pos[order[s]];
       for (let j = 0; j < p.length; j++) {
         const i = p[j];
-        if (out[i] !== NO_ARG) continue;
-        const start = w.len;
-        w.raw(argv[i]);
-        out[i] = new Uint8Array(w.buf.buffer, w.buf.byteOffset + start, w.len - start);
+        if (out[i] === NO_ARG) out[i] = this.holdCopy(argv[i]);
       }
     }
     return out;

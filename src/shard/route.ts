@@ -15,6 +15,7 @@ import { beginOrdered, deferLocal } from "./tx.ts";
 import { Chain, foldHeld, noop, startChain } from "./chain.ts";
 import { flushSquash, joinSquash, sameShards, squashable } from "./squash.ts";
 import { ship } from "./ship.ts";
+import { joinMerged } from "./merged.ts";
 import { execute } from "./execute.ts";
 
 /** Run or forward a checked command. */
@@ -121,6 +122,18 @@ function split(
   p: Plan,
   now: number,
 ): void {
+  // a pipeline's MGETs or MSETs go as one part per shard, with no objects per command
+  if (cmd.merge !== undefined && squashable(c, cmd)) {
+    let mask = 0;
+    for (let i = 0; i < p.keys; i++) mask |= 1 << p.owner[i];
+    if (
+      (c.squash !== null || c.chains === 0 || sameShards(shard, c, mask)) &&
+      joinMerged(shard, c, cmd, argv, p, mask)
+    ) {
+      shard.stats.splitCommands++;
+      return;
+    }
+  }
   // exact sizes first: an array grown by push reallocates its backing store, and a split
   // command's arrays are most of what it allocates
   const stride = cmd.keyStride + 1;

@@ -17,6 +17,8 @@ export interface HopParts {
   sendParts(t: number, txid: number): void;
   /** run its parts on this shard */
   runLocalParts(): void;
+  /** its slots over `order` are taken, before any part goes (a squash gets ready to fold) */
+  begun?(order: number[]): void;
 }
 
 /**
@@ -44,7 +46,7 @@ export function singleHop(
  * singleHop's first half: take the slots of `hashes[i]` on `order[i]` for every i (see there);
  * null when it cannot, and nothing was taken. runHop must follow before anything else runs.
  */
-export function takeHop(
+function takeHop(
   shard: Shard,
   c: Client,
   order: number[],
@@ -62,13 +64,14 @@ export function takeHop(
 }
 
 /** singleHop's second half: the parts go, under the slots takeHop took. */
-export function runHop(
+function runHop(
   shard: Shard,
   order: number[],
   slots: number[][],
   shared: boolean,
   parts: HopParts,
 ): void {
+  parts.begun?.(order);
   const txid = shard.mesh.nextTxid();
   shard.stats.transactions++;
   shard.stats.singleHop++;
