@@ -77,6 +77,11 @@ export class Db extends DbRecords implements BlobOwner {
   snap: SnapshotHook | null = null;
   /** set while the AOF is on (src/persist/propagate.ts): expiry and eviction go out as DEL */
   prop: PropagateHook | null = null;
+  /**
+   * The last prefetch hashed the keys it warmed: their lookups may take those hashes
+   * (prefetchedHash) rather than hash each key a second time.
+   */
+  hashed = false;
 
   // ---- lookups
 
@@ -96,12 +101,21 @@ export class Db extends DbRecords implements BlobOwner {
    * shard), so that none waits for its misses alone.
    */
   prefetch(keys: Uint8Array[], from: number, to: number, step: number): number {
-    if (to - from <= step || !this.prefetching) return to;
+    if (to - from <= step || !this.prefetching) {
+      this.hashed = false;
+      return to;
+    }
     const hashes = prefetchHashes;
     let n = 0, i = from;
     for (; i < to && n < PREFETCH_MAX; i += step) hashes[n++] = hashKey(keys[i]);
     this.dict.prefetch(hashes, n);
+    this.hashed = true;
     return i < to ? i : to;
+  }
+
+  /** The hash of the n-th key the last prefetch warmed (when `hashed`). */
+  prefetchedHash(n: number): number {
+    return prefetchHashes[n];
   }
 
   /**
@@ -118,8 +132,8 @@ export class Db extends DbRecords implements BlobOwner {
   }
 
   /** The record of a live key, as an access (Redis's lookupKey): the LRU/LFU field moves. */
-  lookup(key: Uint8Array, now: number): number {
-    const r = this.peek(key, now);
+  lookup(key: Uint8Array, now: number, h = hashKey(key)): number {
+    const r = this.peek(key, now, h);
     if (r !== 0) {
       const u32 = this.ks.arena.u32;
       const m = u32[r * 2 + W_META];
@@ -131,8 +145,8 @@ export class Db extends DbRecords implements BlobOwner {
   }
 
   /** The record of a live key without counting an access (LOOKUP_NOTOUCH); 0 when absent. */
-  peek(key: Uint8Array, now: number): number {
-    const r = this.dict.find(key, hashKey(key));
+  peek(key: Uint8Array, now: number, h = hashKey(key)): number {
+    const r = this.dict.find(key, h);
     if (r === 0) return 0;
     const s = this.ks.arena.u32[r * 2 + W_VSLOT];
     if (s !== 0 && this.vol.expireAt(s) <= now) {
@@ -188,9 +202,11 @@ export class Db extends DbRecords implements BlobOwner {
     now: number,
     keepTtl = false,
     enc = ENC_AUTO,
+    /** the key's hash, when the caller has it (Db.prefetchedHash) */
+    h = -1,
   ): number {
     if (len > BIG_STRING) return this.setOwned(key, src.slice(off, off + len), now, keepTtl);
-    return this.put(key, TYPE_STRING, src, off, len, 0, now, keepTtl, enc);
+    return this.put(key, TYPE_STRING, src, off, len, 0, now, keepTtl, enc, OBJECT_BIT, h);
   }
 
   /**
@@ -600,10 +616,11 @@ export class Db extends DbRecords implements BlobOwner {
     keepTtl: boolean,
     enc: number,
     kind = OBJECT_BIT,
+    hash = -1,
   ): number {
     if (this.snap !== null) this.snap.before(this, key);
     const a = this.ks.arena;
-    const h = hashKey(key);
+    const h = hash >= 0 ? hash : hashKey(key);
     let r = this.dict.find(key, h);
     if (r !== 0) {
       const s = a.u32[r * 2 + W_VSLOT];

@@ -7,6 +7,7 @@ import { invalidExpire, NOT_INTEGER, SYNTAX, WRONGTYPE } from "../errors.ts";
 import { eqi } from "../../util/bytes.ts";
 import { parseInt64 } from "../../util/numbers.ts";
 import { TYPE_STRING } from "../../store/types.ts";
+import { ENC_AUTO } from "../../store/record.ts";
 import { computeExpire, type ExpireAt } from "../expire/time.ts";
 import { WRONG } from "../lookup.ts";
 import { readString, replyString, storeValue, stringRef } from "./lookup.ts";
@@ -205,9 +206,14 @@ export function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   w.arrayHeader(argc - 1);
   const db = ctx.db;
   for (let i = 1; i < argc;) {
+    const from = i;
     const end = db.prefetch(argv, i, argc, 1);
+    const hashed = db.hashed;
     for (; i < end; i++) {
-      const r = db.lookup(argv[i], ctx.now);
+      const key = argv[i];
+      const r = hashed
+        ? db.lookup(key, ctx.now, db.prefetchedHash(i - from))
+        : db.lookup(key, ctx.now);
       if (r === 0 || db.typeOf(r) !== TYPE_STRING) w.nullBulk();
       else replyString(ctx, r);
     }
@@ -217,11 +223,15 @@ export function mget(ctx: Ctx, argv: Uint8Array[], argc: number): void {
 /** MSET key value [key value ...] */
 export function mset(ctx: Ctx, argv: Uint8Array[], argc: number): void {
   if (argc % 2 === 0) return ctx.w.error("ERR wrong number of arguments for 'mset' command");
+  const db = ctx.db;
   for (let i = 1; i < argc;) {
-    const end = ctx.db.prefetch(argv, i, argc, 2);
+    const from = i;
+    const end = db.prefetch(argv, i, argc, 2);
+    const hashed = db.hashed;
     for (; i < end; i += 2) {
       const val = argv[i + 1];
-      ctx.db.setString(argv[i], val, 0, val.length, ctx.now);
+      const h = hashed ? db.prefetchedHash((i - from) >> 1) : -1;
+      db.setString(argv[i], val, 0, val.length, ctx.now, false, ENC_AUTO, h);
     }
   }
   ctx.w.ok();
