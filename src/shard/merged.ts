@@ -6,8 +6,10 @@
  *
  * It keeps no per-command objects: each command adds its arguments to the parts of the shards
  * that own its keys, its lock keys to theirs, and for each key the part its reply comes from,
- * in order. The fold walks those. Its one reply slot waits in the client's line, so it takes a
- * command only while that slot is the last reply the client waits for.
+ * in order. The fold walks those. The squash is itself the one reply slot of them all in the
+ * client's line, so it takes a command only while it is the last reply the client waits for.
+ * (Its `done` is a plain function: with a closure there, V8 pretenured its arrays, and every
+ * shard ran a full collection every 0.7 s under 10-key MGET -P 16.)
  *
  * The locks, the single hop and the message protocol are those of any squash: one lock per
  * shard for all its keys there, taken in one hop when every slot is free now (single_hop.ts),

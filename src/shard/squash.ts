@@ -38,7 +38,8 @@ export const MAX_WRITE_KEYS = 32;
 
 /**
  * What every squash has: the lock keys of its commands per shard, and how it goes, in one hop
- * when it can, else by the message protocol (a Squash of chains, a MergedSquash).
+ * when it can, else by the message protocol (a Squash of chains, a MergedSquash). It is a Slot
+ * for the merged one, the reply slot of its commands; a Squash is never queued (its chains are).
  */
 export abstract class SquashBase extends Slot implements TxHooks, HopParts, Squashing {
   /** lock keys per shard, the union of the commands' (a key twice is counted twice alike) */
