@@ -115,6 +115,58 @@ Deno.test("lifecycle: a port already in use exits 1", async () => {
   }
 });
 
+/** Start Skua on `port` and wait until it is ready or has exited: its outcome, and a stop. */
+async function startRace(
+  port: number,
+): Promise<{ ready: boolean; stderr: string; stop: () => Promise<void> }> {
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "--port", String(port), "--bind", "127.0.0.1", "--shards", "2"],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let out = "", err = "";
+  const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
+    for await (const b of s) add(dec.decode(b));
+  };
+  const pumps = Promise.all([
+    pump(proc.stdout, (t) => (out += t)),
+    pump(proc.stderr, (t) => (err += t)),
+  ]);
+  let exited = false;
+  const status = proc.status.then(() => (exited = true));
+  const deadline = Date.now() + 30_000;
+  while (!/ready to accept/.test(out) && !exited && Date.now() < deadline) {
+    await Promise.race([status, new Promise((r) => setTimeout(r, 50))]);
+  }
+  return {
+    ready: /ready to accept/.test(out) && !exited,
+    stderr: err,
+    stop: async () => {
+      if (!exited) proc.kill("SIGKILL");
+      await status;
+      await pumps;
+    },
+  };
+}
+
+Deno.test("lifecycle: two servers started at once on one port never both serve it", async () => {
+  for (let round = 0; round < 3; round++) {
+    const port = freePort();
+    const [a, b] = await Promise.all([startRace(port), startRace(port)]);
+    try {
+      // with SO_REUSEPORT both would listen and each take a share of the other's connections
+      assert.ok(!(a.ready && b.ready), `round ${round}: both servers took port ${port}`);
+      for (const s of [a, b]) if (!s.ready) assert.match(s.stderr, /address already in use/);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }
+});
+
 Deno.test("lifecycle: logfile takes every thread's lines, pidfile lives while the server does", async () => {
   const dir = await Deno.makeTempDir();
   const logfile = `${dir}/skua.log`;

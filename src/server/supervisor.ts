@@ -2,6 +2,7 @@
  * The supervisor runs on the main thread and owns no keys: it builds the ring mesh, spawns one
  * Worker per shard, waits until every shard listens, and shuts them down on request.
  */
+import { sharedPort } from "./port_owner.ts";
 import { createMeshInit, Mesh } from "../mesh/mesh.ts";
 import {
   Errno,
@@ -171,6 +172,10 @@ export async function startServer(cfg: Config): Promise<Server> {
     // TLS clients reach the shards through their listener: it starts once they listen, so
     // they too are answered (-LOADING) while the dataset loads
     await Promise.race([Promise.all(listening), failedEarly]);
+    const shardPort = tlsPlan?.internal ? tlsPlan.upstreamPort : cfg.port;
+    if (shardPort !== 0 && sharedPort(shardPort)) {
+      throw new StartupError(`cannot listen on ${cfg.bind}:${shardPort}: address already in use`);
+    }
     if (tlsPlan !== null) terminator = await startTerminator(tlsPlan);
     await Promise.race([Promise.all(ready), failedEarly]);
     serving = true;

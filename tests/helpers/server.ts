@@ -29,12 +29,41 @@ export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 const READY = /ready to accept connections on 127\.0\.0\.1:(\d+)/;
 const STOP_GRACE_MS = 5000;
 
-/** A loopback port that was free a moment ago (bind port 0, read it, close). */
+/** Where test processes claim the ports they hand out (one empty file per port). */
+const CLAIMS = `${Deno.env.get("TMPDIR") ?? "/tmp"}/skua-test-ports`;
+/** A claim older than this is stale: the port may be handed out again. */
+const CLAIM_MS = 10 * 60_000;
+
+/**
+ * A loopback port that was free a moment ago (bind port 0, read it, close), and that no other
+ * test process handed out in the last minutes. The test files run side by side, and two of
+ * them could get the same port between its close and their servers' binds: two Skua servers
+ * started at once on one port both pass the startup check and share it (SO_REUSEPORT), each
+ * getting some of the other's connections. A claim file per port keeps them apart.
+ */
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  Deno.mkdirSync(CLAIMS, { recursive: true });
+  for (let tries = 0;; tries++) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    if (claim(port) || tries >= 100) return port;
+  }
+}
+
+/** Claim `port` for this process; false when another claimed it lately. */
+function claim(port: number): boolean {
+  const path = `${CLAIMS}/${port}`;
+  try {
+    Deno.writeTextFileSync(path, "", { createNew: true });
+    return true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) return true;
+  }
+  const at = Deno.statSync(path).mtime?.getTime() ?? 0;
+  if (Date.now() - at < CLAIM_MS) return false;
+  Deno.writeTextFileSync(path, "");
+  return true;
 }
 
 /** Collects a child's stdout+stderr as text and lets callers wait for a pattern in it. */
