@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, REPO_ROOT, startRedis, startSkua } from "./helpers/server.ts";
+import { freePort, REPO_ROOT, spawnSkua, startRedis, startSkua } from "./helpers/server.ts";
 import { RespConn, str } from "./helpers/resp.ts";
 
 const dec = new TextDecoder();
@@ -119,35 +119,20 @@ Deno.test("lifecycle: a port already in use exits 1", async () => {
 async function startRace(
   port: number,
 ): Promise<{ ready: boolean; stderr: string; stop: () => Promise<void> }> {
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--port", String(port), "--bind", "127.0.0.1", "--shards", "2"],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  let out = "", err = "";
-  const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
-    for await (const b of s) add(dec.decode(b));
-  };
-  const pumps = Promise.all([
-    pump(proc.stdout, (t) => (out += t)),
-    pump(proc.stderr, (t) => (err += t)),
-  ]);
+  const [proc, out] = spawnSkua(["--port", String(port), "--bind", "127.0.0.1", "--shards", "2"]);
   let exited = false;
   const status = proc.status.then(() => (exited = true));
   const deadline = Date.now() + 30_000;
-  while (!/ready to accept/.test(out) && !exited && Date.now() < deadline) {
-    await Promise.race([status, new Promise((r) => setTimeout(r, 50))]);
+  while (!/ready to accept/.test(out.text) && !exited && Date.now() < deadline) {
+    await Promise.race([status, out.changed(), new Promise((r) => setTimeout(r, 200))]);
   }
   return {
-    ready: /ready to accept/.test(out) && !exited,
-    stderr: err,
+    ready: /ready to accept/.test(out.text) && !exited,
+    stderr: out.text,
     stop: async () => {
       if (!exited) proc.kill("SIGKILL");
       await status;
-      await pumps;
+      await out.done;
     },
   };
 }
@@ -172,19 +157,9 @@ Deno.test("lifecycle: logfile takes every thread's lines, pidfile lives while th
   const logfile = `${dir}/skua.log`;
   const pidfile = `${dir}/skua.pid`;
   const port = freePort();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "main.ts",
-      ...["--port", String(port), "--shards", "2", "--logfile", logfile, "--pidfile", pidfile],
-    ],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const [proc] = spawnSkua(
+    ["--port", String(port), "--shards", "2", "--logfile", logfile, "--pidfile", pidfile],
+  );
   const read = () => Deno.readTextFile(logfile).catch(() => "");
   try {
     const deadline = Date.now() + 30_000;

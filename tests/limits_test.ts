@@ -14,9 +14,9 @@ import { assertSame, withDiffTargets } from "./helpers/diff.ts";
 import { RespConn, str, toLatin1 } from "./helpers/resp.ts";
 import {
   freePort,
-  REPO_ROOT,
   runTool,
   type ServerHandle,
+  spawnSkua,
   startRedis,
   startSkua,
   withServers,
@@ -401,23 +401,10 @@ function cpuSeconds(pid: number): number {
  */
 async function startLimited(io: string, nofile: number) {
   const port = freePort();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--port", String(port), "--shards", "1", "--io", io],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  let out = "";
-  const dec = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) out += dec.decode(chunk, { stream: true });
-  };
-  const pumping = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+  const [proc, collected] = spawnSkua(["--port", String(port), "--shards", "1", "--io", io]);
   const deadline = Date.now() + 30_000;
-  while (!out.includes("ready to accept") && Date.now() < deadline) await sleep(50);
-  assert.ok(out.includes("ready to accept"), out);
+  while (!collected.text.includes("ready to accept") && Date.now() < deadline) await sleep(50);
+  assert.ok(collected.text.includes("ready to accept"), collected.text);
   const cut = await new Deno.Command("prlimit", {
     args: ["--pid", String(proc.pid), `--nofile=${nofile}:${nofile}`],
   }).output();
@@ -425,11 +412,11 @@ async function startLimited(io: string, nofile: number) {
   return {
     port,
     pid: proc.pid,
-    output: () => out,
+    output: () => collected.text,
     async stop() {
       proc.kill("SIGTERM");
       await proc.status;
-      await pumping;
+      await collected.done;
     },
   };
 }

@@ -67,7 +67,7 @@ function claim(port: number): boolean {
 }
 
 /** Collects a child's stdout+stderr as text and lets callers wait for a pattern in it. */
-class OutputCollector {
+export class OutputCollector {
   text = "";
   private waiters: Array<() => void> = [];
   readonly done: Promise<void>;
@@ -142,6 +142,11 @@ function spawn(cmd: string, args: string[], cwd?: string): [Deno.ChildProcess, O
     env: { NO_COLOR: "1" },
   }).spawn();
   return [proc, new OutputCollector([proc.stdout, proc.stderr])];
+}
+
+/** `deno run -A main.ts ...args` from the repository, its output collected. */
+export function spawnSkua(args: string[]): [Deno.ChildProcess, OutputCollector] {
+  return spawn(Deno.execPath(), ["run", "-A", "main.ts", ...args], REPO_ROOT);
 }
 
 /** Starts Skua and waits for its ready line. Retries with another port if the port was taken. */
