@@ -6,9 +6,11 @@
  * stack on its own marks until something waits for the slot, and a Worker racing the owner's
  * waits, grants and give-backs leaves every slot free (a WANTED bit set by a blind OR after a
  * failed take's give-back was left alone in a free slot: this test caught it in 5 runs of 5).
+ * Single-hop readers count in their pair's tables, never in the slots, and a Worker taking
+ * reader sets never holds one while the owner holds a writer's grant on it.
  */
 import assert from "node:assert/strict";
-import { controlByteLength } from "../src/mesh/mesh.ts";
+import { controlByteLength, readersWord } from "../src/mesh/mesh.ts";
 import { KeyLocks } from "../src/shard/key_locks.ts";
 import { LOCK_ALL, LOCK_SHARED, type LockReq, LockTable, WaitSet } from "../src/shard/locks.ts";
 import { lockHash } from "../src/shard/plan.ts";
@@ -50,7 +52,7 @@ Deno.test("key locks: a take is all or nothing, and only what it took comes back
   assert.equal(s0.heldHere(), 0);
   assert.equal(s1.heldHere(), 1);
   // the owner gives back its part's slots after running it
-  s1.releaseHeld(b, false);
+  s1.releaseHeld(b, false, 0);
   assert.equal(s0.heldHere() + s1.heldHere(), 0);
   assert.equal(s1.blocks([h("c")], true), false);
   assert.ok(s1.tryTake([0, 1], [free0, held1], false), "now it goes through");
@@ -67,7 +69,7 @@ Deno.test("key locks: a coordinator's own slots held by a peer's take stop it", 
   assert.equal(s0.tryTake([0, 1], [s0.slotsOf(0, [h("x")], true), y], true), false);
   assert.equal(s1.blocks([h("y")], true), false, "what it took on shard 1 was given back");
   assert.equal(s1.heldHere(), 0);
-  s0.releaseHeld(hop, false);
+  s0.releaseHeld(hop, false, 1);
   // readers pass readers: a peer's reader on "x" does not stop a local reader of "x"
   const rd = s1.slotsOf(0, [h("x")], true);
   assert.ok(s1.tryTake([0], [rd], true));
@@ -91,9 +93,9 @@ Deno.test("key locks: readers share a slot, a writer waits for all of them", () 
   const w = s1.slotsOf(0, [h("k"), h("k")], false);
   assert.equal(w.length, 1, "a writer takes its slot once, however often the key appears");
   assert.equal(s1.tryTake([0], [w], false), false);
-  s0.releaseHeld(r, true);
+  s0.releaseHeld(r, true, 1);
   assert.equal(s1.tryTake([0], [w], false), false, "one reader left");
-  s0.releaseHeld(s1.slotsOf(0, [h("k")], true), true);
+  s0.releaseHeld(s1.slotsOf(0, [h("k")], true), true, 1);
   assert.ok(s1.tryTake([0], [w], false));
   assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("k")], true)], true), false, "a writer holds");
 });
@@ -112,7 +114,7 @@ Deno.test("key locks: the message protocol's grants and the single hops exclude 
   assert.ok(table.active, "plain commands must look: a split command holds a key here");
   const r = req(["a"], 0, 1);
   assert.equal(table.grantable(r, none), false);
-  s0.releaseHeld(hop, false);
+  s0.releaseHeld(hop, false, 1);
   assert.equal(table.active, false);
   assert.ok(table.grantable(r, none) && table.tryGrant(r));
   // and a granted lock keeps single hops off its keys until released
@@ -138,7 +140,7 @@ Deno.test("key locks: a whole-shard lock and a take in flight never both hold", 
   assert.ok(s1.tryTake([0], [hop], false));
   assert.equal(table.grantable(all, none), false);
   assert.equal(s0.tryAllHere(), false, "and the raced grant backs off");
-  s0.releaseHeld(hop, false);
+  s0.releaseHeld(hop, false, 1);
   assert.ok(table.grantable(all, none) && table.tryGrant(all));
   // while it holds, a single hop over that shard takes nothing (on any shard)
   const elsewhere = s1.slotsOf(1, [h("y")], false);
@@ -162,14 +164,14 @@ Deno.test("key locks: each shard counts the slots writers hold, and readers rely
   assert.equal(s0.tryTake([0, 1], [s0.slotsOf(0, [h("x")], true), y1], true), false);
   assert.equal(s0.blocks([h("x")], false), true, "a plain read of it waits too");
   assert.ok(s0.tryTake([0, 1], [s0.slotsOf(0, [h("q")], true), y1], true), "another key passes");
-  s1.releaseHeld(y1, true);
+  s1.releaseHeld(y1, true, 0);
   // a writer that fails gives its count back
   assert.equal(s0.tryTake([0, 1], [[], s0.slotsOf(1, [h("z")], false)], false), true);
   assert.equal(s1.writersHere(), 1);
   assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("x")], false)], false), false);
   assert.equal(s0.writersHere(), 2, "the failed take left the count as it was");
-  s0.releaseHeld(x, false);
-  s1.releaseHeld(s0.slotsOf(1, [h("z")], false), false);
+  s0.releaseHeld(x, false, 1);
+  s1.releaseHeld(s0.slotsOf(1, [h("z")], false), false, 0);
   assert.equal(s0.writersHere() + s1.writersHere(), 0);
   assert.equal(s0.blocks([h("x")], false), false);
   // the message protocol's writers count as well; its readers do not
@@ -201,14 +203,14 @@ Deno.test("key locks: a coordinator's single hops stack on their own marks, unti
   assert.equal(s2.tryTake([0], [s2.slotsOf(0, [h("x")], false)], false), false, "no one else");
   assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("x")], true)], true), false, "nor a reader");
   // the owner runs the first hop's part and gives its take back: the second still holds
-  s0.releaseHeld(x(), false);
+  s0.releaseHeld(x(), false, 1);
   assert.equal(s0.heldHere(), 1);
   assert.equal(s2.tryTake([0], [s2.slotsOf(0, [h("x")], false)], false), false);
-  s0.releaseHeld(x(), false);
+  s0.releaseHeld(x(), false, 1);
   assert.equal(s0.blocks([h("x")], true), false);
   assert.equal(s0.heldHere() + s0.writersHere(), 0);
   assert.ok(s2.tryTake([0], [s2.slotsOf(0, [h("x")], false)], false), "free for anyone again");
-  s0.releaseHeld(s2.slotsOf(0, [h("x")], false), false);
+  s0.releaseHeld(s2.slotsOf(0, [h("x")], false), false, 2);
   // a failed take gives back only its own take of a stacked slot
   assert.ok(s1.tryTake([0], [x()], false));
   const blocked = s2.slotsOf(2, [h("held")], false);
@@ -219,9 +221,9 @@ Deno.test("key locks: a coordinator's single hops stack on their own marks, unti
   assert.ok(s1.tryTake([0], [x()], false));
   assert.equal(table.grantable(req(["x"], 0, 1), none), false);
   assert.equal(s1.tryTake([0], [x()], false), false, "the waiting request is not overtaken");
-  s0.releaseHeld(x(), false);
+  s0.releaseHeld(x(), false, 1);
   assert.equal(s1.tryTake([0], [x()], false), false);
-  s0.releaseHeld(x(), false);
+  s0.releaseHeld(x(), false, 1);
   assert.ok(table.grantable(req(["x"], 0, 1), none) && table.tryGrant(req(["x"], 0, 1)));
   // a lock granted by messages is never stacked on, not even by its owner's peers' hops
   assert.equal(s1.tryTake([0], [x()], false), false);
@@ -264,7 +266,7 @@ Deno.test("key locks: a coordinator stacking, failing and giving back races the 
       const slots = Array.from({ length: q[at] }, (_, s) => q[at + 1 + s]);
       Atomics.store(q, QUEUE_TAIL, tail + 1);
       Atomics.notify(q, QUEUE_TAIL);
-      owner.releaseHeld(slots, false);
+      owner.releaseHeld(slots, false, 1);
     } else if (Atomics.load(q, QUEUE_DONE) === 1) break;
     const r = rand();
     const h = hashes[Math.floor(rand() * KEYS)];
@@ -290,4 +292,100 @@ Deno.test("key locks: a coordinator stacking, failing and giving back races the 
   for (const s of owner.slotsOf(0, hashes, false)) assert.equal(words[s], 0, `slot ${s}`);
   assert.equal(owner.heldHere(), 0);
   assert.equal(owner.writersHere(), 0);
+});
+
+Deno.test("key locks: single-hop readers count in their pair's tables, and every writer sees them", () => {
+  const words = new Int32Array(new SharedArrayBuffer(controlByteLength(2)));
+  const [s0, s1] = [new KeyLocks(words, 2, 0), new KeyLocks(words, 2, 1)];
+  const table = new LockTable(s0);
+  const k = s1.slotsOf(0, [h("k")], true);
+  assert.ok(s1.tryTake([0], [k], true));
+  assert.equal(words[k[0]], 0, "the slot itself is not written");
+  assert.equal(words[readersWord(2, 1, 0)], 1);
+  // a peer's single hop, the owner's own split writer, a grant and a plain write all wait
+  assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("k")], false)], false), false);
+  const q = s0.slotsOf(1, [h("q")], false);
+  assert.equal(s0.tryTake([0, 1], [s0.slotsOf(0, [h("k")], false), q], false), false);
+  assert.equal(s1.writersHere(), 0, "the failed take gave back its count on shard 1");
+  assert.equal(table.tryGrant(req(["k"], 0, 1)), false);
+  assert.ok(s0.blocks([h("k")], true));
+  assert.equal(s0.blocks([h("k")], false), false, "a plain read passes");
+  assert.equal(words[k[0]], 0, "and every writer that backed off left the slot free");
+  s0.releaseHeld(k, true, 1);
+  assert.equal(words[readersWord(2, 1, 0)], 0);
+  assert.equal(s0.blocks([h("k")], true), false);
+  // a reader that meets a writer backs off and leaves no count behind
+  assert.ok(table.tryGrant(req(["k"], 0, 2)));
+  assert.equal(s1.tryTake([0], [s1.slotsOf(0, [h("k")], true)], true), false);
+  assert.equal(words[readersWord(2, 1, 0)], 0);
+  assert.equal(s0.heldHere(), 0);
+  table.release(2);
+  assert.equal(s0.blocks([h("k")], true), false);
+  assert.ok(s0.tryTake([0, 1], [s0.slotsOf(0, [h("k")], false), q], false));
+  s1.releaseHeld(q, false, 0);
+});
+
+Deno.test("key locks: a Worker's single-hop readers race the owner's grants and never overlap them", async () => {
+  const control = new SharedArrayBuffer(controlByteLength(2));
+  const queue = new SharedArrayBuffer(queueBytes());
+  const q = new Int32Array(queue);
+  const owner = new KeyLocks(new Int32Array(control), 2, 0);
+  const KEYS = 6;
+  const hashes = raceHashes(KEYS);
+  const worker = new Worker(new URL("./fixtures/key_locks_race_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  let result: { taken: number; failed: number } | null = null;
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.onmessage = (e) => {
+      result = e.data;
+      resolve();
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+  });
+  worker.postMessage(
+    { control, queue, takes: 400_000, keys: KEYS, seed: 5, shared: true } as RaceInit,
+  );
+  // the owner gives the readers' takes back in order, grants writers' locks by messages, and
+  // checks that no reader set it gives back while it holds a grant names the granted slot
+  const rand = rng(13);
+  const grants: number[][] = [];
+  let granted = 0, waited = 0, overlaps = 0, spins = 0;
+  for (;;) {
+    const tail = Atomics.load(q, QUEUE_TAIL);
+    if (tail < Atomics.load(q, QUEUE_HEAD)) {
+      const at = QUEUE_BASE + (tail % QUEUE_CAPACITY) * QUEUE_WIDTH;
+      const slots = Array.from({ length: q[at] }, (_, s) => q[at + 1 + s]);
+      Atomics.store(q, QUEUE_TAIL, tail + 1);
+      Atomics.notify(q, QUEUE_TAIL);
+      for (const g of grants) if (slots.includes(g[0])) overlaps++;
+      owner.releaseHeld(slots, true, 1);
+    } else if (Atomics.load(q, QUEUE_DONE) === 1) break;
+    const r = rand();
+    const h = hashes[Math.floor(rand() * KEYS)];
+    if (r < 0.3 && owner.blocks([h], true)) waited++;
+    else if (r < 0.5 && grants.length < 2) {
+      const slots = owner.slotsOf(0, [h], false);
+      if (owner.takeHere(slots, false)) {
+        grants.push(slots);
+        granted++;
+      }
+    } else if (r < 0.6 && grants.length > 0) owner.releaseHere(grants.shift()!, false);
+    if (++spins % 4096 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await finished;
+  worker.terminate();
+  for (const g of grants) owner.releaseHere(g, false);
+  const r = result!;
+  assert.ok(r.taken > 1000 && r.failed > 1000, JSON.stringify(r));
+  assert.ok(waited > 1000 && granted > 100, `waited ${waited}, granted ${granted}`);
+  assert.equal(overlaps, 0, "a reader held a slot the owner had granted to a writer");
+  const words = new Int32Array(control);
+  for (const s of owner.slotsOf(0, hashes, false)) assert.equal(words[s], 0, `slot ${s}`);
+  assert.equal(words[readersWord(2, 1, 0)], 0);
+  assert.equal(owner.heldHere() + owner.writersHere(), 0);
+  for (const hh of hashes) assert.equal(owner.blocks([hh], true), false, "no reader count left");
 });

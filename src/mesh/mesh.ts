@@ -20,6 +20,11 @@
  *   16 + 16*i + 5 writers       shard i: its key lock slots taken by writers (single hop or granted)
  *   16 + 16*i + 6..15           reserved per shard
  *   keyLockBase(n) + KEY_SLOTS*i + j   shard i's key lock slot j (src/shard/key_locks.ts)
+ *   readersWord(n, a, i)               shard a's single-hop readers in flight on shard i (key
+ *                                      lock slots they count there; one cache line each)
+ *   readerTakes(n, a, i) + j           the takes of shard a's single-hop readers of shard i's
+ *                                      slot j (mod pairSlots(n)), written by shard a only
+ *   readerGives(n, a, i) + j           and their gives, written by shard i only
  *
  * Each shard's words sit on their own 64-byte cache line.
  *
@@ -96,9 +101,40 @@ export function keyLockBase(n: number): number {
   return CTRL_GLOBAL_WORDS + CTRL_SHARD_STRIDE * n;
 }
 
+/**
+ * Reader slots per ordered pair of shards: a single-hop reader counts its slots in tables of
+ * its own pair, so that under a read load no lock line moves between cores (a shared slot
+ * taken by one core and given back by the other moved twice per key). Fewer per pair as the
+ * pairs grow in number: 2^17 (512 KiB a table) on 2 shards, 2^11 on 64 (64 MiB in all).
+ */
+export function pairSlots(n: number): number {
+  let p = 1;
+  while (p < n - 1) p *= 2;
+  return Math.max(1 << 10, (1 << 17) / p);
+}
+
+function pairBase(n: number): number {
+  return keyLockBase(n) + KEY_SLOTS * n;
+}
+
+/** Word index of the count of shard `a`'s single-hop readers in flight on shard `i`. */
+export function readersWord(n: number, a: number, i: number): number {
+  return pairBase(n) + (a * n + i) * CTRL_SHARD_STRIDE;
+}
+
+/** Word index of the first of shard `a`'s reader takes of shard `i`'s slots. */
+export function readerTakes(n: number, a: number, i: number): number {
+  return pairBase(n) + n * n * CTRL_SHARD_STRIDE + (a * n + i) * 2 * pairSlots(n);
+}
+
+/** Word index of the first of shard `i`'s gives of shard `a`'s reader takes. */
+export function readerGives(n: number, a: number, i: number): number {
+  return readerTakes(n, a, i) + pairSlots(n);
+}
+
 /** Byte size of the control SAB for `n` shards. */
 export function controlByteLength(n: number): number {
-  return (keyLockBase(n) + KEY_SLOTS * n) * 4;
+  return readerTakes(n, n - 1, n) * 4;
 }
 
 /** Everything a shard needs to talk to its peers. Built in each Worker from the SABs passed at startup. */

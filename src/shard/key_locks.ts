@@ -23,6 +23,16 @@
  * marks after (the same argument). Under a read load the per-key loads go, and with them a cache
  * miss each, often on a line the other core wrote last.
  *
+ * A single hop that only reads (MGET) does not mark the slots themselves: it counts its takes
+ * of shard i's slots in a table of its own for that pair (written by its shard alone), and
+ * shard i counts the gives in another (written by shard i alone); a slot's readers from shard a
+ * are the difference. A shared slot that one core took and the other gave back moved between
+ * the cores twice per key; these lines stay where they are written under a read load. A
+ * reader counts its takes, then looks for writers; a writer marks the slot, then looks at the
+ * readers (each pair's count of readers in flight first): both sequentially consistent, so
+ * one of the two sees the other and backs off. The message protocol's readers still mark the
+ * slots (owner side), as before.
+ *
  * A coordinator's single hop may take a slot its own earlier single hops still hold (stacking):
  * their parts and its own reach the owner through the same ring, in the order they were taken,
  * so the owner runs them one after the other as if each had waited for the one before. A
@@ -33,7 +43,17 @@
  * free for the one waiting. Under 10-key MSET `-P 16` over 100,000 keys on 2 shards, most
  * single hops that met a taken slot had met their own coordinator's earlier ones.
  */
-import { allWord, heldWord, KEY_SLOTS, keyLockBase, writersWord } from "../mesh/mesh.ts";
+import {
+  allWord,
+  heldWord,
+  KEY_SLOTS,
+  keyLockBase,
+  pairSlots,
+  readerGives,
+  readersWord,
+  readerTakes,
+  writersWord,
+} from "../mesh/mesh.ts";
 
 /**
  * A writer's mark is WRITER plus, from the low bits up: readers passing through (they add 1 and
@@ -76,6 +96,8 @@ export class KeyLocks {
   sink = 0;
   /** the mark of this shard's single hops (GRANTED plus its tag) */
   private readonly hopMark: number;
+  /** reader slots per pair of shards, less one: a slot's index in the pair tables */
+  private readonly pairMask: number;
   /** takes of a slot this shard's earlier single hops still held (takeHop counts the hops) */
   stacked = 0;
 
@@ -90,6 +112,7 @@ export class KeyLocks {
     this.allHereIdx = allWord(self);
     this.writersHereIdx = writersWord(self);
     this.hopMark = GRANTED + ((self + 1) << TAG_SHIFT);
+    this.pairMask = pairSlots(n) - 1;
   }
 
   /** Key locks of one shard alone (a lock table outside a mesh: tests). */
@@ -148,16 +171,13 @@ export class KeyLocks {
    */
   tryTake(order: number[], slots: number[][], shared: boolean): boolean {
     const w = this.w, self = this.self;
-    // its own shard's slots only when they will be looked at (free)
-    const lookHere = !shared || Atomics.load(w, this.writersHereIdx) !== 0;
-    for (let i = 0; i < order.length; i++) {
-      if (order[i] !== self || lookHere) this.prefetch(slots[i]);
-    }
+    if (shared) return this.tryRead(order, slots);
+    this.prefetchAll(order, slots, true);
     // announced first, so that a whole-shard lock being granted there sees them (see above)
     for (let i = 0; i < order.length; i++) {
       if (order[i] === self) continue;
       Atomics.add(w, heldWord(order[i]), slots[i].length);
-      if (!shared) Atomics.add(w, writersWord(order[i]), slots[i].length);
+      Atomics.add(w, writersWord(order[i]), slots[i].length);
     }
     let ok = true;
     for (let i = 0; i < order.length && ok; i++) {
@@ -168,7 +188,7 @@ export class KeyLocks {
       if (order[i] === self) continue;
       const ss = slots[i];
       for (j = 0; j < ss.length; j++) {
-        if (!(shared ? this.read1(ss[j]) : this.write1(ss[j], this.hopMark))) {
+        if (!this.write1(ss[j], this.hopMark)) {
           ok = false;
           break;
         }
@@ -176,7 +196,7 @@ export class KeyLocks {
       if (!ok) break;
     }
     for (let a = 0; ok && a < order.length; a++) {
-      if (order[a] === self) ok = this.free(slots[a], shared);
+      if (order[a] === self) ok = this.free(slots[a], false);
     }
     if (ok) return true;
     // give back what was taken: slots[0..i) whole, slots[i][0..j)
@@ -184,14 +204,86 @@ export class KeyLocks {
       if (order[a] === self) continue;
       const ss = slots[a];
       const end = a < i ? ss.length : j;
-      for (let b = 0; b < end; b++) this.give1(ss[b], shared);
+      for (let b = 0; b < end; b++) this.give1(ss[b], false);
     }
     for (let a = 0; a < order.length; a++) {
       if (order[a] === self) continue;
       Atomics.sub(w, heldWord(order[a]), slots[a].length);
-      if (!shared) Atomics.sub(w, writersWord(order[a]), slots[a].length);
+      Atomics.sub(w, writersWord(order[a]), slots[a].length);
     }
     return false;
+  }
+
+  /**
+   * tryTake for a reader: its takes counted in this shard's pair tables, then a look for
+   * writers on every shard (none marked where a shard's writer count is 0).
+   */
+  private tryRead(order: number[], slots: number[][]): boolean {
+    const w = this.w, self = this.self, n = this.n, pm = this.pairMask;
+    // its own shard's slots only when they will be looked at (free)
+    if (Atomics.load(w, this.writersHereIdx) !== 0) this.prefetchAll(order, slots, false);
+    for (let i = 0; i < order.length; i++) {
+      const t = order[i];
+      if (t === self) continue;
+      const ss = slots[i], len = ss.length;
+      // announced first, so that a whole-shard lock being granted there sees them (see above)
+      Atomics.add(w, heldWord(t), len);
+      // Plain writes (this shard alone writes its takes): their misses overlap, where each
+      // atomic waited for its own. The count's add after them publishes them: a writer that
+      // reads a count this add wrote, or wrote after, reads them too.
+      const takes = readerTakes(n, self, t), base = this.base + t * KEY_SLOTS;
+      for (let j = 0; j < len; j++) w[takes + ((ss[j] - base) & pm)]++;
+      Atomics.add(w, readersWord(n, self, t), len);
+    }
+    let ok = true;
+    for (let i = 0; ok && i < order.length; i++) {
+      const t = order[i];
+      if (Atomics.load(w, allWord(t)) !== 0) ok = false;
+      else if (t === self) ok = this.free(slots[i], true);
+      else if (Atomics.load(w, writersWord(t)) !== 0) {
+        const ss = slots[i];
+        for (let j = 0; ok && j < ss.length; j++) if (Atomics.load(w, ss[j]) < 0) ok = false;
+      }
+    }
+    if (ok) return true;
+    for (let i = 0; i < order.length; i++) {
+      const t = order[i];
+      if (t === self) continue;
+      const ss = slots[i], len = ss.length;
+      const takes = readerTakes(n, self, t), base = this.base + t * KEY_SLOTS;
+      for (let j = 0; j < len; j++) w[takes + ((ss[j] - base) & pm)]--;
+      Atomics.sub(w, readersWord(n, self, t), len);
+      Atomics.sub(w, heldWord(t), len);
+    }
+    return false;
+  }
+
+  /** prefetch() of the slots of every shard in `order` (its own too when `own`). */
+  private prefetchAll(order: number[], slots: number[][], own: boolean): void {
+    for (let i = 0; i < order.length; i++) {
+      if (own || order[i] !== this.self) this.prefetch(slots[i]);
+    }
+  }
+
+  /**
+   * Do single-hop readers from other shards hold slot `slot` (an index into the words) of
+   * shard `t`? Each pair's count of readers in flight first: only pairs with some are looked
+   * at.
+   */
+  private readersHold(t: number, slot: number): boolean {
+    const w = this.w, n = this.n;
+    const j = (slot - this.base - t * KEY_SLOTS) & this.pairMask;
+    for (let a = 0; a < n; a++) {
+      if (a === t || Atomics.load(w, readersWord(n, a, t)) === 0) continue;
+      const taken = Atomics.load(w, readerTakes(n, a, t) + j);
+      if (((taken - Atomics.load(w, readerGives(n, a, t) + j)) | 0) !== 0) return true;
+    }
+    return false;
+  }
+
+  /** The shard whose table holds word `slot`. */
+  private shardOf(slot: number): number {
+    return ((slot - this.base) / KEY_SLOTS) | 0;
   }
 
   /**
@@ -212,15 +304,29 @@ export class KeyLocks {
     if (shared && Atomics.load(this.w, this.writersHereIdx) === 0) return true;
     for (let i = 0; i < slots.length; i++) {
       if (keepsOut(Atomics.load(this.w, slots[i]), !shared)) return false;
+      if (!shared && this.readersHold(this.self, slots[i])) return false;
     }
     return true;
   }
 
-  /** This shard ran the part of a peer's split command that took `slots` here: give them back. */
-  releaseHeld(slots: number[], shared: boolean): void {
-    for (let i = 0; i < slots.length; i++) this.give1(slots[i], shared);
-    Atomics.sub(this.w, this.heldHereIdx, slots.length);
-    if (!shared) Atomics.sub(this.w, this.writersHereIdx, slots.length);
+  /**
+   * This shard ran the part of peer `source`'s split command that took `slots` here: give them
+   * back (a reader's as gives in the pair's table).
+   */
+  releaseHeld(slots: number[], shared: boolean, source: number): void {
+    const w = this.w, len = slots.length;
+    if (shared) {
+      const n = this.n, pm = this.pairMask, base = this.base + this.self * KEY_SLOTS;
+      // plain writes, published by the count's sub (as the takes are by its add); a writer
+      // that reads a stale give sees a reader still there, and waits
+      const gives = readerGives(n, source, this.self);
+      for (let i = 0; i < len; i++) w[gives + ((slots[i] - base) & pm)]++;
+      Atomics.sub(w, readersWord(n, source, this.self), len);
+    } else {
+      for (let i = 0; i < len; i++) this.give1(slots[i], false);
+      Atomics.sub(w, this.writersHereIdx, len);
+    }
+    Atomics.sub(w, this.heldHereIdx, len);
   }
 
   /** A lock request granted here (message protocol): take its slots, all or none. */
@@ -264,7 +370,10 @@ export class KeyLocks {
     for (let i = 0; i < hashes.length; i++) {
       const s = base + (hashes[i] & MASK);
       const v = Atomics.load(w, s);
-      if (!keepsOut(v, write)) continue;
+      if (!keepsOut(v, write)) {
+        if (write && this.readersHold(this.self, s)) return true;
+        continue;
+      }
       if (v < 0) this.want(s, v);
       return true;
     }
@@ -316,6 +425,11 @@ export class KeyLocks {
       const seen = Atomics.compareExchange(w, slot, v, next);
       if (seen === v) {
         if (next !== mark) this.stacked++;
+        // a fresh mark looks for single-hop readers after it is made (see above)
+        else if (this.readersHold(this.shardOf(slot), slot)) {
+          this.give1(slot, false);
+          return false;
+        }
         return true;
       }
       v = seen;

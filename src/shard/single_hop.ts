@@ -91,10 +91,12 @@ function runHop(
 
 /** Participant: the slots a single-hop transaction of peer `source` took here. */
 export function onHeld(shard: Shard, source: number, flags: number, slots: number[]): void {
+  const shared = (flags & LOCK_SHARED) !== 0;
   shard.hopSlots[source] = slots;
-  // their lines come in while the parts run, for the give-back after the last one
-  shard.locks.keyLocks.prefetch(slots);
-  shard.hopShared[source] = (flags & LOCK_SHARED) !== 0;
+  // a writer's slots come in while the parts run, for the give-back after the last one (a
+  // reader's gives are plain writes, whose misses overlap anyway)
+  if (!shared) shard.locks.keyLocks.prefetch(slots);
+  shard.hopShared[source] = shared;
 }
 
 /** Does the next request from `source` run under slots taken for it (a single hop)? */
@@ -107,11 +109,11 @@ export function hopPartRan(shard: Shard, source: number, flags: number): void {
   if ((flags & REQ_MORE) !== 0) return;
   const slots = shard.hopSlots[source]!;
   shard.hopSlots[source] = null;
-  giveBack(shard, slots, shard.hopShared[source]);
+  giveBack(shard, slots, shard.hopShared[source], source);
 }
 
 /** This shard's slots of a single hop go back; what waited for them runs at the turn's end. */
-function giveBack(shard: Shard, slots: number[], shared: boolean): void {
-  shard.locks.keyLocks.releaseHeld(slots, shared);
+function giveBack(shard: Shard, slots: number[], shared: boolean, source: number): void {
+  shard.locks.keyLocks.releaseHeld(slots, shared, source);
   if (shard.deferred.length > 0) shard.deferredDue = true;
 }
