@@ -5,9 +5,10 @@
  * over 100,000 random keys (`-c 50`, `-P 1` and `-P 16`) and SET/GET over 1,000,000 keys at
  * `-P 16`, each server first loaded with the keys the MGETs read (about a million: a lookup of
  * a key that is not there never reaches a record, and hid most of what a read costs), against Skua with 1 and 2 shards (io_uring) and Redis. Runs go round the servers in
- * alternating order; the medians are reported. Each run also measures the CPU the server and
- * redis-benchmark used per request (from /proc), and on 2 shards the mesh counters of INFO
- * shards (forwarded commands, transactions, parks, wake-ups).
+ * alternating order; the medians are reported, and the median of each run's own 2/1-shard
+ * ratio. Each run also measures the CPU the server and redis-benchmark used per request (from
+ * /proc), how long the server's threads ran and waited for a core (schedstat), and on 2 shards
+ * the mesh counters of INFO shards (forwarded commands, transactions, parks, wake-ups).
  *
  * From those costs a scaling model predicts the throughput of N shards on N cores with the
  * client elsewhere (see `model()`), and checks itself against this machine: with the measured
@@ -76,6 +77,32 @@ interface Sample {
   server: number;
   client: number;
   mesh: Map<string, number>;
+  /**
+   * The server's threads over the run, in % of one core: time running, and time runnable but
+   * waiting for a core (summed over threads, from /proc/<pid>/task/<tid>/schedstat).
+   */
+  run: number;
+  wait: number;
+}
+
+/** Nanoseconds the threads of `pid` ran and waited on a run queue, summed. */
+async function schedTimes(pid: number): Promise<[number, number]> {
+  let run = 0, wait = 0;
+  try {
+    for await (const t of Deno.readDir(`/proc/${pid}/task`)) {
+      try {
+        const [r, w] = (await Deno.readTextFile(`/proc/${pid}/task/${t.name}/schedstat`))
+          .split(" ").map(Number);
+        run += r;
+        wait += w;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc (not Linux)
+  }
+  return [run, wait];
 }
 
 /** redis-benchmark's CPU comes from the shell that waited for it (cutime + cstime). */
@@ -117,7 +144,11 @@ function meshCounters(info: string): Map<string, number> {
 async function sample(s: Server, w: Workload): Promise<Sample> {
   if (s.shards > 0) await cli(s.h.port, "config", "resetstat");
   const before = await cpuSeconds(s.h.proc.pid);
+  const [run0, wait0] = await schedTimes(s.h.proc.pid);
+  const t0 = performance.now();
   const r = await benchWithCpu(s.h.port, w);
+  const ms = performance.now() - t0;
+  const [run1, wait1] = await schedTimes(s.h.proc.pid);
   const after = await cpuSeconds(s.h.proc.pid);
   const mesh = s.shards > 1 ? meshCounters(await cli(s.h.port, "info", "shards")) : new Map();
   return {
@@ -125,6 +156,8 @@ async function sample(s: Server, w: Workload): Promise<Sample> {
     server: ((after ?? 0) - (before ?? 0)) / w.n * 1e6,
     client: r.cpu / w.n * 1e6,
     mesh,
+    run: (run1 - run0) / 1e4 / ms,
+    wait: (wait1 - wait0) / 1e4 / ms,
   };
 }
 
@@ -200,26 +233,37 @@ function report(servers: Server[], results: Sample[][][], runs: number, mach: st
   out.push(
     `Command: \`deno run -A bench/cross_shard.ts --runs ${runs}\`; median of ${runs} runs after a ` +
       "warm-up, io_uring, `-c 50`, every server loaded first with the ~1M keys the MGETs read " +
-      "(10-key MSETs of 3-byte values). Requests/s; the ratio is 2 shards over 1 shard.",
+      "(10-key MSETs of 3-byte values). Requests/s; the ratio is 2 shards over 1 shard: of the " +
+      "medians, and the median of each run's own ratio (its 1- and 2-shard samples ran one " +
+      "after the other, so a machine whose speed drifts over minutes moves both alike).",
     "",
-    `| workload | ${servers.map((s) => s.label).join(" | ")} | 2 / 1 shard |`,
-    `|---|${servers.map(() => "---|").join("")}---|`,
+    `| workload | ${servers.map((s) => s.label).join(" | ")} | 2 / 1 shard | paired |`,
+    `|---|${servers.map(() => "---|").join("")}---|---|`,
   );
   for (const [wi, w] of WORKLOADS.entries()) {
     const r = servers.map((_, i) => med(results[wi][i], (s) => s.rps));
-    out.push(`| ${w.name} | ${r.map(k).join(" | ")} | ${(r[1] / r[0]).toFixed(2)}× |`);
+    const paired = median(results[wi][1].map((s, run) => s.rps / results[wi][0][run].rps));
+    out.push(
+      `| ${w.name} | ${r.map(k).join(" | ")} | ${(r[1] / r[0]).toFixed(2)}× | ` +
+        `${paired.toFixed(2)}× |`,
+    );
   }
   out.push(
     "",
     "## Costs per request and the mesh (2 shards)",
     "",
-    "CPU µs per request (server: every thread, GC included; client: redis-benchmark). Parks are " +
-      "the shards' sleeps in the kernel and wakes the eventfd writes that end them, per 100 " +
-      "forwarded commands.",
+    "CPU µs per request (server: every thread, GC included, the shards' idle turns too; client: " +
+      "redis-benchmark). Run / wait: the server's threads running, and runnable but waiting for " +
+      "a core, in % of one core (Skua's shards spin a few turns before they sleep: on 2 cores, a " +
+      "wait beside a run near 100% per core says the cores, client included, are the bound). " +
+      "Parks are the shards' sleeps in the kernel and wakes the eventfd writes that end them, per " +
+      "100 forwarded commands.",
     "",
-    "| workload | server 1 shard | server 2 shards | client | forwarded per request | parks per 100 fwd | wakes per 100 fwd |",
-    "|---|---|---|---|---|---|---|",
+    "| workload | server 1 shard | server 2 shards | client | run / wait 1 shard | run / wait 2 shards | forwarded per request | parks per 100 fwd | wakes per 100 fwd |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
+  const rw = (xs: Sample[]) =>
+    `${med(xs, (s) => s.run).toFixed(0)}% / ${med(xs, (s) => s.wait).toFixed(0)}%`;
   for (const [wi, w] of WORKLOADS.entries()) {
     const r2 = results[wi][1];
     const fwd = med(r2, (s) => s.mesh.get("forwarded") ?? 0);
@@ -227,6 +271,7 @@ function report(servers: Server[], results: Sample[][][], runs: number, mach: st
     out.push(
       `| ${w.name} | ${med(results[wi][0], (s) => s.server).toFixed(1)} | ` +
         `${med(r2, (s) => s.server).toFixed(1)} | ${med(r2, (s) => s.client).toFixed(1)} | ` +
+        `${rw(results[wi][0])} | ${rw(r2)} | ` +
         `${(fwd / w.n).toFixed(2)} | ${per("parks")} | ${per("wakes")} |`,
     );
   }
