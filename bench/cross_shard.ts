@@ -21,7 +21,7 @@ import { median } from "./redis_benchmark.ts";
 import { cpuSeconds, fmtMarkdown, machine, redisVersion } from "./report.ts";
 import { positiveInt } from "./configs.ts";
 
-interface Workload {
+export interface Workload {
   name: string;
   /** redis-benchmark arguments after -p/-n/--csv */
   args: string[];
@@ -34,7 +34,7 @@ const TEN = Array.from({ length: 10 }, (_, i) => `k${i}:__rand_int__`);
 /** What loads the MGETs' keys: 4M writes of 3-byte values over their 1M names (98% of them). */
 const PRELOAD = ["-c", "50", "-P", "16", "-r", "100000", "-n", "400000", "-q", "mset"]
   .concat(TEN.flatMap((key) => [key, "xxx"]));
-const WORKLOADS: Workload[] = [
+export const WORKLOADS: Workload[] = [
   ...[1, 16].flatMap((p) => [
     {
       name: `MGET 10 keys -P ${p}`,
@@ -106,7 +106,10 @@ async function schedTimes(pid: number): Promise<[number, number]> {
 }
 
 /** redis-benchmark's CPU comes from the shell that waited for it (cutime + cstime). */
-async function benchWithCpu(port: number, w: Workload): Promise<{ rps: number; cpu: number }> {
+export async function benchWithCpu(
+  port: number,
+  w: Workload,
+): Promise<{ rps: number; cpu: number }> {
   const args = ["-p", String(port), "-n", String(w.n), "--csv", ...w.args];
   const script = 'redis-benchmark "$@" >&2 || exit 1; cut -d" " -f16,17 /proc/$$/stat';
   const out = await new Deno.Command("sh", { args: ["-c", script, "sh", ...args] }).output();
@@ -118,13 +121,14 @@ async function benchWithCpu(port: number, w: Workload): Promise<{ rps: number; c
   return { rps: rps[0], cpu: (u + s) / 100 };
 }
 
-async function preload(s: Server): Promise<void> {
-  const args = ["-p", String(s.h.port), ...PRELOAD];
+/** Load the ~1M keys the MGETs read into the server on `port`. */
+export async function preload(port: number, label: string): Promise<void> {
+  const args = ["-p", String(port), ...PRELOAD];
   const out = await new Deno.Command("redis-benchmark", { args, stdout: "null" }).output();
-  if (!out.success) throw new Error(`preloading ${s.label} failed`);
-  const keys = Number((await cli(s.h.port, "dbsize")).trim());
-  console.error(`${s.label}: ${keys} keys loaded`);
-  if (keys < 900_000) throw new Error(`${s.label} holds ${keys} keys after the preload`);
+  if (!out.success) throw new Error(`preloading ${label} failed`);
+  const keys = Number((await cli(port, "dbsize")).trim());
+  console.error(`${label}: ${keys} keys loaded`);
+  if (keys < 900_000) throw new Error(`${label} holds ${keys} keys after the preload`);
 }
 
 function meshCounters(info: string): Map<string, number> {
@@ -202,7 +206,7 @@ async function main(): Promise<void> {
       servers.push({ label: `Skua ${shards} shard${shards > 1 ? "s" : ""}`, shards, h });
     }
     servers.push({ label: `Redis ${await redisVersion()}`, shards: 0, h: await startRedis() });
-    for (const s of servers) await preload(s);
+    for (const s of servers) await preload(s.h.port, s.label);
     const results: Sample[][][] = WORKLOADS.map(() => servers.map(() => []));
     for (const [wi, w] of WORKLOADS.entries()) {
       // a warm-up run each (JIT, buffers, the keyspace), not counted

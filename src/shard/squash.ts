@@ -32,7 +32,8 @@ export const MAX_KEYS = 1024;
  * Writers stop sooner: a squash's keys are locked together, and under contention a bigger set
  * meets a held key more often (MSET -P 16 over 100,000 keys on 2 shards: 118-121k/s with
  * limits of 1, 20 and 40 keys, 107k/s with all 160 of a 16-deep pipeline). One that cannot go
- * in one hop at its limit grows on instead (widen).
+ * in one hop at its limit grows on instead (widen). Against 32, with merged squashes and
+ * both servers up, 10 alternating runs each: 16 keys 0.95x, 64 keys 0.95x, 160 keys 0.87x.
  */
 export const MAX_WRITE_KEYS = 32;
 
