@@ -232,7 +232,29 @@ Deno.test("key locks: a coordinator's single hops stack on their own marks, unti
   assert.ok(s1.tryTake([0], [x()], false));
 });
 
-Deno.test("key locks: a coordinator stacking, failing and giving back races the owner's waits and grants", async () => {
+interface RaceRun {
+  /** the Worker's counts: sets taken, takes that failed, takes stacked on its own marks */
+  worker: { taken: number; failed: number; stacked?: number };
+  waited: number;
+  granted: number;
+  /** sets given back that named a slot the owner held for a writer's grant */
+  overlaps: number;
+  words: Int32Array;
+  owner: KeyLocks;
+  hashes: number[];
+}
+
+/**
+ * A Worker coordinating single hops on shard 0's slots (writer sets, or reader sets when
+ * `shared`) races the owner, which gives back each set in the order taken, finds keys it must
+ * wait for (blocks: WANTED on stacked marks) with probability `wait`, and grants writers' locks
+ * by messages with `grant` (up to two held, released with `release`).
+ */
+async function race(
+  shared: boolean,
+  seeds: [number, number],
+  p: { wait: number; grant: number; release: number },
+): Promise<RaceRun> {
   const control = new SharedArrayBuffer(controlByteLength(2));
   const queue = new SharedArrayBuffer(queueBytes());
   const q = new Int32Array(queue);
@@ -242,7 +264,7 @@ Deno.test("key locks: a coordinator stacking, failing and giving back races the 
   const worker = new Worker(new URL("./fixtures/key_locks_race_worker.ts", import.meta.url), {
     type: "module",
   });
-  let result: { taken: number; failed: number; stacked: number } | null = null;
+  let result: RaceRun["worker"] | null = null;
   const finished = new Promise<void>((resolve, reject) => {
     worker.onmessage = (e) => {
       result = e.data;
@@ -253,12 +275,11 @@ Deno.test("key locks: a coordinator stacking, failing and giving back races the 
       reject(new Error(e.message));
     };
   });
-  worker.postMessage({ control, queue, takes: 400_000, keys: KEYS, seed: 7 } as RaceInit);
-  // the owner: runs the hops' parts in order (gives their takes back), and meanwhile finds keys
-  // it must wait for (blocks: WANTED on stacked marks) and grants locks by messages on others
-  const rand = rng(11);
+  const init: RaceInit = { control, queue, takes: 400_000, keys: KEYS, seed: seeds[0], shared };
+  worker.postMessage(init);
+  const rand = rng(seeds[1]);
   const grants: number[][] = [];
-  let waited = 0, granted = 0, spins = 0;
+  let waited = 0, granted = 0, overlaps = 0, spins = 0;
   for (;;) {
     const tail = Atomics.load(q, QUEUE_TAIL);
     if (tail < Atomics.load(q, QUEUE_HEAD)) {
@@ -266,30 +287,44 @@ Deno.test("key locks: a coordinator stacking, failing and giving back races the 
       const slots = Array.from({ length: q[at] }, (_, s) => q[at + 1 + s]);
       Atomics.store(q, QUEUE_TAIL, tail + 1);
       Atomics.notify(q, QUEUE_TAIL);
-      owner.releaseHeld(slots, false, 1);
+      for (const g of grants) if (slots.includes(g[0])) overlaps++;
+      owner.releaseHeld(slots, shared, 1);
     } else if (Atomics.load(q, QUEUE_DONE) === 1) break;
     const r = rand();
     const h = hashes[Math.floor(rand() * KEYS)];
-    if (r < 0.5 && owner.blocks([h], true)) waited++;
-    else if (r < 0.55 && grants.length < 2) {
+    if (r < p.wait && owner.blocks([h], true)) waited++;
+    else if (r < p.grant && grants.length < 2) {
       const slots = owner.slotsOf(0, [h], false);
       if (owner.takeHere(slots, false)) {
         grants.push(slots);
         granted++;
       }
-    } else if (r < 0.65 && grants.length > 0) owner.releaseHere(grants.shift()!, false);
+    } else if (r < p.release && grants.length > 0) owner.releaseHere(grants.shift()!, false);
     // let the worker's message in now and then
     if (++spins % 4096 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }
   await finished;
   worker.terminate();
   for (const g of grants) owner.releaseHere(g, false);
-  const r = result!;
-  assert.ok(r.taken > 1000 && r.failed > 1000 && r.stacked > 1000, JSON.stringify(r));
-  assert.ok(waited > 1000 && granted > 100, `waited ${waited}, granted ${granted}`);
+  return {
+    worker: result!,
+    waited,
+    granted,
+    overlaps,
+    words: new Int32Array(control),
+    owner,
+    hashes,
+  };
+}
+
+Deno.test("key locks: a coordinator stacking, failing and giving back races the owner's waits and grants", async () => {
+  const run = await race(false, [7, 11], { wait: 0.5, grant: 0.55, release: 0.65 });
+  const { worker: r, owner, words } = run;
+  assert.ok(r.taken > 1000 && r.failed > 1000 && r.stacked! > 1000, JSON.stringify(r));
+  assert.ok(run.waited > 1000 && run.granted > 100, `waited ${run.waited}, granted ${run.granted}`);
+  assert.equal(run.overlaps, 0, "a hop held a slot the owner had granted");
   // every take came back: each slot is free (a WANTED bit left alone would read as readers)
-  const words = new Int32Array(control);
-  for (const s of owner.slotsOf(0, hashes, false)) assert.equal(words[s], 0, `slot ${s}`);
+  for (const s of owner.slotsOf(0, run.hashes, false)) assert.equal(words[s], 0, `slot ${s}`);
   assert.equal(owner.heldHere(), 0);
   assert.equal(owner.writersHere(), 0);
 });
@@ -326,66 +361,13 @@ Deno.test("key locks: single-hop readers count in their pair's tables, and every
 });
 
 Deno.test("key locks: a Worker's single-hop readers race the owner's grants and never overlap them", async () => {
-  const control = new SharedArrayBuffer(controlByteLength(2));
-  const queue = new SharedArrayBuffer(queueBytes());
-  const q = new Int32Array(queue);
-  const owner = new KeyLocks(new Int32Array(control), 2, 0);
-  const KEYS = 6;
-  const hashes = raceHashes(KEYS);
-  const worker = new Worker(new URL("./fixtures/key_locks_race_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  let result: { taken: number; failed: number } | null = null;
-  const finished = new Promise<void>((resolve, reject) => {
-    worker.onmessage = (e) => {
-      result = e.data;
-      resolve();
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      reject(new Error(e.message));
-    };
-  });
-  worker.postMessage(
-    { control, queue, takes: 400_000, keys: KEYS, seed: 5, shared: true } as RaceInit,
-  );
-  // the owner gives the readers' takes back in order, grants writers' locks by messages, and
-  // checks that no reader set it gives back while it holds a grant names the granted slot
-  const rand = rng(13);
-  const grants: number[][] = [];
-  let granted = 0, waited = 0, overlaps = 0, spins = 0;
-  for (;;) {
-    const tail = Atomics.load(q, QUEUE_TAIL);
-    if (tail < Atomics.load(q, QUEUE_HEAD)) {
-      const at = QUEUE_BASE + (tail % QUEUE_CAPACITY) * QUEUE_WIDTH;
-      const slots = Array.from({ length: q[at] }, (_, s) => q[at + 1 + s]);
-      Atomics.store(q, QUEUE_TAIL, tail + 1);
-      Atomics.notify(q, QUEUE_TAIL);
-      for (const g of grants) if (slots.includes(g[0])) overlaps++;
-      owner.releaseHeld(slots, true, 1);
-    } else if (Atomics.load(q, QUEUE_DONE) === 1) break;
-    const r = rand();
-    const h = hashes[Math.floor(rand() * KEYS)];
-    if (r < 0.3 && owner.blocks([h], true)) waited++;
-    else if (r < 0.5 && grants.length < 2) {
-      const slots = owner.slotsOf(0, [h], false);
-      if (owner.takeHere(slots, false)) {
-        grants.push(slots);
-        granted++;
-      }
-    } else if (r < 0.6 && grants.length > 0) owner.releaseHere(grants.shift()!, false);
-    if (++spins % 4096 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  await finished;
-  worker.terminate();
-  for (const g of grants) owner.releaseHere(g, false);
-  const r = result!;
+  const run = await race(true, [5, 13], { wait: 0.3, grant: 0.5, release: 0.6 });
+  const { worker: r, owner, words } = run;
   assert.ok(r.taken > 1000 && r.failed > 1000, JSON.stringify(r));
-  assert.ok(waited > 1000 && granted > 100, `waited ${waited}, granted ${granted}`);
-  assert.equal(overlaps, 0, "a reader held a slot the owner had granted to a writer");
-  const words = new Int32Array(control);
-  for (const s of owner.slotsOf(0, hashes, false)) assert.equal(words[s], 0, `slot ${s}`);
+  assert.ok(run.waited > 1000 && run.granted > 100, `waited ${run.waited}, granted ${run.granted}`);
+  assert.equal(run.overlaps, 0, "a reader held a slot the owner had granted to a writer");
+  for (const s of owner.slotsOf(0, run.hashes, false)) assert.equal(words[s], 0, `slot ${s}`);
   assert.equal(words[readersWord(2, 1, 0)], 0);
   assert.equal(owner.heldHere() + owner.writersHere(), 0);
-  for (const hh of hashes) assert.equal(owner.blocks([hh], true), false, "no reader count left");
+  for (const h of run.hashes) assert.equal(owner.blocks([h], true), false, "no reader count left");
 });
