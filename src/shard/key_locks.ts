@@ -98,6 +98,13 @@ export class KeyLocks {
   private readonly hopMark: number;
   /** reader slots per pair of shards, less one: a slot's index in the pair tables */
   private readonly pairMask: number;
+  /**
+   * Word indices per ordered pair (a * n + t: shard a's readers of shard t), worked out once:
+   * the count of readers in flight, and the first take and the first give.
+   */
+  private readonly pairReaders: Int32Array;
+  private readonly pairTakes: Int32Array;
+  private readonly pairGives: Int32Array;
   /** takes of a slot this shard's earlier single hops still held (takeHop counts the hops) */
   stacked = 0;
 
@@ -113,6 +120,16 @@ export class KeyLocks {
     this.writersHereIdx = writersWord(self);
     this.hopMark = GRANTED + ((self + 1) << TAG_SHIFT);
     this.pairMask = pairSlots(n) - 1;
+    this.pairReaders = new Int32Array(n * n);
+    this.pairTakes = new Int32Array(n * n);
+    this.pairGives = new Int32Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let t = 0; t < n; t++) {
+        this.pairReaders[a * n + t] = readersWord(n, a, t);
+        this.pairTakes[a * n + t] = readerTakes(n, a, t);
+        this.pairGives[a * n + t] = readerGives(n, a, t);
+      }
+    }
   }
 
   /** Key locks of one shard alone (a lock table outside a mesh: tests). */
@@ -231,9 +248,9 @@ export class KeyLocks {
       // Plain writes (this shard alone writes its takes): their misses overlap, where each
       // atomic waited for its own. The count's add after them publishes them: a writer that
       // reads a count this add wrote, or wrote after, reads them too.
-      const takes = readerTakes(n, self, t), base = this.base + t * KEY_SLOTS;
+      const takes = this.pairTakes[self * n + t], base = this.base + t * KEY_SLOTS;
       for (let j = 0; j < len; j++) w[takes + ((ss[j] - base) & pm)]++;
-      Atomics.add(w, readersWord(n, self, t), len);
+      Atomics.add(w, this.pairReaders[self * n + t], len);
     }
     let ok = true;
     for (let i = 0; ok && i < order.length; i++) {
@@ -250,9 +267,9 @@ export class KeyLocks {
       const t = order[i];
       if (t === self) continue;
       const ss = slots[i], len = ss.length;
-      const takes = readerTakes(n, self, t), base = this.base + t * KEY_SLOTS;
+      const takes = this.pairTakes[self * n + t], base = this.base + t * KEY_SLOTS;
       for (let j = 0; j < len; j++) w[takes + ((ss[j] - base) & pm)]--;
-      Atomics.sub(w, readersWord(n, self, t), len);
+      Atomics.sub(w, this.pairReaders[self * n + t], len);
       Atomics.sub(w, heldWord(t), len);
     }
     return false;
@@ -274,9 +291,10 @@ export class KeyLocks {
     const w = this.w, n = this.n;
     const j = (slot - this.base - t * KEY_SLOTS) & this.pairMask;
     for (let a = 0; a < n; a++) {
-      if (a === t || Atomics.load(w, readersWord(n, a, t)) === 0) continue;
-      const taken = Atomics.load(w, readerTakes(n, a, t) + j);
-      if (((taken - Atomics.load(w, readerGives(n, a, t) + j)) | 0) !== 0) return true;
+      const p = a * n + t;
+      if (a === t || Atomics.load(w, this.pairReaders[p]) === 0) continue;
+      const taken = Atomics.load(w, this.pairTakes[p] + j);
+      if (((taken - Atomics.load(w, this.pairGives[p] + j)) | 0) !== 0) return true;
     }
     return false;
   }
@@ -319,9 +337,9 @@ export class KeyLocks {
       const n = this.n, pm = this.pairMask, base = this.base + this.self * KEY_SLOTS;
       // plain writes, published by the count's sub (as the takes are by its add); a writer
       // that reads a stale give sees a reader still there, and waits
-      const gives = readerGives(n, source, this.self);
+      const gives = this.pairGives[source * n + this.self];
       for (let i = 0; i < len; i++) w[gives + ((slots[i] - base) & pm)]++;
-      Atomics.sub(w, readersWord(n, source, this.self), len);
+      Atomics.sub(w, this.pairReaders[source * n + this.self], len);
     } else {
       for (let i = 0; i < len; i++) this.give1(slots[i], false);
       Atomics.sub(w, this.writersHereIdx, len);
